@@ -1,0 +1,52 @@
+// Lint: typescript-eslint with type information, plus the process boundaries as import rules:
+// only src-main/electron may import electron / electron-store; src-shared imports no Node, DOM or Electron.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const electronOnlyInShell = {
+  paths: [
+    { name: 'electron', message: 'Only src-main/electron/ may import electron (plain Node dies loading it).' },
+    { name: 'electron-store', message: 'Only src-main/electron/ may import electron-store; use conf in the core.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'tests/clients/node_modules/**', 'test-artifacts/**', 'bench-results/**', 'out/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.node },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', electronOnlyInShell],
+    },
+  },
+  {
+    files: ['src-main/electron/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['src-shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...electronOnlyInShell,
+          patterns: [{ group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'os', 'crypto'], message: 'src-shared is runtime-neutral: no Node modules.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { ...globals.node } },
+  },
+);

@@ -1,0 +1,48 @@
+// The resolved configuration of a LunaRoute process: what `loadConfig` returns after merging
+// defaults < config file < LUNAROUTE_* environment < CLI flags, and validating every value.
+import type { LogLevel } from '../log.js';
+
+export interface UpstreamConfig {
+  /**
+   * Base URL requests are forwarded to. Anthropic: the origin (`https://api.anthropic.com`), the client's path is
+   * appended as is. OpenAI: a base that includes the version (`https://api.openai.com/v1`), the client's path is
+   * appended after its leading `/v1` is removed — so `/v1/responses` and `/responses` both reach `{url}/responses`.
+   */
+  url: string;
+  /** Used only when the client sent no credentials of its own. Empty string = none configured. */
+  apiKey: string;
+}
+
+export interface Config {
+  /** Address the proxy listens on. Loopback by default; anything else is a deliberate choice. */
+  host: string;
+  /** Proxy port (default 8081). 0 = pick a free port (tests). */
+  port: number;
+  /** Headless UI port (default 8082). 0 = pick a free port. */
+  uiPort: number;
+  /** Where sessions, the index and the config live (default ~/.lunaroute). Absolute. */
+  dataDir: string;
+  /** The config file that was read, or the default location if none existed. Absolute. */
+  configFile: string;
+  upstreams: {
+    anthropic: UpstreamConfig;
+    openai: UpstreamConfig;
+    /** ChatGPT Codex backend, used for Codex requests authenticated by a ChatGPT login in ~/.codex/auth.json. */
+    chatgpt: { url: string };
+  };
+  timeouts: {
+    /** Time allowed to open a TCP/TLS connection to an upstream (ms, default 10 000). */
+    connectMs: number;
+    /** Longest silence allowed on an upstream connection before it is cut (ms, default 600 000). 0 = none. */
+    idleMs: number;
+    /** On shutdown, how long in-flight streams may finish before they are cut (ms, default 2 000). */
+    shutdownGraceMs: number;
+  };
+  codex: {
+    /** Path of Codex's auth.json (default ~/.codex/auth.json). */
+    authFile: string;
+    /** Use auth.json for Responses API requests that carry no Authorization (default true). */
+    useAuthFile: boolean;
+  };
+  logLevel: LogLevel;
+}
