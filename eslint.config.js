@@ -6,13 +6,28 @@ import globals from 'globals';
 
 const electronOnlyInShell = {
   paths: [
-    { name: 'electron', message: 'Only src-main/electron/ may import electron (plain Node dies loading it).' },
-    { name: 'electron-store', message: 'Only src-main/electron/ may import electron-store; use conf in the core.' },
+    {
+      name: 'electron',
+      message: 'Only src-main/electron/ may import electron (plain Node dies loading it).',
+    },
+    {
+      name: 'electron-store',
+      message: 'Only src-main/electron/ may import electron-store; use conf in the core.',
+    },
   ],
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'tests/clients/node_modules/**', 'test-artifacts/**', 'bench-results/**', 'out/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'tests/clients/node_modules/**',
+      'test-artifacts/**',
+      'bench-results/**',
+      'out/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -39,7 +54,12 @@ export default tseslint.config(
         'error',
         {
           ...electronOnlyInShell,
-          patterns: [{ group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'os', 'crypto'], message: 'src-shared is runtime-neutral: no Node modules.' }],
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'os', 'crypto'],
+              message: 'src-shared is runtime-neutral: no Node modules.',
+            },
+          ],
         },
       ],
     },
