@@ -1,0 +1,118 @@
+// Value parsers for configuration keys. Each takes a raw value from any layer (a YAML scalar, or a string from
+// the environment or a flag) and returns the typed value, or throws ValueProblem with the rule it broke
+// ("must be an integer from 0 to 65535"); the loader adds the key, the offending value and where it came from.
+import { isIP } from 'node:net';
+import { isAbsolute, resolve } from 'node:path';
+
+export class ValueProblem extends Error {
+  override readonly name = 'ValueProblem';
+}
+
+export interface ParseContext {
+  homeDir: string;
+  /** Relative paths resolve against this: the config file's directory, or the cwd for env vars and flags. */
+  baseDir: string;
+}
+
+export type Parser<T> = (raw: unknown, ctx: ParseContext) => T;
+
+export function integer(min: number, max: number, unit = ''): Parser<number> {
+  const rule =
+    max === Number.MAX_SAFE_INTEGER
+      ? `must be an integer ≥ ${min}`
+      : `must be an integer from ${min} to ${max}`;
+  const problem = unit ? `${rule} (${unit})` : rule;
+  return (raw) => {
+    let n: number;
+    if (typeof raw === 'number') n = raw;
+    else if (typeof raw === 'string' && /^\s*\d+\s*$/.test(raw)) n = Number(raw.trim());
+    else throw new ValueProblem(problem);
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new ValueProblem(problem);
+    return n;
+  };
+}
+
+export const port: Parser<number> = integer(0, 65535);
+
+/** Milliseconds. Capped at setTimeout's limit: a larger delay silently becomes 1 ms in Node. */
+export const milliseconds: Parser<number> = integer(0, 2 ** 31 - 1, 'milliseconds');
+
+export function oneOf<T extends string>(values: readonly T[]): Parser<T> {
+  const problem = `must be one of ${values.join(', ')}`;
+  return (raw) => {
+    if (typeof raw === 'string' && (values as readonly string[]).includes(raw.trim())) return raw.trim() as T;
+    throw new ValueProblem(problem);
+  };
+}
+
+export const boolean: Parser<boolean> = (raw) => {
+  if (typeof raw === 'boolean') return raw;
+  if (typeof raw === 'string') {
+    const s = raw.trim().toLowerCase();
+    if (['true', 'yes', 'on', '1'].includes(s)) return true;
+    if (['false', 'no', 'off', '0'].includes(s)) return false;
+  }
+  throw new ValueProblem('must be true or false');
+};
+
+function requireString(raw: unknown, problem: string): string {
+  if (typeof raw !== 'string') throw new ValueProblem(problem);
+  return raw;
+}
+
+/** A hostname or IP address to listen on. Brackets around an IPv6 address are accepted and removed. */
+export const host: Parser<string> = (raw) => {
+  const problem = 'must be a hostname or an IP address';
+  let s = requireString(raw, problem).trim();
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
+  const label = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+  const hostname = new RegExp(`^${label}(?:\\.${label})*\\.?$`);
+  if (isIP(s) === 0 && !(s.length <= 253 && hostname.test(s))) throw new ValueProblem(problem);
+  return s;
+};
+
+/** An http(s) base URL without query, fragment or credentials; returned without a trailing slash. */
+export const baseUrl: Parser<string> = (raw) => {
+  const problem = 'must be an http:// or https:// URL without query string or fragment';
+  const s = requireString(raw, problem).trim();
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    throw new ValueProblem(problem);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValueProblem(problem);
+  if (s.includes('?') || s.includes('#')) throw new ValueProblem(problem);
+  if (url.username || url.password) {
+    throw new ValueProblem('must not contain credentials (put the key in api_key instead)');
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+};
+
+/** A credential sent as a header value: any string without whitespace or control characters; '' = none. */
+export const apiKey: Parser<string> = (raw) => {
+  const s = requireString(raw, 'must be a string');
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\x00-\x1f\x7f]/.test(s))
+    throw new ValueProblem('must not contain spaces, newlines or control characters');
+  return s;
+};
+
+/** A filesystem path: `~` and `~/…` expand to the home directory; relative paths resolve against baseDir. */
+export const path: Parser<string> = (raw, ctx) => {
+  const s = requireString(raw, 'must be a path').trim();
+  if (s === '') throw new ValueProblem('must be a non-empty path');
+  let p = s;
+  if (p === '~') p = ctx.homeDir;
+  else if (p.startsWith('~/') || p.startsWith('~\\')) p = resolve(ctx.homeDir, p.slice(2));
+  return isAbsolute(p) ? resolve(p) : resolve(ctx.baseDir, p);
+};
+
+/** Short description of a raw value for error messages: strings quoted, structures named, long ones cut. */
+export function describeValue(raw: unknown): string {
+  if (raw === null) return 'null';
+  if (Array.isArray(raw)) return 'a list';
+  if (typeof raw === 'object') return 'a mapping';
+  if (typeof raw === 'string') return JSON.stringify(raw.length > 60 ? raw.slice(0, 57) + '...' : raw);
+  return String(raw);
+}

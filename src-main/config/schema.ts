@@ -1,0 +1,187 @@
+// The configuration schema: one declarative table of keys (file key, env var, CLI flag, default, parser) and
+// one function that assembles the typed Config from the parsed values. Adding a section (recording,
+// redaction, …) means adding its rows here, its fields to Config, and a few lines in buildConfig.
+// The CLI derives its flags and help text from this table, and the README its defaults.
+import type { LogLevel } from '../log.js';
+import type { Config } from './types.js';
+import type { Parser } from './parsers.js';
+import { apiKey, baseUrl, boolean, host, milliseconds, oneOf, path, port } from './parsers.js';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8081;
+export const DEFAULT_UI_PORT = 8082;
+export const DEFAULT_DATA_DIR = '~/.lunaroute';
+export const CONFIG_FILE_NAME = 'config.yaml';
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+export const DEFAULT_ANTHROPIC_URL = 'https://api.anthropic.com';
+export const DEFAULT_OPENAI_URL = 'https://api.openai.com/v1';
+export const DEFAULT_CHATGPT_URL = 'https://chatgpt.com/backend-api/codex';
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 2_000;
+export const DEFAULT_CODEX_AUTH_FILE = '~/.codex/auth.json';
+export const DEFAULT_CODEX_USE_AUTH_FILE = true;
+
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+/** The config-file location is not a key of the file itself; it has its own flag and variable. */
+export const CONFIG_FILE_OPTION = {
+  flag: 'config',
+  env: 'LUNAROUTE_CONFIG',
+  valueName: 'file',
+  description: 'YAML config file (a missing explicitly named file is an error)',
+  defaultText: `<data dir>/${CONFIG_FILE_NAME}`,
+} as const;
+
+export interface KeySpec<T> {
+  /** Help text, one line. */
+  description: string;
+  /** Raw default; runs through `parse` like any other value (so `~` in a default path expands too). */
+  default: T | string;
+  parse: Parser<T>;
+  /** `LUNAROUTE_*` variable that overrides the file. */
+  env?: string;
+  /** Long CLI flag (without `--`) that overrides everything. */
+  flag?: string;
+  /** Placeholder in help: `--port <n>`. */
+  valueName?: string;
+  /** Never echo the value in messages. */
+  secret?: boolean;
+}
+
+function key<T>(spec: KeySpec<T>): KeySpec<T> {
+  return spec;
+}
+
+/** Every key of the config file, by its dotted snake_case path. Order = order in help output. */
+export const CONFIG_KEYS = {
+  host: key({
+    description: 'Address the proxy listens on',
+    default: DEFAULT_HOST,
+    parse: host,
+    env: 'LUNAROUTE_HOST',
+    flag: 'host',
+    valueName: 'addr',
+  }),
+  port: key({
+    description: 'Proxy port (0 = any free port)',
+    default: DEFAULT_PORT,
+    parse: port,
+    env: 'LUNAROUTE_PORT',
+    flag: 'port',
+    valueName: 'n',
+  }),
+  ui_port: key({
+    description: 'Web UI port (0 = any free port)',
+    default: DEFAULT_UI_PORT,
+    parse: port,
+    env: 'LUNAROUTE_UI_PORT',
+    flag: 'ui-port',
+    valueName: 'n',
+  }),
+  data_dir: key({
+    description: 'Where sessions, the index, the log and the config file live',
+    default: DEFAULT_DATA_DIR,
+    parse: path,
+    env: 'LUNAROUTE_DATA_DIR',
+    flag: 'data-dir',
+    valueName: 'dir',
+  }),
+  log_level: key<LogLevel>({
+    description: `Log verbosity: ${LOG_LEVELS.join(', ')}`,
+    default: DEFAULT_LOG_LEVEL,
+    parse: oneOf(LOG_LEVELS),
+    env: 'LUNAROUTE_LOG_LEVEL',
+    flag: 'log-level',
+    valueName: 'level',
+  }),
+  'upstreams.anthropic.url': key({
+    description: 'Anthropic API base URL (origin; the client path is appended)',
+    default: DEFAULT_ANTHROPIC_URL,
+    parse: baseUrl,
+    env: 'LUNAROUTE_ANTHROPIC_UPSTREAM',
+    flag: 'anthropic-upstream',
+    valueName: 'url',
+  }),
+  'upstreams.anthropic.api_key': key({
+    description: 'Anthropic key used only when the client sends none',
+    default: '',
+    parse: apiKey,
+    env: 'LUNAROUTE_ANTHROPIC_API_KEY',
+    secret: true,
+  }),
+  'upstreams.openai.url': key({
+    description: 'OpenAI API base URL, including /v1',
+    default: DEFAULT_OPENAI_URL,
+    parse: baseUrl,
+    env: 'LUNAROUTE_OPENAI_UPSTREAM',
+    flag: 'openai-upstream',
+    valueName: 'url',
+  }),
+  'upstreams.openai.api_key': key({
+    description: 'OpenAI key used only when the client sends none',
+    default: '',
+    parse: apiKey,
+    env: 'LUNAROUTE_OPENAI_API_KEY',
+    secret: true,
+  }),
+  'upstreams.chatgpt.url': key({
+    description: 'ChatGPT Codex backend for ChatGPT-login Codex traffic',
+    default: DEFAULT_CHATGPT_URL,
+    parse: baseUrl,
+  }),
+  'timeouts.connect_ms': key({
+    description: 'Time allowed to connect to an upstream (ms)',
+    default: DEFAULT_CONNECT_TIMEOUT_MS,
+    parse: milliseconds,
+  }),
+  'timeouts.idle_ms': key({
+    description: 'Longest upstream silence before the request is cut (ms, 0 = none)',
+    default: DEFAULT_IDLE_TIMEOUT_MS,
+    parse: milliseconds,
+  }),
+  'timeouts.shutdown_grace_ms': key({
+    description: 'How long in-flight streams may finish on shutdown (ms)',
+    default: DEFAULT_SHUTDOWN_GRACE_MS,
+    parse: milliseconds,
+  }),
+  'codex.auth_file': key({
+    description: "Codex's auth.json (ChatGPT login)",
+    default: DEFAULT_CODEX_AUTH_FILE,
+    parse: path,
+  }),
+  'codex.use_auth_file': key({
+    description: 'Use auth.json for Responses requests that carry no Authorization',
+    default: DEFAULT_CODEX_USE_AUTH_FILE,
+    parse: boolean,
+  }),
+};
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** The parsed value of every key. */
+export type ConfigValues = {
+  [K in ConfigKey]: (typeof CONFIG_KEYS)[K] extends KeySpec<infer T> ? T : never;
+};
+
+export function buildConfig(v: ConfigValues, configFile: string): Config {
+  return {
+    host: v.host,
+    port: v.port,
+    uiPort: v.ui_port,
+    dataDir: v.data_dir,
+    configFile,
+    upstreams: {
+      anthropic: { url: v['upstreams.anthropic.url'], apiKey: v['upstreams.anthropic.api_key'] },
+      openai: { url: v['upstreams.openai.url'], apiKey: v['upstreams.openai.api_key'] },
+      chatgpt: { url: v['upstreams.chatgpt.url'] },
+    },
+    timeouts: {
+      connectMs: v['timeouts.connect_ms'],
+      idleMs: v['timeouts.idle_ms'],
+      shutdownGraceMs: v['timeouts.shutdown_grace_ms'],
+    },
+    codex: { authFile: v['codex.auth_file'], useAuthFile: v['codex.use_auth_file'] },
+    logLevel: v.log_level,
+  };
+}
