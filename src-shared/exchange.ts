@@ -29,7 +29,10 @@ export interface Usage {
   cacheWrite: number | null;
   /** Output tokens, including thinking/reasoning. Anthropic `output_tokens`; OpenAI `completion_tokens`/`output_tokens`. */
   output: number | null;
-  /** Reasoning tokens (a subset of `output`). OpenAI `*_tokens_details.reasoning_tokens`; Anthropic does not report it: null. */
+  /**
+   * Reasoning/thinking tokens (a subset of `output`). OpenAI `*_tokens_details.reasoning_tokens`; Anthropic
+   * `output_tokens_details.thinking_tokens` where sent; null when the provider does not report it.
+   */
   reasoning: number | null;
   /**
    * The provider's usage object as received. For an Anthropic stream: `message_start.message.usage` with the
@@ -133,9 +136,9 @@ export interface ReassembledResponse {
   /** True when the response came as a stream (SSE or WebSocket messages). */
   streamed: boolean;
   /**
-   * True when the terminal event was seen (Anthropic `message_stop`, Chat `[DONE]`, Responses
-   * `response.completed|failed|incomplete|cancelled`, or a whole JSON body). False in a snapshot of an
-   * interrupted stream.
+   * True when a terminal event was seen (Anthropic `message_stop`, Chat `[DONE]`, Responses
+   * `response.completed|failed|incomplete|cancelled`, an in-stream `error` event, or a whole JSON body that
+   * parsed). False in a snapshot of an interrupted stream.
    */
   complete: boolean;
   /** Provider message/response id (`msg_…`, `chatcmpl-…`, `resp_…`); null when not seen. */
@@ -168,8 +171,7 @@ export type SessionHintSource =
   | 'metadata.user_id:object' // user_id is an object with session_id
   | 'metadata.user_id:legacy' // user_<hash>_account_<uuid>_session_<uuid>
   | 'metadata.session_id'
-  | 'prompt_cache_key' // Codex sets it to its conversation id
-  | 'previous_response_id';
+  | 'prompt_cache_key'; // Codex sets it to its conversation id
 
 export interface SessionHints {
   /** The best session id candidate from the body, unsanitised (sanitise before using it in a path). */
