@@ -1,0 +1,50 @@
+// Builds a complete, valid Config for tests: loopback, port 0, a temp data dir, upstreams pointed wherever the
+// test says. Tests never depend on the real home directory.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../../src-main/config/types.js';
+
+export interface TestConfigOptions {
+  anthropicUrl?: string;
+  openaiUrl?: string;
+  chatgptUrl?: string;
+  anthropicKey?: string;
+  openaiKey?: string;
+  codexAuthFile?: string;
+  idleMs?: number;
+  connectMs?: number;
+  shutdownGraceMs?: number;
+  dataDir?: string;
+}
+
+export function makeTempDir(prefix = 'lunaroute-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function makeTestConfig(o: TestConfigOptions = {}): Config {
+  const dataDir = o.dataDir ?? makeTempDir();
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    uiPort: 0,
+    dataDir,
+    configFile: path.join(dataDir, 'config.yaml'),
+    upstreams: {
+      // Port 9 (discard) on loopback refuses connections: a safe "nowhere" default.
+      anthropic: { url: o.anthropicUrl ?? 'http://127.0.0.1:9', apiKey: o.anthropicKey ?? '' },
+      openai: { url: o.openaiUrl ?? 'http://127.0.0.1:9/v1', apiKey: o.openaiKey ?? '' },
+      chatgpt: { url: o.chatgptUrl ?? 'http://127.0.0.1:9/backend-api/codex' },
+    },
+    timeouts: {
+      connectMs: o.connectMs ?? 5_000,
+      idleMs: o.idleMs ?? 600_000,
+      shutdownGraceMs: o.shutdownGraceMs ?? 2_000,
+    },
+    codex: {
+      authFile: o.codexAuthFile ?? path.join(dataDir, 'no-codex', 'auth.json'),
+      useAuthFile: true,
+    },
+    logLevel: 'silent',
+  };
+}
