@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
-import { startCore, type CoreHandle } from '../../src-main/app/core.js';
+import { startCore } from '../../src-main/app/core.js';
 import { createLogger } from '../../src-main/log.js';
 import { makeTestConfig, makeTempDir, type TestConfigOptions } from '../support/config.js';
-import { startTestUpstream, deferred, type TestUpstream } from '../support/upstream.js';
+import { startTestUpstream, deferred } from '../support/upstream.js';
 import { rawRequest } from '../support/http.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
