@@ -93,6 +93,8 @@ export type Findings = Record<string, number>;
 export interface StringResult {
   value: string;
   findings: Findings;
+  /** True when the value could not be redacted and was replaced by `[REDACTION_FAILED]`. */
+  failed: boolean;
 }
 
 export interface RedactionReport {
@@ -135,6 +137,8 @@ export interface Redactor {
   redactJsonText(raw: string): { value: string; report: RedactionReport };
   /** Auth headers always masked (whatever the mode); other header values redacted by this policy. */
   redactHeaders(headers: HeaderMap): { value: Record<string, string | string[]>; findings: Findings };
+  /** The mode each active detector runs in (detectors that are `off` are absent). */
+  modes(): Record<string, Exclude<RedactionMode, 'off'>>;
   stats(): RedactorStats;
 }
 

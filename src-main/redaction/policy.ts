@@ -1,0 +1,513 @@
+// compilePolicy: validate a RedactionConfig once and build the Redactor the recorder calls for everything it
+// persists. Threat model: protects recordings (JSONL, index, logs) from holding secrets and personal data that
+// crossed the proxy; fails closed — a value whose redaction throws or overruns its time budget is stored as
+// `[REDACTION_FAILED]`, never raw. It cannot see secrets no detector describes (an unlabelled password in prose),
+// and it never touches the bytes forwarded upstream. Synchronous and CPU-bound: callers on the proxy's event loop
+// should run it in a worker or in slices (see README.md for costs).
+import { createHash } from 'node:crypto';
+import { compileAllowlist, type Allowlist } from './allowlist.js';
+import { BUILTIN_DEFS, isPlaceholderValue, isSecretName } from './detectors.js';
+import { RedactionBudgetError, RedactionConfigError } from './errors.js';
+import { redactHeaders } from './headers.js';
+import { LruCache } from './cache.js';
+import { FAILED_PLACEHOLDER, renderReplacement } from './modes.js';
+import { deriveTokenKey, keyFingerprint } from './secret.js';
+import {
+  BUILTIN_DETECTORS,
+  REDACTION_MODES,
+  type BuiltinDetectorName,
+  type CustomDetectorConfig,
+  type DetectorDef,
+  type Findings,
+  type JsonResult,
+  type Match,
+  type RedactionConfig,
+  type RedactionMode,
+  type RedactionReport,
+  type Redactor,
+  type RedactorStats,
+  type StringResult,
+} from './types.js';
+
+export const DEFAULT_MODE: RedactionMode = 'mask';
+export const DEFAULT_MIN_CONFIDENCE = 0.7;
+export const DEFAULT_TIME_BUDGET_MS = 250;
+export const DEFAULT_CACHE_MAX_ENTRIES = 20_000;
+export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_CACHE_MIN_LENGTH = 256;
+/** Strings shorter than this are not timed: bounded linear scans cannot blow a budget on them. */
+const TIMED_MIN_LENGTH = 4096;
+/** Object keys repeat endlessly (`role`, `content`, `type`): memoize their results up to this many. */
+const KEY_MEMO_MAX = 10_000;
+
+export interface CompileOptions {
+  /** Programmatic detectors run after built-ins and custom ones (integrations, tests). */
+  extraDetectors?: readonly (DetectorDef & { mode?: RedactionMode })[];
+  /** Clock for the time budget, in ms. Default `performance.now`. */
+  now?: () => number;
+}
+
+type ActiveMode = Exclude<RedactionMode, 'off'>;
+interface Active {
+  def: DetectorDef;
+  mode: ActiveMode;
+}
+interface Hit {
+  start: number;
+  end: number;
+  d: number;
+}
+
+const BUILTIN_NAMES: ReadonlySet<string> = new Set(BUILTIN_DETECTORS);
+const PLACEHOLDER_RE = /^\[[A-Z][A-Z0-9_]*(?::[0-9a-f]{16})?\]$/;
+const EMPTY: Findings = Object.freeze({}) as Findings;
+
+function isMode(v: unknown): v is RedactionMode {
+  return typeof v === 'string' && (REDACTION_MODES as readonly string[]).includes(v);
+}
+
+function modeError(where: string, v: unknown): RedactionConfigError {
+  return new RedactionConfigError(
+    'INVALID_MODE',
+    `${where} must be one of ${REDACTION_MODES.join(', ')} (got ${JSON.stringify(v)})`,
+  );
+}
+
+/**
+ * Heuristic guard against catastrophic backtracking in user patterns: a quantified group that itself contains a
+ * quantifier (`(a+)+`, `(\w+\s?)*`, `(x{2,})*`). Not a proof of linearity; the time budget is the backstop.
+ */
+export function hasNestedQuantifier(src: string): boolean {
+  const stack: boolean[] = [];
+  let inner = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      for (i++; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
+      continue;
+    }
+    if (c === '(') {
+      stack.push(inner);
+      inner = false;
+    } else if (c === ')') {
+      const next = src[i + 1];
+      const quantified =
+        next === '*' || next === '+' || (next === '{' && /^\{\d*,\d*\}/.test(src.slice(i + 1)));
+      if (quantified && inner) return true;
+      inner = (stack.pop() ?? false) || inner || quantified;
+    } else if (c === '*' || c === '+' || (c === '{' && /^\{\d*,\d*\}/.test(src.slice(i)))) {
+      inner = true;
+    }
+  }
+  return false;
+}
+
+function compileCustom(
+  c: CustomDetectorConfig,
+  i: number,
+  seen: Set<string>,
+): DetectorDef & { mode?: RedactionMode } {
+  const where = `redaction.custom[${i}]`;
+  const bad = (msg: string, code: 'INVALID_CUSTOM' | 'UNSAFE_PATTERN' = 'INVALID_CUSTOM', cause?: unknown) =>
+    new RedactionConfigError(code, `${where}: ${msg}`, { cause });
+  if (typeof c !== 'object' || c === null) throw bad('must be an object with name and pattern');
+  if (typeof c.name !== 'string' || !/^[a-z][a-z0-9_]{0,63}$/.test(c.name)) {
+    throw bad(`name must match [a-z][a-z0-9_]* (got ${JSON.stringify(c.name)})`);
+  }
+  if (BUILTIN_NAMES.has(c.name) || seen.has(c.name))
+    throw bad(`name "${c.name}" is already used by a detector`);
+  seen.add(c.name);
+  if (typeof c.pattern !== 'string' || c.pattern.length === 0)
+    throw bad('pattern must be a non-empty regex source');
+  const flags = c.flags ?? '';
+  if (!/^[imsu]*$/.test(flags)) throw bad(`flags may only contain i, m, s, u (got ${JSON.stringify(flags)})`);
+  if (hasNestedQuantifier(c.pattern)) {
+    throw bad(
+      `pattern ${JSON.stringify(c.pattern)} nests quantifiers (like (a+)+), which can backtrack catastrophically; ` +
+        'rewrite it without a quantified group that contains a quantifier',
+      'UNSAFE_PATTERN',
+    );
+  }
+  let re: RegExp;
+  try {
+    re = new RegExp(c.pattern, `g${flags}d`);
+  } catch (err) {
+    throw bad(`pattern is not a valid regular expression: ${(err as Error).message}`, 'INVALID_CUSTOM', err);
+  }
+  if (new RegExp(`^(?:${c.pattern})$`, flags).test('')) throw bad('pattern matches the empty string');
+  const groups = (new RegExp(`${c.pattern}|`, flags).exec('')?.length ?? 1) - 1;
+  const group = c.group ?? 0;
+  if (!Number.isInteger(group) || group < 0 || group > groups) {
+    throw bad(`group must be an integer between 0 and ${groups} (the pattern's capture groups)`);
+  }
+  if (c.mode !== undefined && !isMode(c.mode)) throw modeError(`${where}.mode`, c.mode);
+  const label = (c.placeholder ?? c.name.toUpperCase()).replace(/^\[(.*)\]$/, '$1');
+  if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(label)) {
+    throw bad(
+      `placeholder must look like [LABEL] with LABEL in [A-Z][A-Z0-9_]* (got ${JSON.stringify(c.placeholder)})`,
+    );
+  }
+  const confidence = c.confidence ?? 1;
+  if (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 1)) {
+    throw bad(`confidence must be a number from 0 to 1 (got ${JSON.stringify(c.confidence)})`);
+  }
+  const scan = (s: string, out: Match[]): void => {
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(s)) !== null) {
+      if (m[0].length === 0) {
+        re.lastIndex++;
+        continue;
+      }
+      const r = group === 0 ? [m.index, m.index + m[0].length] : m.indices?.[group];
+      if (r !== undefined) out.push({ start: r[0], end: r[1] });
+    }
+  };
+  return { name: c.name, label, confidence, scan, ...(c.mode !== undefined ? { mode: c.mode } : {}) };
+}
+
+function num(where: string, v: unknown, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+    throw new RedactionConfigError(
+      'INVALID_NUMBER',
+      `${where} must be a number ≥ ${min} (got ${JSON.stringify(v)})`,
+    );
+  }
+  return v;
+}
+
+/** Validate `config` and build a Redactor. Throws RedactionConfigError with a message naming the setting. */
+export function compilePolicy(config: RedactionConfig = {}, options: CompileOptions = {}): Redactor {
+  const globalMode = config.mode ?? DEFAULT_MODE;
+  if (!isMode(globalMode)) throw modeError('redaction.mode', globalMode);
+  const overrides = config.detectors ?? {};
+  for (const [name, mode] of Object.entries(overrides)) {
+    if (!BUILTIN_NAMES.has(name)) {
+      throw new RedactionConfigError(
+        'UNKNOWN_DETECTOR',
+        `redaction.detectors.${name} is not a built-in detector (known: ${BUILTIN_DETECTORS.join(', ')}); ` +
+          'custom detectors set their mode in redaction.custom[]',
+      );
+    }
+    if (!isMode(mode)) throw modeError(`redaction.detectors.${name}`, mode);
+  }
+  const minConfidence = num('redaction.minConfidence', config.minConfidence, DEFAULT_MIN_CONFIDENCE, 0);
+  const budgetMs = num('redaction.timeBudgetMs', config.timeBudgetMs, DEFAULT_TIME_BUDGET_MS, 1);
+  const cacheCfg = config.cache ?? {};
+  const cacheMaxEntries = num(
+    'redaction.cache.maxEntries',
+    cacheCfg.maxEntries,
+    DEFAULT_CACHE_MAX_ENTRIES,
+    0,
+  );
+  const cacheMaxBytes = num('redaction.cache.maxBytes', cacheCfg.maxBytes, DEFAULT_CACHE_MAX_BYTES, 0);
+  const cacheMinLength = num('redaction.cache.minLength', cacheCfg.minLength, DEFAULT_CACHE_MIN_LENGTH, 1);
+
+  const seen = new Set<string>();
+  const customs = (config.custom ?? []).map((c, i) => compileCustom(c, i, seen));
+  const candidates: (DetectorDef & { mode?: RedactionMode })[] = [
+    ...BUILTIN_DEFS.map((d) => ({ ...d, mode: overrides[d.name as BuiltinDetectorName] })),
+    ...customs,
+    ...(options.extraDetectors ?? []),
+  ];
+  const active: Active[] = [];
+  for (const d of candidates) {
+    const mode = d.mode ?? globalMode;
+    if (mode === 'off' || d.confidence < minConfidence) continue;
+    active.push({ def: d, mode });
+  }
+
+  let tokenKey: Buffer | null = null;
+  const tokenizing = active.filter((a) => a.mode === 'tokenize').map((a) => a.def.name);
+  if (config.tokenizeSecret !== undefined) {
+    const secret =
+      typeof config.tokenizeSecret === 'string'
+        ? Buffer.from(config.tokenizeSecret, 'utf8')
+        : config.tokenizeSecret;
+    if (secret.length < 16) {
+      throw new RedactionConfigError(
+        'SECRET_TOO_SHORT',
+        'redaction.tokenizeSecret must be at least 16 bytes; use loadOrCreateSecret(dataDir)',
+      );
+    }
+    tokenKey = deriveTokenKey(secret);
+  }
+  if (tokenizing.length > 0 && tokenKey === null) {
+    throw new RedactionConfigError(
+      'TOKENIZE_WITHOUT_SECRET',
+      `redaction mode "tokenize" (used by ${tokenizing.join(', ')}) needs a per-install secret: pass ` +
+        'tokenizeSecret: loadOrCreateSecret(dataDir), or choose another mode',
+    );
+  }
+
+  let allowlist: Allowlist;
+  try {
+    allowlist = compileAllowlist(config.allowlist);
+  } catch (err) {
+    throw new RedactionConfigError(
+      'INVALID_ALLOWLIST',
+      `redaction.allowlist.patterns contains an invalid regular expression: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+
+  const version = createHash('sha256')
+    .update(
+      JSON.stringify({
+        m: active.map((a) => [a.def.name, a.mode]),
+        c: config.custom ?? [],
+        a: config.allowlist ?? {},
+        k: tokenKey === null ? null : keyFingerprint(tokenKey),
+      }),
+    )
+    .digest('hex')
+    .slice(0, 16);
+
+  return new CompiledRedactor(version, active, allowlist, tokenKey, {
+    budgetMs,
+    now: options.now ?? (() => performance.now()),
+    cache: new LruCache<StringResult>(cacheMaxEntries, cacheMaxBytes),
+    cacheMinLength,
+  });
+}
+
+interface Runtime {
+  budgetMs: number;
+  now: () => number;
+  cache: LruCache<StringResult>;
+  cacheMinLength: number;
+}
+
+class CompiledRedactor implements Redactor {
+  readonly #active: readonly Active[];
+  readonly #allow: Allowlist;
+  readonly #key: Buffer | null;
+  readonly #rt: Runtime;
+  readonly #secretAssignment: Active | undefined;
+  readonly #keyMemo = new Map<string, StringResult>();
+  readonly #tmp: Match[] = [];
+  #failures = 0;
+  #hits = 0;
+  #misses = 0;
+  #scanned = 0;
+
+  constructor(
+    readonly version: string,
+    active: readonly Active[],
+    allow: Allowlist,
+    key: Buffer | null,
+    rt: Runtime,
+  ) {
+    this.#active = active;
+    this.#allow = allow;
+    this.#key = key;
+    this.#rt = rt;
+    this.#secretAssignment = active.find((a) => a.def.name === 'secret_assignment');
+  }
+
+  redactString(s: string): StringResult {
+    if (s.length < this.#rt.cacheMinLength) return this.#safe(s);
+    const h = createHash('sha1').update(s).digest('base64');
+    const cached = this.#rt.cache.get(h);
+    if (cached !== undefined) {
+      this.#hits++;
+      return cached;
+    }
+    this.#misses++;
+    const r = this.#safe(s);
+    // A budget overrun may be load, not the content: do not remember failures.
+    if (!r.failed) this.#rt.cache.set(h, r, r.value.length * 2 + 64);
+    return r;
+  }
+
+  redactText(s: string): StringResult {
+    return this.#safe(s);
+  }
+
+  redactJson<T>(value: T): JsonResult<T> {
+    const report: RedactionReport = { findings: {}, failed: 0, cacheHits: 0 };
+    try {
+      return { value: this.#walk(value, report) as T, report };
+    } catch {
+      // Too deep for the stack, a hostile getter, …: the whole document fails closed.
+      this.#failures++;
+      report.failed++;
+      return { value: FAILED_PLACEHOLDER as T, report };
+    }
+  }
+
+  redactJsonText(raw: string): { value: string; report: RedactionReport } {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      const r = this.redactText(raw);
+      return { value: r.value, report: { findings: r.findings, failed: r.failed ? 1 : 0, cacheHits: 0 } };
+    }
+    const r = this.redactJson(parsed);
+    return { value: JSON.stringify(r.value), report: r.report };
+  }
+
+  redactHeaders(headers: Parameters<Redactor['redactHeaders']>[0]): ReturnType<Redactor['redactHeaders']> {
+    return redactHeaders(headers, this);
+  }
+
+  modes(): Record<string, ActiveMode> {
+    return Object.fromEntries(this.#active.map((a) => [a.def.name, a.mode]));
+  }
+
+  stats(): RedactorStats {
+    return {
+      failures: this.#failures,
+      cacheHits: this.#hits,
+      cacheMisses: this.#misses,
+      cacheEntries: this.#rt.cache.size,
+      cacheBytes: this.#rt.cache.bytes,
+      scannedChars: this.#scanned,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+
+  #walk(v: unknown, report: RedactionReport): unknown {
+    if (typeof v === 'string') return this.#str(v, report);
+    if (typeof v !== 'object' || v === null) return v;
+    if (Array.isArray(v)) {
+      let out: unknown[] | null = null;
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        const r = this.#walk(item, report);
+        if (out === null && r !== item) out = v.slice(0, i);
+        if (out !== null) out.push(r);
+      }
+      return out ?? v;
+    }
+    const src = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    let changed = false;
+    for (const k of Object.keys(src)) {
+      const val = src[k];
+      let nk = this.#key_(k, report);
+      if (nk !== k) {
+        changed = true;
+        // Two keys redacted to the same placeholder must both survive: same shape, same number of keys.
+        for (let n = 2; Object.prototype.hasOwnProperty.call(out, nk); n++) nk = `${nk}#${n}`;
+      }
+      let nv: unknown;
+      if (typeof val === 'string' && this.#secretAssignment !== undefined && isSecretName(k)) {
+        nv = this.#whole(val, this.#secretAssignment, report);
+      } else {
+        nv = this.#walk(val, report);
+      }
+      if (nv !== val) changed = true;
+      if (nk === '__proto__')
+        Object.defineProperty(out, nk, { value: nv, enumerable: true, writable: true, configurable: true });
+      else out[nk] = nv;
+    }
+    return changed ? out : v;
+  }
+
+  #str(s: string, report: RedactionReport): string {
+    const before = this.#hits;
+    const r = this.redactString(s);
+    if (this.#hits !== before) report.cacheHits++;
+    if (r.failed) report.failed++;
+    for (const k in r.findings) report.findings[k] = (report.findings[k] ?? 0) + (r.findings[k] ?? 0);
+    return r.value;
+  }
+
+  #key_(k: string, report: RedactionReport): string {
+    let r = this.#keyMemo.get(k);
+    if (r === undefined) {
+      r = this.#safe(k);
+      if (!r.failed) {
+        if (this.#keyMemo.size >= KEY_MEMO_MAX) this.#keyMemo.clear();
+        this.#keyMemo.set(k, r);
+      }
+    }
+    if (r.failed) report.failed++;
+    for (const f in r.findings) report.findings[f] = (report.findings[f] ?? 0) + (r.findings[f] ?? 0);
+    return r.value;
+  }
+
+  /** `{"password": "…"}`: the key says the whole value is a secret. */
+  #whole(v: string, a: Active, report: RedactionReport): string {
+    if (v.length === 0 || isPlaceholderValue(v) || PLACEHOLDER_RE.test(v) || this.#allow.allows(v)) {
+      return this.#str(v, report);
+    }
+    try {
+      const out = renderReplacement(a.mode, a.def.label, a.def.name, v, this.#key);
+      report.findings[a.def.name] = (report.findings[a.def.name] ?? 0) + 1;
+      return out;
+    } catch {
+      this.#failures++;
+      report.failed++;
+      return FAILED_PLACEHOLDER;
+    }
+  }
+
+  #safe(s: string): StringResult {
+    try {
+      return this.#scan(s);
+    } catch {
+      this.#failures++;
+      return { value: FAILED_PLACEHOLDER, findings: { redaction_failed: 1 }, failed: true };
+    }
+  }
+
+  #scan(s: string): StringResult {
+    this.#scanned += s.length;
+    const timed = s.length >= TIMED_MIN_LENGTH;
+    const t0 = timed ? this.#rt.now() : 0;
+    const tmp = this.#tmp;
+    let hits: Hit[] | null = null;
+    for (let d = 0; d < this.#active.length; d++) {
+      tmp.length = 0;
+      (this.#active[d] as Active).def.scan(s, tmp);
+      for (const m of tmp) {
+        if (m.end <= m.start || m.start < 0 || m.end > s.length) continue;
+        (hits ??= []).push({ start: m.start, end: m.end, d });
+      }
+      if (timed && this.#rt.now() - t0 > this.#rt.budgetMs) {
+        throw new RedactionBudgetError(`redaction exceeded ${this.#rt.budgetMs} ms`);
+      }
+    }
+    if (hits === null) return { value: s, findings: EMPTY, failed: false };
+
+    // Priority (detector order), then position, then longer first; drop allowlisted, placeholders, overlaps.
+    hits.sort((a, b) => a.d - b.d || a.start - b.start || b.end - a.end);
+    const kept: Hit[] = [];
+    for (const h of hits) {
+      const value = s.slice(h.start, h.end);
+      if (PLACEHOLDER_RE.test(value) || this.#allow.allows(value)) continue;
+      let overlaps = false;
+      for (const k of kept) {
+        if (h.start < k.end && k.start < h.end) {
+          overlaps = true;
+          break;
+        }
+      }
+      if (!overlaps) kept.push(h);
+    }
+    if (kept.length === 0) return { value: s, findings: EMPTY, failed: false };
+    kept.sort((a, b) => a.start - b.start);
+
+    const findings: Findings = {};
+    let out = '';
+    let pos = 0;
+    for (const h of kept) {
+      const a = this.#active[h.d] as Active;
+      out += s.slice(pos, h.start);
+      out += renderReplacement(a.mode, a.def.label, a.def.name, s.slice(h.start, h.end), this.#key);
+      pos = h.end;
+      findings[a.def.name] = (findings[a.def.name] ?? 0) + 1;
+    }
+    out += s.slice(pos);
+    return { value: out, findings, failed: false };
+  }
+}
