@@ -35,7 +35,7 @@ function streamHandler(o: ResponseParserOptions, b: ResponseBuilder): EventHandl
   // An event stream on an endpoint we do not reassemble: count events, keep errors.
   return (name, ev) => {
     if (name === 'error' || ev.type === 'error') {
-      readError(b, asObject(ev.error) ?? ev);
+      readError(b, asObject(ev.error) ?? { ...ev, type: null });
       b.finishReason = 'error';
     }
   };

@@ -162,19 +162,29 @@ function measure(content: JsonValue | undefined): { chars: number; nonText: numb
   return { chars, nonText };
 }
 
-/** Text of a content value, text parts joined by newlines; null when it has none. */
-function textOf(content: JsonValue | undefined, skipToolResults: boolean): string | null {
+/** Text of a content value, text parts joined by newlines; null when it has none. `anthropic`: skip tool
+ * results and Claude Code's standalone reminders. */
+function textOf(content: JsonValue | undefined, anthropic: boolean): string | null {
   if (typeof content === 'string') return content === '' ? null : content;
   const out: string[] = [];
   for (const p of asArray(content) ?? []) {
     const part = asObject(p);
     if (part === null) continue;
-    if (skipToolResults && part.type === 'tool_result') continue;
+    if (anthropic && part.type === 'tool_result') continue;
     const t = asString(part.text);
-    if (t !== null && t !== '' && (part.type === undefined || TEXT_PART_TYPES.has(String(part.type))))
-      out.push(t);
+    if (t === null || t === '' || (part.type !== undefined && !TEXT_PART_TYPES.has(String(part.type))))
+      continue;
+    // Claude Code appends standalone <system-reminder> blocks to user turns (even tool-result turns): they are
+    // not what the user typed, so they do not count as the turn's text.
+    if (anthropic && isSystemReminder(t)) continue;
+    out.push(t);
   }
   return out.length === 0 ? null : out.join('\n');
+}
+
+function isSystemReminder(t: string): boolean {
+  const s = t.trim();
+  return s.startsWith('<system-reminder>') && s.endsWith('</system-reminder>');
 }
 
 // --- per dialect -----------------------------------------------------------------------------------------

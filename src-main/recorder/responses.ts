@@ -123,7 +123,8 @@ export class ResponsesMachine {
       case 'error': {
         // SSE: {type:"error", code, message, param}; Codex WebSocket: {type:"error", status, error:{type,code,message}}.
         const inner = asObject(ev.error);
-        readError(b, inner ?? ev);
+        // In the flat form `type` is the event's own type ("error"), not an error type.
+        readError(b, inner ?? { ...ev, type: null });
         b.finishReason = 'error';
         b.complete = true;
         return;
