@@ -1,0 +1,82 @@
+// Minimal, fast fake upstream for the benchmark (its own process): POST /v1/messages drains the body and answers
+// a ~1 KB Anthropic-style JSON message, or, with `x-bench-sse: <events>,<gapMs>`, an SSE stream whose events
+// each carry the monotonic clock (process.hrtime, shared by all processes on this machine) at the moment of
+// writing, so the load generator can measure each event's delay through a proxy.
+import http from 'node:http';
+import { serveIpc } from '../lib/child-ipc.js';
+
+const text = 'The quick brown fox jumps over the lazy dog. '.repeat(18);
+const BODY = Buffer.from(
+  JSON.stringify({
+    id: 'msg_01BenchBenchBenchBenchBench',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-sonnet-4-5-20250929',
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: {
+      input_tokens: 1234,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 20480,
+      output_tokens: 210,
+      service_tier: 'standard',
+    },
+  }),
+);
+const JSON_HEADERS = {
+  'content-type': 'application/json',
+  'content-length': BODY.length,
+  'request-id': 'req_01BenchBenchBenchBenchBench',
+  'anthropic-organization-id': '00000000-0000-0000-0000-000000000000',
+  'anthropic-ratelimit-requests-limit': '4000',
+  'anthropic-ratelimit-requests-remaining': '3999',
+};
+const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
+const DELTA_PAD = 'x'.repeat(80);
+
+function sseEvent(i, last) {
+  const t = process.hrtime.bigint().toString();
+  const type = last ? 'message_stop' : 'content_block_delta';
+  return `event: ${type}\ndata: {"type":"${type}","i":${i},"t":"${t}","delta":{"type":"text_delta","text":"${DELTA_PAD}"}}\n\n`;
+}
+
+function stream(res, events, gapMs) {
+  let i = 0;
+  res.writeHead(200, SSE_HEADERS);
+  const tick = () => {
+    if (res.destroyed) return;
+    const last = i === events - 1;
+    res.write(sseEvent(i, last));
+    i += 1;
+    if (last) res.end();
+    else setTimeout(tick, gapMs);
+  };
+  tick();
+}
+
+const server = http.createServer((req, res) => {
+  const sse = req.headers['x-bench-sse'];
+  req.on('data', () => {});
+  req.on('end', () => {
+    if (typeof sse === 'string') {
+      const [events, gap] = sse.split(',').map(Number);
+      stream(res, Math.max(1, Math.min(events, 10_000)), Math.max(0, Math.min(gap, 1000)));
+    } else {
+      res.writeHead(200, JSON_HEADERS);
+      res.end(BODY);
+    }
+  });
+});
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
+server.listen(0, '127.0.0.1', () => {
+  serveIpc({
+    port: server.address().port,
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+});
