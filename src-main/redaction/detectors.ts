@@ -1,5 +1,6 @@
-// The built-in detectors. Each one is a cheap prefilter (indexOf / a literal test) + a linear candidate scan
-// (every regex quantifier is bounded, so one attempt scans a bounded number of characters) + a precision guard
+// The built-in detectors. Each one is a cheap anchor (a regex that starts with a literal, which V8 skips through
+// faster than indexOf on short needles; or indexOf of a rare character: '@', '://', ':', '=') + a linear candidate
+// scan (every quantifier bounded, so one attempt reads a bounded number of characters) + a precision guard
 // (checksum, structure or context). They report ranges only; modes, allowlist and overlaps are policy.ts's job.
 // What each one matches and misses, and why, is tabulated in README.md — keep the two in step.
 import type { BuiltinDetectorName, DetectorDef, Match } from './types.js';
@@ -62,30 +63,26 @@ const scanPrivateKey: Scan = (s, out) => {
 const JWT_RE =
   /(?<![A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{5,4096})\.[A-Za-z0-9_-]{2,65536}\.[A-Za-z0-9_-]{0,4096}(?![A-Za-z0-9_-])/g;
 const scanJwt: Scan = (s, out) => {
-  if (s.indexOf('eyJ') === -1) return;
   scanRegex(JWT_RE, s, out, (m) => jwtHeaderValid(m[1] ?? ''));
 };
 
 const ANTHROPIC_RE = /(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,300}/g;
 const scanAnthropic: Scan = (s, out) => {
-  if (s.indexOf('sk-ant-') === -1) return;
   scanRegex(ANTHROPIC_RE, s, out, (m) => hasLetterAndDigit(m[0].slice(7)));
 };
 
 const OPENAI_RE = /(?<![A-Za-z0-9_-])sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,300}/g;
 const scanOpenAi: Scan = (s, out) => {
-  if (s.indexOf('sk-') === -1) return;
   // Random key material has upper, lower and digits; `sk-learn-…`-style names and slugs do not.
   scanRegex(OPENAI_RE, s, out, (m) => hasUpperLowerDigit(m[0].slice(3)));
 };
 
 const AWS_ACCESS_RE = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g;
 const scanAwsAccess: Scan = (s, out) => {
-  if (s.indexOf('IA') === -1 && s.indexOf('ACCA') === -1) return;
   scanRegex(AWS_ACCESS_RE, s, out, (m) => /[0-9]/.test(m[0]));
 };
 
-const AWS_CONTEXT_RE = /aws|secret/gi;
+const AWS_CONTEXT_RE = /aws|AWS|Aws|secret|Secret|SECRET/g;
 const AWS_SECRET_RE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 const AWS_WINDOW = 200;
 const isB64 = (c: number): boolean =>
@@ -115,32 +112,27 @@ const scanAwsSecret: Scan = (s, out) => {
 const GITHUB_RE =
   /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?![A-Za-z0-9_])/g;
 const scanGithub: Scan = (s, out) => {
-  if (s.indexOf('gh') === -1 && s.indexOf('github_pat_') === -1) return;
   scanRegex(GITHUB_RE, s, out, (m) => hasLetterAndDigit(m[0].slice(4)));
 };
 
 const SLACK_RE = /(?<![A-Za-z0-9_-])xox[abposr]-[A-Za-z0-9-]{10,250}/g;
 const scanSlack: Scan = (s, out) => {
-  if (s.indexOf('xox') === -1) return;
   scanRegex(SLACK_RE, s, out, (m) => /[0-9]/.test(m[0]));
 };
 
 const STRIPE_RE = /(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[A-Za-z0-9]{16,247}(?![A-Za-z0-9_])/g;
 const scanStripe: Scan = (s, out) => {
-  if (s.indexOf('k_live_') === -1 && s.indexOf('k_test_') === -1) return;
   scanRegex(STRIPE_RE, s, out, (m) => hasLetterAndDigit(m[0].slice(8)));
 };
 
 const GOOGLE_RE = /(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g;
 const scanGoogle: Scan = (s, out) => {
-  if (s.indexOf('AIza') === -1) return;
   scanRegex(GOOGLE_RE, s, out);
 };
 
 // `Authorization: Bearer <token>` / `Basic <b64>` as it appears in curl commands, logs and tool output.
-const BEARER_RE = /\b(?:Bearer|Basic)[ \t]+([A-Za-z0-9._~+/=-]{16,4096})/gi;
+const BEARER_RE = /\b(?:Bearer|bearer|BEARER|Basic|basic|BASIC)[ \t]+([A-Za-z0-9._~+/=-]{16,4096})/g;
 const scanBearer: Scan = (s, out) => {
-  if (!/bearer|basic/i.test(s)) return;
   scanRegex(BEARER_RE, s, out, (m) => {
     const tok = m[1] ?? '';
     if (!hasLetterAndDigit(tok)) return false;
@@ -187,69 +179,97 @@ const scanUrlPassword: Scan = (s, out) => {
 
 /**
  * Names whose value is a secret. `[_-]key` (CACHE_KEY…) is only trusted in upper-case env style; `tokens`,
- * `token_type`, `keyboard`, `apiKeyName` are excluded by the right-hand boundary.
+ * `token_type`, `keyboard`, `apiKeyName` do not end with a keyword and are not secret names.
  */
 const SECRET_KEYWORD_SRC =
   '(?:api[_-]?key|apikey|access[_-]?key(?:[_-]?id)?|secret(?:[_-]?(?:access[_-]?)?key)?|private[_-]?key|' +
   'signing[_-]?key|encryption[_-]?key|master[_-]?key|passw(?:or)?d|passphrase|token|credentials?|[_-]pwd|' +
   '[_-]key(?:[_-]?id)?)';
-const SECRET_KEYWORD_RE = new RegExp(`${SECRET_KEYWORD_SRC}(?![A-Za-z0-9_])`, 'gi');
 const SECRET_NAME_RE = new RegExp(`^[A-Za-z0-9_.-]{0,64}?${SECRET_KEYWORD_SRC}$`, 'i');
-const GENERIC_KEY_RE = /^[_-]key(?:[_-]?id)?$/i;
 const GENERIC_TAIL_RE = /[_-]key(?:[_-]?id)?$/i;
 const SPECIFIC_KEY_TAIL_RE = /(?:api|access|secret|private|signing|encryption|master)[_-]?key(?:[_-]?id)?$/i;
 const AUTH_NAMES = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 
-/** Whether an object key / header-like name holds a secret (used by redactJson for `{"api_key": "…"}`). */
-export function isSecretName(name: string): boolean {
-  if (name.length > 80) return false;
-  const lower = name.toLowerCase();
-  if (AUTH_NAMES.has(lower)) return true;
-  if (!SECRET_NAME_RE.test(name)) return false;
-  // Generic `…_KEY` only for SCREAMING_SNAKE names; `cache_key`, `sortKey` are not secrets.
+/** A name that announces a secret value in `NAME=value`, `"name": "value"`, `name: value`. */
+function isSecretAssignmentName(name: string): boolean {
+  if (name.length === 0 || name.length > 80 || !SECRET_NAME_RE.test(name)) return false;
+  // Generic `…_KEY` only for SCREAMING_SNAKE names; `cache_key`, `sort-key` are not secrets.
   if (GENERIC_TAIL_RE.test(name) && !SPECIFIC_KEY_TAIL_RE.test(name)) return name === name.toUpperCase();
   return true;
 }
 
-// After the name: optional closing quote, an assignment operator, then a quoted or unquoted value.
+/** Whether an object key holds a secret (redactJson redacts the whole string value of `{"api_key": "…"}`). */
+export function isSecretName(name: string): boolean {
+  return AUTH_NAMES.has(name.toLowerCase()) || isSecretAssignmentName(name);
+}
+
+// From the end of the name: optional closing quote, an assignment operator, then a quoted or unquoted value.
 const ASSIGN_RE =
   /(?:\\?["'])?[ \t]*(?::=|=>|=(?![=~>])|:(?![:=]))[ \t]*(?:"([^"\\\n\r]{1,4096})"|'([^'\\\n\r]{1,4096})'|\\"([^"\\\n\r]{1,4096})\\"|([^\s"'\\`]{1,4096}))/y;
-const NAME_CHAR = /[A-Za-z0-9_.-]/;
 const LINE_PREFIX_RE = /^[ \t]*(?:export[ \t]+|-[ \t]+)?(?:\\?["'])?$/;
 const DOTTED_PATH_RE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
+const isNameChar = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
+/** Last letters of the keywords (y: key, t: secret, n: token, d: password/keyid, e: passphrase, l/s: credential). */
+const isKeywordEnd = (c: number): boolean => {
+  const l = c | 0x20;
+  return l === 121 || l === 116 || l === 110 || l === 100 || l === 101 || l === 108 || l === 115;
+};
 
+/**
+ * Driven by the assignment operators (`=` and `:` are found with indexOf, much faster than a case-insensitive
+ * keyword regex): look back for a secret-looking name, then parse the value after it.
+ */
 const scanSecretAssignment: Scan = (s, out) => {
-  SECRET_KEYWORD_RE.lastIndex = 0;
-  let k: RegExpExecArray | null;
-  while ((k = SECRET_KEYWORD_RE.exec(s)) !== null) {
-    const kwEnd = k.index + k[0].length;
-    let nameStart = k.index;
-    while (nameStart > 0 && kwEnd - nameStart < 80 && NAME_CHAR.test(s[nameStart - 1] ?? '')) nameStart--;
-    const name = s.slice(nameStart, kwEnd);
-    if (GENERIC_KEY_RE.test(k[0]) && name !== name.toUpperCase()) continue;
-    ASSIGN_RE.lastIndex = kwEnd;
+  let nextColon = s.indexOf(':');
+  let nextEq = s.indexOf('=');
+  let done = 0; // ops inside a value already redacted are skipped
+  while (nextColon !== -1 || nextEq !== -1) {
+    let p: number;
+    if (nextEq === -1 || (nextColon !== -1 && nextColon < nextEq)) {
+      p = nextColon;
+      nextColon = s.indexOf(':', p + 1);
+    } else {
+      p = nextEq;
+      nextEq = s.indexOf('=', p + 1);
+    }
+    if (p < done) continue;
+    const prev = s.charCodeAt(p - 1);
+    if (s[p] === '=' && (prev === 58 || prev === 61 || prev === 33 || prev === 60 || prev === 62)) continue;
+    let e = p;
+    while (e > 0 && (s.charCodeAt(e - 1) === 32 || s.charCodeAt(e - 1) === 9)) e--;
+    const q = s.charCodeAt(e - 1);
+    if (q === 34 || q === 39) {
+      e--;
+      if (s.charCodeAt(e - 1) === 92) e--;
+    }
+    if (e === 0 || !isKeywordEnd(s.charCodeAt(e - 1))) continue;
+    let nameStart = e;
+    while (nameStart > 0 && e - nameStart < 80 && isNameChar(s.charCodeAt(nameStart - 1))) nameStart--;
+    const name = s.slice(nameStart, e);
+    if (!isSecretAssignmentName(name)) continue;
+    ASSIGN_RE.lastIndex = e;
     const a = ASSIGN_RE.exec(s);
     if (a === null) continue;
     const quoted = a[1] ?? a[2] ?? a[3];
     let value = quoted ?? a[4] ?? '';
     const closing = quoted === undefined ? 0 : a[3] !== undefined ? 2 : 1;
-    const valueStart = kwEnd + a[0].length - closing - value.length;
+    const valueStart = e + a[0].length - closing - value.length;
     if (quoted === undefined) {
       // Unquoted values only in env/YAML/ini lines, CLI flags and query strings; elsewhere `token = getToken()`
       // and `apiKey: config.apiKey,` are code, not secrets.
       const lineStart = s.lastIndexOf('\n', nameStart - 1) + 1;
       const prefix = s.slice(Math.max(lineStart, nameStart - 40), nameStart);
-      const prev = s[nameStart - 1];
-      const isQuery = prev === '?' || prev === '&';
+      const before = s[nameStart - 1];
+      const isQuery = before === '?' || before === '&';
       const isFlag = name.startsWith('-');
       if (!isQuery && !isFlag && !(nameStart - lineStart <= 40 && LINE_PREFIX_RE.test(prefix))) continue;
       if (isQuery) value = value.split(/[&#]/, 1)[0] ?? '';
       if (/[();,[\]{}]$/.test(value) || /[()[\]]/.test(value) || DOTTED_PATH_RE.test(value)) continue;
-      if (value.length < 3) continue;
     }
     if (value.length < 3 || isPlaceholderValue(value)) continue;
     out.push({ start: valueStart, end: valueStart + value.length });
-    SECRET_KEYWORD_RE.lastIndex = Math.max(SECRET_KEYWORD_RE.lastIndex, valueStart + value.length);
+    done = valueStart + value.length;
   }
 };
 
@@ -343,7 +363,6 @@ const scanIban: Scan = (s, out) => {
 
 const SSN_RE = /(?<![0-9A-Za-z_-])([0-9]{3})-([0-9]{2})-([0-9]{4})(?![0-9A-Za-z_]|-[0-9])/g;
 const scanSsn: Scan = (s, out) => {
-  if (s.indexOf('-') === -1) return;
   scanRegex(SSN_RE, s, out, (m) => ssnValid(m[1] ?? '', m[2] ?? '', m[3] ?? ''));
 };
 
@@ -391,7 +410,6 @@ const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
 const IPV4_RE = new RegExp(`(?<![0-9A-Za-z_.])(?:${OCTET}\\.){3}${OCTET}(?![0-9A-Za-z_]|\\.[0-9])`, 'g');
 const VERSION_BEFORE_RE = /(?:version|ver|release|build|chrome|firefox|safari)[\s:=]*$/i;
 const scanIpv4: Scan = (s, out) => {
-  if (s.indexOf('.') === -1) return;
   scanRegex(IPV4_RE, s, out, (m) => {
     const i = m.index;
     const c1 = s[i - 1] ?? '';
@@ -404,15 +422,38 @@ const scanIpv4: Scan = (s, out) => {
   });
 };
 
-const IPV6_RE = /(?<![0-9A-Za-z_:.])(?=[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:.]{2,46}(?![0-9A-Za-z_:]|\.[0-9A-Za-z])/g;
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+const isV6Char = (c: number): boolean => isHex(c) || c === 58 || c === 46;
+const isWordish = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+/**
+ * Colon-driven (indexOf(':') is far cheaper than a regex that starts on every hex letter): around a colon with a
+ * hex digit or colon on both sides, take the maximal run of [0-9A-Fa-f:.] (≤ 46), require word boundaries, and
+ * validate it with ipv6Plausible.
+ */
 const scanIpv6: Scan = (s, out) => {
-  if (s.indexOf(':') === -1) return;
-  scanRegex(IPV6_RE, s, out, (m) => {
-    let t = m[0];
-    while (t.endsWith('.')) t = t.slice(0, -1);
-    if (!ipv6Plausible(t)) return false;
-    return { start: m.index, end: m.index + t.length };
-  });
+  let i = s.indexOf(':');
+  while (i !== -1) {
+    const a = s.charCodeAt(i - 1);
+    const b = s.charCodeAt(i + 1);
+    if (!((isHex(a) || a === 58 || b === 58) && (isHex(b) || b === 58))) {
+      i = s.indexOf(':', i + 1);
+      continue;
+    }
+    let start = i;
+    while (start > 0 && i - start < 46 && isV6Char(s.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < s.length && end - start < 47 && isV6Char(s.charCodeAt(end))) end++;
+    let t = end;
+    while (t > start && s.charCodeAt(t - 1) === 46) t--; // a sentence's full stop
+    const before = s.charCodeAt(start - 1);
+    const after = s.charCodeAt(end);
+    const bounded =
+      (start === 0 || !(isWordish(before) || before === 58 || before === 46)) &&
+      (end >= s.length || !(isWordish(after) || after === 58 || after === 46));
+    if (bounded && t - start >= 2 && ipv6Plausible(s.slice(start, t))) out.push({ start, end: t });
+    i = s.indexOf(':', Math.max(end, i + 1));
+  }
 };
 
 const MAC_RE =
