@@ -218,7 +218,7 @@ export interface RequestFacts {
   /** The body was not JSON (or not an object): the message; all other fields then hold defaults. */
   parseError: string | null;
   model: string | null;
-  /** `stream: true` in the body. */
+  /** `stream: true` in the body; always true for a Codex WebSocket `response.create` (streaming is implicit). */
   stream: boolean;
   /** Chat `stream_options.include_usage`; null when not a Chat request or not set. */
   includeUsage: boolean | null;

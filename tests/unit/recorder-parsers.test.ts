@@ -240,6 +240,21 @@ describe('truncated streams and snapshots', () => {
     expect(p.finish()).toMatchObject({ complete: true, usage: { output: 187 } });
   });
 
+  it('a Responses stream cut inside a function call: reasoning and text kept, args partial, usage unknown', () => {
+    const b = fixture('responses-tool-call.sse').toString('utf8');
+    const cut = b.indexOf('\\"ls\\"],\\"workdir'); // inside the second function_call_arguments.delta
+    const p = createResponseParser(opts(RESPONSES, 'Text/Event-Stream'));
+    p.push(Buffer.from(b.slice(0, cut)));
+    const s = p.snapshot();
+    expect(s.complete).toBe(false);
+    expect(s.content.map((c) => c.type)).toEqual(['thinking', 'text', 'tool_call']);
+    expect(tool(s)).toMatchObject({ id: 'call_Zx9shell', arguments: '{"command":["bash","-lc",' });
+    expect(tool(s).input).toBeUndefined();
+    expect(tool(s).parseError).not.toBeNull();
+    expect(s.usage).toMatchObject({ input: null, output: null, reasoning: null });
+    expect(s.finishReason).toBeNull();
+  });
+
   it('snapshots are independent copies', () => {
     const p = createResponseParser(opts(ANTHROPIC, SSE));
     const b = fixture('anthropic-zeros-first.sse').toString('utf8');
