@@ -407,6 +407,28 @@ describe('delivery scenarios', () => {
     expect(final.choices[0]?.message.content).toMatch(/chunk 2999$/);
   });
 
+  it('drops bodies but keeps hashes and sizes when keepBodies is false (benchmark mode)', async () => {
+    const lean = await startFakeProvider({ keepBodies: false });
+    try {
+      const body = JSON.stringify({
+        model: 'c',
+        stream: true,
+        messages: [{ role: 'user', content: 'lean' }],
+      });
+      const res = await fetch(`${lean.url}/v1/messages`, { method: 'POST', body });
+      const received = Buffer.from(await res.arrayBuffer());
+      const rec = await lean.waitForRequest();
+      expect(await rec.done).toBe('finished');
+      expect(rec.bodySha256).toBe(sha(Buffer.from(body)));
+      expect(rec.responseSha256).toBe(sha(received));
+      expect(rec.responseBytes).toBe(received.length);
+      expect(rec.body.length).toBe(0);
+      expect(rec.responseBody.length).toBe(0);
+    } finally {
+      await lean.close();
+    }
+  });
+
   it('lets a test take over the next request', async () => {
     provider.enqueue((_req, res, body) => {
       res.writeHead(418, { 'content-type': 'application/json' });

@@ -78,9 +78,11 @@ export interface RecordedRequest {
   receivedAt: number;
   /** Status sent (101 for WebSocket frames). Undefined until the head is written. */
   status: number | undefined;
-  /** Bytes written back (after compression), grows while streaming. */
+  /** Bytes written back (after compression; for WebSocket the text frames, one per line), grows while streaming. */
   responseBody: Buffer;
-  /** sha256 of responseBody, set when the response finished or the connection closed. */
+  /** Bytes written back so far (counted even when bodies are not kept). */
+  responseBytes: number;
+  /** sha256 of the bytes written back, set when the response finished or the connection closed. */
   responseSha256: string | undefined;
   usageSent: SentUsage | undefined;
   /** Resolves when this exchange ended, either way. */
@@ -110,6 +112,11 @@ export interface FakeProviderOptions {
   websocket?: boolean;
   /** Model ids listed by GET /v1/models. */
   models?: string[];
+  /**
+   * Keep request and response bodies on the records (default true). The benchmark turns this off: hashes, sizes
+   * and everything else are still recorded, the bodies are dropped once the exchange ended.
+   */
+  keepBodies?: boolean;
 }
 
 export interface FakeProvider {
@@ -1014,6 +1021,8 @@ function dialectOf(method: string, path: string, headers: IncomingHttpHeaders): 
 
 interface Exchange {
   rec: RecordedRequest;
+  /** Account for bytes written back to the client. */
+  sent(chunk: Buffer): void;
   finish(outcome: 'finished' | 'closed-early'): void;
   /** The fake itself cut the connection (reset scenario, close()): not a client abort. */
   cutByServer: boolean;
@@ -1026,6 +1035,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     resetAfterEvents: options.resetAfterEvents ?? 3,
     websocket: options.websocket ?? true,
     models: options.models ?? ['claude-sonnet-4-5', 'claude-haiku-4-5', 'gpt-5', 'gpt-5-codex'],
+    keepBodies: options.keepBodies ?? true,
   };
   const events = new EventEmitter();
   events.setMaxListeners(0);
@@ -1059,21 +1069,43 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       receivedAt: Date.now(),
       status: undefined,
       responseBody: Buffer.alloc(0),
+      responseBytes: 0,
       responseSha256: undefined,
       usageSent: undefined,
       done,
       closedEarly,
       closedEarlyAt: undefined,
     };
+    // Response bytes: hashed as they go, kept as a chunk list and joined only when read (big streams stay O(n)).
+    const respHash = createHash('sha256');
+    const respChunks: Buffer[] = [];
+    let joined: Buffer | undefined;
+    Object.defineProperty(rec, 'responseBody', {
+      enumerable: true,
+      get: () => (joined ??= Buffer.concat(respChunks)),
+    });
     let settled = false;
     const ex: Exchange = {
       rec,
       cutByServer: false,
+      sent(chunk) {
+        rec.responseBytes += chunk.length;
+        if (settled) return;
+        respHash.update(chunk);
+        if (opts.keepBodies) {
+          respChunks.push(chunk);
+          joined = undefined;
+        }
+      },
       finish(outcome) {
         if (settled) return;
         settled = true;
         live.delete(ex);
-        rec.responseSha256 = sha256(rec.responseBody);
+        rec.responseSha256 = respHash.digest('hex');
+        if (!opts.keepBodies) {
+          rec.body = Buffer.alloc(0);
+          rec.json = undefined;
+        }
         if (outcome === 'closed-early' && !ex.cutByServer) {
           rec.closedEarlyAt = Date.now();
           resolveEarly(rec.closedEarlyAt);
@@ -1099,7 +1131,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         typeof chunk === 'string'
           ? Buffer.from(chunk, typeof enc === 'string' ? (enc as BufferEncoding) : 'utf8')
           : Buffer.from(chunk as Uint8Array);
-      ex.rec.responseBody = Buffer.concat([ex.rec.responseBody, buf]);
+      ex.sent(buf);
     };
     const origWrite = res.write.bind(res) as (...a: unknown[]) => boolean;
     const origEnd = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
@@ -1469,7 +1501,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     let chain = Promise.resolve();
     const send = (ex: Exchange, payload: Json): void => {
       const text = JSON.stringify(payload);
-      ex.rec.responseBody = Buffer.concat([ex.rec.responseBody, Buffer.from(text), Buffer.from('\n')]);
+      ex.sent(Buffer.from(`${text}\n`));
       ws.send(text);
     };
     ws.on('close', () => {
