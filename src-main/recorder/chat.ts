@@ -42,6 +42,9 @@ function readMeta(b: ResponseBuilder, o: JsonObject): void {
 }
 
 export class ChatStream {
+  /** tool_calls index → block key, when one index was reused for a second call (see toolDelta). */
+  private readonly toolKeys = new Map<number, string>();
+
   constructor(private readonly b: ResponseBuilder) {}
 
   /** `[DONE]` is handled by the caller; this gets every other data payload. */
@@ -104,8 +107,16 @@ export class ChatStream {
 
   private toolDelta(index: number, tc: JsonObject): void {
     const b = this.b;
-    const blk = b.block(toolKey(index), 'tool_call');
     const id = asString(tc.id);
+    let key = this.toolKeys.get(index) ?? toolKey(index);
+    const existing = b.get(key);
+    // Some OpenAI-compatible servers omit `index` and send each call whole in its own chunk: a different id at
+    // the same index is a new call, not more of the old one.
+    if (existing !== undefined && id !== null && id !== '' && existing.id !== '' && existing.id !== id) {
+      key = `${toolKey(index)}:${id}`;
+      this.toolKeys.set(index, key);
+    }
+    const blk = b.block(key, 'tool_call');
     // The id and name come in the first delta of a call; some servers repeat them on every delta.
     if (id !== null && id !== '' && blk.id === '') blk.id = id;
     const fn = asObject(tc.function);

@@ -132,7 +132,14 @@ export class SseDecoder {
         this.data = value;
         this.hasData = true;
       }
-    } else if (len === 5 && buf.toString('latin1', s, nameEnd) === 'event') {
+    } else if (
+      len === 5 &&
+      buf[s] === 0x65 &&
+      buf[s + 1] === 0x76 &&
+      buf[s + 2] === 0x65 &&
+      buf[s + 3] === 0x6e &&
+      buf[s + 4] === 0x74
+    ) {
       this.eventType = buf.toString('utf8', vs, e);
     } else if (len === 2 && buf[s] === 0x69 && buf[s + 1] === 0x64) {
       const id = buf.toString('utf8', vs, e);

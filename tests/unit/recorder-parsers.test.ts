@@ -370,6 +370,19 @@ describe('OpenAI Chat Completions stream', () => {
     });
   });
 
+  it('keeps calls apart when a compatible server omits tool_calls[].index and sends each call whole', () => {
+    const chunk = (id: string, name: string, args: string): string =>
+      `data: ${JSON.stringify({ id: 'c1', model: 'gemini-2.5-pro', choices: [{ index: 0, delta: { tool_calls: [{ id, type: 'function', function: { name, arguments: args } }] } }] })}\n\n`;
+    const b = Buffer.from(
+      chunk('call_a', 'read', '{"p":1}') + chunk('call_b', 'write', '{"p":2}') + 'data: [DONE]\n\n',
+    );
+    const r = parse(CHAT, [b]);
+    expect(r.content.map((c) => [(c as ToolCallBlock).id, (c as ToolCallBlock).input])).toEqual([
+      ['call_a', { p: 1 }],
+      ['call_b', { p: 2 }],
+    ]);
+  });
+
   it('records a mid-stream error object', () => {
     const r = parse(CHAT, [fixture('chat-error.sse')]);
     expect(r.error).toEqual({
