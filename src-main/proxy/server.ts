@@ -233,6 +233,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     let tResponse = 0n;
     let status = 0;
     let lastErrorCode: string | undefined;
+    let overheadNs: number | null = null;
     const finish = (end: ExchangeEnd): void => {
       if (ended) return;
       ended = true;
@@ -246,7 +247,10 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       if (end.kind === 'client_abort') metrics.clientAborts.inc({ dialect });
       if (end.kind === 'upstream_reset' || end.kind === 'upstream_error')
         metrics.upstreamErrors.inc({ dialect, code: end.code });
-      if (tap) safeTap('end', () => tap!.end(end, now));
+      if (tap) {
+        const timing = { dispatchHr: tDispatch === 0n ? null : tDispatch, overheadNs };
+        safeTap('end', () => tap!.end(end, now, timing));
+      }
     };
     const entry: OpenExchange = {
       cut() {
@@ -291,8 +295,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
         }
       },
       onResponseForwarded() {
-        const own = tDispatch - t0 + (process.hrtime.bigint() - tResponse);
-        metrics.overhead.observe({ dialect }, Number(own) / 1e9);
+        overheadNs = Number(tDispatch - t0 + (process.hrtime.bigint() - tResponse));
+        metrics.overhead.observe({ dialect }, overheadNs / 1e9);
       },
       onResponseCut() {
         // The error (with its code) usually arrives in the same turn; give it the chance to name the cause.

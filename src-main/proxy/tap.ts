@@ -40,6 +40,13 @@ export type ExchangeEnd =
   /** The proxy was shutting down and cut the exchange. */
   | { kind: 'shutdown' };
 
+export interface ExchangeTiming {
+  /** When the upstream request got its socket (hrtime ns). */
+  dispatchHr: bigint | null;
+  /** The proxy's own processing time on this exchange (ns). */
+  overheadNs: number | null;
+}
+
 export interface ExchangeTap {
   requestData?(chunk: Buffer): void;
   requestEnd?(): void;
@@ -47,8 +54,8 @@ export interface ExchangeTap {
   responseData?(chunk: Buffer): void;
   /** WebSocket frames' raw bytes, per direction, after the upgrade. */
   wsData?(from: 'client' | 'upstream', chunk: Buffer): void;
-  /** Called exactly once. */
-  end(result: ExchangeEnd, atHr: bigint): void;
+  /** Called exactly once. `timing` carries what the proxy measured on the way (null when not reached). */
+  end(result: ExchangeEnd, atHr: bigint, timing?: ExchangeTiming): void;
 }
 
 export interface ExchangeObserver {

@@ -1,0 +1,228 @@
+// Content-addressed storage of re-sent context. Claude Code re-sends ~76 KB every turn (system prompt, tools,
+// the whole history); storing that each time would make a 50-turn session O(n²) on disk. Instead the system
+// prompt, tool list, instructions and each message become blocks written once per session file, and the
+// message array becomes a hash chain that grows by one small block per turn. `rebuildBody` reverses it.
+//
+// Hashes are over the *redacted* JSON (a stored hash must not confirm a guessed secret); the redaction of a
+// value is cached by the hash of its raw JSON so re-sent history is neither re-redacted nor re-hashed twice.
+import { createHash } from 'node:crypto';
+import type { Dialect, Endpoint } from '../../src-shared/dialects.js';
+import type { JsonValue } from '../../src-shared/exchange.js';
+import type { BlockKind, BlockLine, ChainValue } from '../../src-shared/records.js';
+import { RECORD_VERSION } from '../../src-shared/records.js';
+
+type JsonObject = { [key: string]: JsonValue };
+
+export function hashText(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+/** Redacts one JSON value. Must return a value of the same shape; must never return raw secrets. */
+export type ValueRedactor = (value: JsonValue) => JsonValue;
+
+interface Redacted {
+  hash: string;
+  value: JsonValue;
+}
+
+/** A bounded map from raw-JSON hash to its redacted form, shared by all sessions of one recorder. */
+export class RedactionMemo {
+  private readonly map = new Map<string, Redacted>();
+  constructor(private readonly max = 20_000) {}
+
+  /** Redact `value` (its JSON text is `json`), reusing a previous result for identical raw content. */
+  get(json: string, value: JsonValue, redact: ValueRedactor): Redacted {
+    const rawKey = hashText(json);
+    const hit = this.map.get(rawKey);
+    if (hit) {
+      // Refresh recency: delete + set moves the key to the end of the insertion order.
+      this.map.delete(rawKey);
+      this.map.set(rawKey, hit);
+      return hit;
+    }
+    const red = redact(value);
+    const entry = { hash: red === value ? hashText(json) : hashText(JSON.stringify(red)), value: red };
+    this.map.set(rawKey, entry);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+    return entry;
+  }
+
+  /** Forget everything (after the redaction policy changes). */
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+/** Which top-level fields of a body are stored as blocks, per dialect and endpoint. */
+function layout(
+  dialect: Dialect,
+  endpoint: Endpoint,
+): { refs: [string, BlockKind][]; chain: [string, BlockKind] | null } {
+  if (dialect === 'anthropic' && (endpoint === 'messages' || endpoint === 'count_tokens')) {
+    return {
+      refs: [
+        ['system', 'system'],
+        ['tools', 'tools'],
+      ],
+      chain: ['messages', 'message'],
+    };
+  }
+  if (endpoint === 'chat_completions') return { refs: [['tools', 'tools']], chain: ['messages', 'message'] };
+  if (endpoint === 'responses')
+    return {
+      refs: [
+        ['instructions', 'instructions'],
+        ['tools', 'tools'],
+      ],
+      chain: ['input', 'input'],
+    };
+  return { refs: [], chain: null };
+}
+
+/** Per-session memory of which blocks its file already holds. */
+export class SessionBlocks {
+  private readonly written = new Set<string>();
+
+  constructor(
+    private readonly memo: RedactionMemo,
+    private readonly redact: ValueRedactor,
+  ) {}
+
+  private block(kind: BlockKind, value: JsonValue, out: BlockLine[]): string {
+    const r = this.memo.get(JSON.stringify(value), value, this.redact);
+    if (!this.written.has(r.hash)) {
+      this.written.add(r.hash);
+      out.push({ type: 'block', v: RECORD_VERSION, hash: r.hash, kind, value: r.value });
+    }
+    return r.hash;
+  }
+
+  /** Store arbitrary JSON (e.g. headers) as a block; returns its hash. New blocks are appended to `out`. */
+  store(kind: BlockKind, value: JsonValue, out: BlockLine[]): string {
+    return this.block(kind, value, out);
+  }
+
+  /**
+   * Replace the re-sent parts of a parsed request body by references. Returns the skeleton (other fields
+   * redacted as a whole) and appends the blocks this session's file does not hold yet to `out`.
+   */
+  split(dialect: Dialect, endpoint: Endpoint, body: JsonValue, out: BlockLine[]): JsonValue {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return this.redact(body);
+    const { refs, chain } = layout(dialect, endpoint);
+    const rest: JsonObject = {};
+    const placed: JsonObject = {};
+    for (const [key, value] of Object.entries(body)) {
+      const ref = refs.find(([k]) => k === key);
+      if (
+        ref &&
+        value !== null &&
+        (typeof value === 'object' || (typeof value === 'string' && value.length > 64))
+      ) {
+        placed[key] = { $ref: this.block(ref[1], value, out) };
+      } else if (chain && key === chain[0] && Array.isArray(value)) {
+        placed[key] = { $chain: this.chain(chain[1], value, out) };
+      } else {
+        rest[key] = value;
+      }
+    }
+    const redactedRest = this.redact(rest) as JsonObject;
+    // Keep the client's key order.
+    const skeleton: JsonObject = {};
+    for (const key of Object.keys(body))
+      skeleton[key] = key in placed ? placed[key]! : (redactedRest[key] ?? null);
+    return skeleton;
+  }
+
+  private chain(kind: BlockKind, items: JsonValue[], out: BlockLine[]): string {
+    // Walk the prefix hashes; the longest prefix already written is where the new chain block starts.
+    let prefix: string | null = null;
+    let known: string | null = null;
+    let knownAt = 0;
+    const itemHashes: string[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const h = this.block(kind, items[i]!, out);
+      itemHashes.push(h);
+      prefix = hashText(`${prefix ?? ''}|${h}`);
+      if (this.written.has(prefix)) {
+        known = prefix;
+        knownAt = i + 1;
+      }
+    }
+    if (prefix === null) prefix = hashText('|empty');
+    if (knownAt === items.length && known !== null) return known;
+    if (!this.written.has(prefix)) {
+      this.written.add(prefix);
+      const value: ChainValue = { prev: known, items: itemHashes.slice(knownAt) };
+      out.push({
+        type: 'block',
+        v: RECORD_VERSION,
+        hash: prefix,
+        kind: 'chain',
+        value: value as unknown as JsonValue,
+      });
+    }
+    return prefix;
+  }
+}
+
+export class MissingBlockError extends Error {
+  override readonly name = 'MissingBlockError';
+}
+
+function isRef(v: JsonValue | undefined, key: '$ref' | '$chain'): v is { [k: string]: string } {
+  return (
+    !!v &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    typeof v[key] === 'string' &&
+    Object.keys(v).length === 1
+  );
+}
+
+/** Expand a chain hash into its item values. */
+export function expandChain(hash: string, blocks: ReadonlyMap<string, JsonValue>): JsonValue[] {
+  const segments: string[][] = [];
+  let at: string | null = hash;
+  const seen = new Set<string>();
+  while (at !== null) {
+    if (seen.has(at)) throw new MissingBlockError(`chain ${hash} loops at ${at}`);
+    seen.add(at);
+    const v = blocks.get(at) as unknown as ChainValue | undefined;
+    if (!v || !Array.isArray(v.items)) throw new MissingBlockError(`chain block ${at} is missing`);
+    segments.push(v.items);
+    at = v.prev;
+  }
+  const out: JsonValue[] = [];
+  for (const seg of segments.reverse()) {
+    for (const h of seg) {
+      const item = blocks.get(h);
+      if (item === undefined) throw new MissingBlockError(`block ${h} is missing`);
+      out.push(item);
+    }
+  }
+  return out;
+}
+
+/** Rebuild a request body from its skeleton and the blocks of its file (references only at known positions). */
+export function rebuildBody(
+  dialect: Dialect,
+  endpoint: Endpoint,
+  skeleton: JsonValue,
+  blocks: ReadonlyMap<string, JsonValue>,
+): JsonValue {
+  if (skeleton === null || typeof skeleton !== 'object' || Array.isArray(skeleton)) return skeleton;
+  const { refs, chain } = layout(dialect, endpoint);
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(skeleton)) {
+    if (refs.some(([k]) => k === key) && isRef(value, '$ref')) {
+      const b = blocks.get(value['$ref']!);
+      if (b === undefined) throw new MissingBlockError(`block ${value['$ref']} is missing`);
+      out[key] = b;
+    } else if (chain && key === chain[0] && isRef(value, '$chain')) {
+      out[key] = expandChain(value['$chain']!, blocks);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}

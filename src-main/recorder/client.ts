@@ -1,0 +1,202 @@
+// The recorder's presence on the proxy's thread: an ExchangeObserver whose taps copy bytes into a queue that is
+// posted to the recorder worker once per event-loop turn. It does no parsing, hashing or I/O, so recording
+// costs the proxy a copy and a postMessage. The bytes in flight are bounded: past the bound, exchanges stop
+// being copied (counted, shown, and marked in the JSONL) rather than slowing the proxy or growing memory.
+import { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { LiveEvent } from '../../src-shared/live.js';
+import type { ExchangeObserver, ExchangeStart, ExchangeTap } from '../proxy/tap.js';
+import type { FromWorker, HeaderRecord, ToWorker, WorkerStats } from './protocol.js';
+
+/** What the client needs of a worker (a worker_threads Worker, or an in-thread stand-in in tests). */
+export interface WorkerPort {
+  postMessage(batch: ToWorker[]): void;
+  on(event: 'message', listener: (m: FromWorker) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  terminate(): Promise<number>;
+}
+
+export interface RecorderClientOptions {
+  /** Bytes copied but not yet processed by the worker before new exchanges stop being copied (default 64 MiB). */
+  maxInFlightBytes?: number;
+  onDrop?: (count: number) => void;
+}
+
+function plainHeaders(h: IncomingHttpHeaders): HeaderRecord {
+  const out: HeaderRecord = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export class RecorderClient implements ExchangeObserver {
+  private queue: ToWorker[] = [];
+  private scheduled = false;
+  private inFlight = 0;
+  private readonly maxInFlight: number;
+  private seq = 0;
+  private readonly waiting = new Map<number, (stats: WorkerStats) => void>();
+  private readonly live = new EventEmitter();
+  private liveListeners = 0;
+  private closed = false;
+  /** Whether new exchanges are recorded (the tray/UI toggle). */
+  enabled = true;
+  dropped = 0;
+  lastStats: WorkerStats | null = null;
+
+  constructor(
+    private readonly worker: WorkerPort,
+    private readonly options: RecorderClientOptions = {},
+  ) {
+    this.maxInFlight = options.maxInFlightBytes ?? 64 * 1024 * 1024;
+    this.live.setMaxListeners(0);
+    worker.on('message', (m) => this.onMessage(m));
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.t) {
+      case 'ack':
+        this.inFlight = Math.max(0, this.inFlight - m.bytes);
+        return;
+      case 'live':
+        for (const e of m.events) this.live.emit('event', e);
+        return;
+      case 'done':
+        this.lastStats = m.stats;
+        this.waiting.get(m.seq)?.(m.stats);
+        this.waiting.delete(m.seq);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private post(msg: ToWorker): void {
+    this.queue.push(msg);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // One postMessage per event-loop turn, whatever the number of chunks that arrived in it.
+      setImmediate(() => {
+        this.scheduled = false;
+        const batch = this.queue;
+        this.queue = [];
+        if (batch.length > 0 && !this.closed) this.worker.postMessage(batch);
+      });
+    }
+  }
+
+  open(start: ExchangeStart): ExchangeTap | undefined {
+    if (!this.enabled || this.closed) return undefined;
+    if (this.inFlight > this.maxInFlight) {
+      this.drop(1);
+      return undefined;
+    }
+    const id = start.id;
+    const startHr = start.startHr;
+    const ms = (hr: bigint): number => Number(hr - startHr) / 1e6;
+    let dropped = false;
+    const copy = (c: Buffer): Uint8Array | null => {
+      if (dropped) return null;
+      if (this.inFlight > this.maxInFlight) {
+        dropped = true;
+        this.drop(1);
+        this.post({ t: 'drop', id });
+        return null;
+      }
+      this.inFlight += c.byteLength;
+      return c;
+    };
+    this.post({
+      t: 'open',
+      id,
+      dialect: start.dialect,
+      endpoint: start.endpoint,
+      transport: start.transport,
+      method: start.method,
+      url: start.url,
+      upstreamUrl: start.upstreamUrl,
+      headers: plainHeaders(start.headers),
+      credentialSource: start.credentialSource,
+      startedAt: start.startedAt,
+    });
+    return {
+      requestData: (chunk) => {
+        const c = copy(chunk);
+        if (c) this.post({ t: 'rq', id, c });
+      },
+      requestEnd: () => this.post({ t: 'rqEnd', id, ms: ms(process.hrtime.bigint()) }),
+      responseHead: (status, headers, atHr) =>
+        this.post({ t: 'head', id, status, headers: plainHeaders(headers), ms: ms(atHr) }),
+      responseData: (chunk) => {
+        const c = copy(chunk);
+        if (c) this.post({ t: 'rs', id, c, ms: ms(process.hrtime.bigint()) });
+      },
+      wsData: (from, chunk) => {
+        const c = copy(chunk);
+        if (c) this.post({ t: 'ws', id, from, c, ms: ms(process.hrtime.bigint()) });
+      },
+      end: (end, atHr, timing) =>
+        this.post({
+          t: 'end',
+          id,
+          end,
+          ms: ms(atHr),
+          dispatchMs: timing?.dispatchHr ? ms(timing.dispatchHr) : null,
+          overheadMs: timing?.overheadNs != null ? timing.overheadNs / 1e6 : null,
+        }),
+    };
+  }
+
+  private drop(n: number): void {
+    this.dropped += n;
+    this.options.onDrop?.(n);
+    this.live.emit('event', {
+      type: 'recorder_problem',
+      kind: 'dropped',
+      count: this.dropped,
+      message: `The recorder fell behind: ${this.dropped} exchange(s) not fully recorded.`,
+    } satisfies LiveEvent);
+  }
+
+  /** Subscribe to live events; the worker only produces them while someone listens. */
+  subscribe(listener: (e: LiveEvent) => void): () => void {
+    this.live.on('event', listener);
+    if (this.liveListeners++ === 0) this.post({ t: 'live', on: true });
+    return () => {
+      this.live.off('event', listener);
+      if (--this.liveListeners === 0) this.post({ t: 'live', on: false });
+    };
+  }
+
+  setRedaction(config: ToWorker & { t: 'redaction' }): void {
+    this.post(config);
+  }
+
+  /** Resolves when everything posted so far is written (JSONL flushed, index committed). */
+  flush(): Promise<WorkerStats> {
+    const seq = ++this.seq;
+    const done = new Promise<WorkerStats>((resolve) => this.waiting.set(seq, resolve));
+    this.post({ t: 'flush', seq });
+    return done;
+  }
+
+  /** Finish open exchanges as interrupted, flush, and stop the worker; at most `deadlineMs`. */
+  async close(deadlineMs = 2_000): Promise<WorkerStats | null> {
+    if (this.closed) return this.lastStats;
+    const seq = ++this.seq;
+    const done = new Promise<WorkerStats | null>((resolve) => this.waiting.set(seq, resolve));
+    this.post({ t: 'close', seq });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), deadlineMs)));
+    // Post synchronously now rather than on the next turn: the caller may be about to exit.
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    this.worker.postMessage(batch);
+    this.closed = true;
+    const stats = await Promise.race([done, deadline]);
+    clearTimeout(timer);
+    await this.worker.terminate();
+    return stats;
+  }
+}

@@ -1,0 +1,202 @@
+// Turns JSONL record lines into SQL statements for the index. The same code serves live recording and
+// `reindex`, so the index can always be rebuilt from the JSONL alone. Pure: it returns statements; the caller
+// runs them (in one transaction per batch).
+import type { RecordLine, RequestLine, ResponseLine, SessionLine } from '../../src-shared/records.js';
+import type { ContentBlock } from '../../src-shared/exchange.js';
+
+export type SqlValue = string | number | null;
+export interface Stmt {
+  sql: string;
+  params: SqlValue[];
+}
+
+const PREVIEW_CHARS = 280;
+const ARGS_PREVIEW_CHARS = 2000;
+// Text put into the full-text table per request; enough to find a word in a long answer.
+const FTS_CHARS = 64 * 1024;
+
+function preview(text: string | null | undefined, max = PREVIEW_CHARS): string | null {
+  if (!text) return null;
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > max ? t.slice(0, max - 1) + '…' : t;
+}
+
+/** The visible text of a response: text blocks, then refusals. */
+export function responseText(content: readonly ContentBlock[] | undefined): string {
+  if (!content) return '';
+  let out = '';
+  for (const b of content) {
+    if (b.type === 'text') out += (out ? '\n' : '') + b.text;
+    else if (b.type === 'refusal') out += (out ? '\n' : '') + b.refusal;
+  }
+  return out;
+}
+
+function sessionStmt(l: SessionLine, file: string): Stmt {
+  return {
+    sql: `INSERT INTO sessions (id, file, client, client_version, user_agent, id_source, started_at, last_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)`,
+    params: [l.session_id, file, l.client, l.client_version, l.user_agent, l.id_source, l.at, l.at],
+  };
+}
+
+function requestStmts(l: RequestLine): Stmt[] {
+  const out: Stmt[] = [
+    {
+      sql: `INSERT OR REPLACE INTO requests (id, session_id, at, dialect, endpoint, transport, client, method, url,
+              model_requested, stream, request_bytes, prompt_preview)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      params: [
+        l.id,
+        l.session_id,
+        l.at,
+        l.dialect,
+        l.endpoint,
+        l.transport,
+        l.client,
+        l.method,
+        l.url,
+        l.model,
+        l.stream ? 1 : 0,
+        l.body_bytes,
+        preview(l.prompt),
+      ],
+    },
+    {
+      sql: `UPDATE sessions SET last_at = MAX(last_at, ?) WHERE id = ?`,
+      params: [l.at, l.session_id],
+    },
+  ];
+  for (const r of l.tool_results) {
+    out.push({
+      sql: `UPDATE tool_calls SET result_request_id = ?, result_at = ?, latency_ms = ?, is_error = ?
+            WHERE session_id = ? AND id = ? AND result_request_id IS NULL`,
+      params: [l.id, l.at, r.latency_ms, r.is_error === null ? null : r.is_error ? 1 : 0, l.session_id, r.id],
+    });
+  }
+  if (l.prompt) {
+    out.push({
+      sql: `INSERT INTO request_text (request_id, session_id, prompt, response) VALUES (?, ?, ?, '')`,
+      params: [l.id, l.session_id, l.prompt.slice(0, FTS_CHARS)],
+    });
+  }
+  return out;
+}
+
+function responseStmts(l: ResponseLine): Stmt[] {
+  const r = l.response;
+  const toolCalls = (r?.content ?? []).filter((b) => b.type === 'tool_call');
+  const text = responseText(r?.content);
+  const u = l.usage;
+  const out: Stmt[] = [
+    {
+      sql: `UPDATE requests SET model = ?, status = ?, outcome = ?, reason = ?, error_type = ?, error_message = ?,
+              input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?, reasoning_tokens = ?,
+              ttfb_ms = ?, first_content_ms = ?, duration_ms = ?, provider_ms = ?, overhead_ms = ?,
+              response_bytes = ?, chunks = ?, stop_reason = ?, finish_reason = ?, has_refusal = ?,
+              tool_call_count = ?, response_preview = ?, ended_at = ?
+            WHERE id = ?`,
+      params: [
+        l.model,
+        l.status,
+        l.outcome,
+        l.reason,
+        l.error?.type ?? null,
+        preview(l.error?.message ?? null, 1000),
+        u.input,
+        u.output,
+        u.cacheRead,
+        u.cacheWrite,
+        u.reasoning,
+        l.timings.ttfb_ms,
+        l.timings.first_content_ms,
+        l.timings.duration_ms,
+        l.timings.provider_ms,
+        l.timings.overhead_ms,
+        l.response_bytes,
+        l.chunks,
+        l.stop_reason,
+        r?.finishReason ?? null,
+        r?.hasRefusal ? 1 : 0,
+        toolCalls.length,
+        preview(text || l.body_text),
+        l.at,
+        l.id,
+      ],
+    },
+  ];
+  for (const c of toolCalls) {
+    out.push({
+      sql: `INSERT OR IGNORE INTO tool_calls (id, session_id, request_id, name, kind, arguments_preview, called_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      params: [c.id, l.session_id, l.id, c.name, c.kind, c.arguments.slice(0, ARGS_PREVIEW_CHARS), l.at],
+    });
+  }
+  if (text) {
+    out.push({
+      sql: `UPDATE request_text SET response = ? WHERE request_id = ?`,
+      params: [text.slice(0, FTS_CHARS), l.id],
+    });
+    out.push({
+      sql: `INSERT INTO request_text (request_id, session_id, prompt, response)
+            SELECT ?, ?, '', ? WHERE NOT EXISTS (SELECT 1 FROM request_text WHERE request_id = ?)`,
+      params: [l.id, l.session_id, text.slice(0, FTS_CHARS), l.id],
+    });
+  }
+  out.push(sessionTotals(l.session_id, l.at));
+  return out;
+}
+
+/** Session totals are recomputed as sums of its request rows: never a max, never double-counted. */
+export function sessionTotals(sessionId: string, at: number): Stmt {
+  return {
+    sql: `UPDATE sessions SET
+            last_at = MAX(last_at, ?2),
+            request_count = (SELECT COUNT(*) FROM requests WHERE session_id = ?1),
+            failed_count = (SELECT COUNT(*) FROM requests WHERE session_id = ?1 AND outcome = 'failed'),
+            interrupted_count = (SELECT COUNT(*) FROM requests WHERE session_id = ?1 AND outcome = 'interrupted'),
+            input_tokens = (SELECT SUM(input_tokens) FROM requests WHERE session_id = ?1),
+            output_tokens = (SELECT SUM(output_tokens) FROM requests WHERE session_id = ?1),
+            cache_read_tokens = (SELECT SUM(cache_read_tokens) FROM requests WHERE session_id = ?1),
+            cache_write_tokens = (SELECT SUM(cache_write_tokens) FROM requests WHERE session_id = ?1),
+            reasoning_tokens = (SELECT SUM(reasoning_tokens) FROM requests WHERE session_id = ?1),
+            tool_call_count = (SELECT COUNT(*) FROM tool_calls WHERE session_id = ?1),
+            models = (SELECT group_concat(model) FROM (SELECT DISTINCT model FROM requests WHERE session_id = ?1 AND model IS NOT NULL))
+          WHERE id = ?1`,
+    params: [sessionId, at],
+  };
+}
+
+/** Statements for one line of the file `file` (relative to the sessions dir). */
+export function statementsFor(line: RecordLine, file: string): Stmt[] {
+  switch (line.type) {
+    case 'session':
+      return [sessionStmt(line, file)];
+    case 'request':
+      return requestStmts(line);
+    case 'response':
+      return responseStmts(line);
+    case 'gap':
+      return [
+        {
+          sql: `UPDATE sessions SET gaps = gaps + ? WHERE file = ?`,
+          params: [line.dropped, file],
+        },
+      ];
+    case 'block':
+      return [];
+  }
+}
+
+/** Remove everything a file contributed (before re-indexing it, or when retention deletes it). */
+export function forgetFile(file: string): Stmt[] {
+  const sessions = `(SELECT id FROM sessions WHERE file = ?)`;
+  return [
+    { sql: `DELETE FROM request_text WHERE session_id IN ${sessions}`, params: [file] },
+    { sql: `DELETE FROM tool_calls WHERE session_id IN ${sessions}`, params: [file] },
+    { sql: `DELETE FROM requests WHERE session_id IN ${sessions}`, params: [file] },
+    { sql: `DELETE FROM sessions WHERE file = ?`, params: [file] },
+    { sql: `DELETE FROM files WHERE path = ?`, params: [file] },
+  ];
+}

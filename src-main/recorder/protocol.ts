@@ -1,0 +1,62 @@
+// Messages between the proxy's thread (RecorderClient) and the recorder worker. Times are milliseconds since
+// the exchange started (float, from the proxy's monotonic clock), except `startedAt` (epoch ms).
+import type { Dialect, Endpoint } from '../../src-shared/dialects.js';
+import type { LiveEvent } from '../../src-shared/live.js';
+import type { ExchangeEnd } from '../proxy/tap.js';
+import type { RedactionConfig } from '../redaction/index.js';
+
+export type HeaderRecord = Record<string, string | string[]>;
+
+export interface OpenMsg {
+  t: 'open';
+  id: string;
+  dialect: Dialect;
+  endpoint: Endpoint;
+  transport: 'http' | 'websocket';
+  method: string;
+  url: string;
+  upstreamUrl: string;
+  headers: HeaderRecord;
+  credentialSource: string;
+  startedAt: number;
+}
+
+export type ToWorker =
+  | OpenMsg
+  | { t: 'rq'; id: string; c: Uint8Array }
+  | { t: 'rqEnd'; id: string; ms: number }
+  | { t: 'head'; id: string; status: number; headers: HeaderRecord; ms: number }
+  | { t: 'rs'; id: string; c: Uint8Array; ms: number }
+  | { t: 'ws'; id: string; from: 'client' | 'upstream'; c: Uint8Array; ms: number }
+  | {
+      t: 'end';
+      id: string;
+      end: ExchangeEnd;
+      ms: number;
+      dispatchMs: number | null;
+      overheadMs: number | null;
+    }
+  /** The proxy's thread stopped copying this exchange (queue full): record what arrived and say so. */
+  | { t: 'drop'; id: string }
+  | { t: 'redaction'; config: RedactionConfig }
+  | { t: 'live'; on: boolean }
+  | { t: 'flush'; seq: number }
+  | { t: 'close'; seq: number };
+
+export interface WorkerStats {
+  linesWritten: number;
+  linesDropped: number;
+  writeErrors: number;
+  indexErrors: number;
+  redactionFailures: number;
+  openExchanges: number;
+}
+
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'fatal'; message: string }
+  /** Bytes of exchange data processed, so the proxy side can bound what is in flight. */
+  | { t: 'ack'; bytes: number }
+  | { t: 'live'; events: LiveEvent[] }
+  | { t: 'done'; seq: number; stats: WorkerStats }
+  | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };

@@ -1,0 +1,53 @@
+// Events pushed live to the UI while traffic flows (over IPC in Electron, an event stream headless).
+// Produced by the recorder in batches (~50 ms), only while someone listens. Strings are redacted.
+import type { Dialect, Endpoint } from './dialects.js';
+import type { Usage } from './exchange.js';
+import type { ClientKind, Outcome, OutcomeReason } from './records.js';
+
+export interface RequestStartedEvent {
+  type: 'request_started';
+  id: string;
+  session_id: string;
+  at: number;
+  client: ClientKind;
+  dialect: Dialect;
+  endpoint: Endpoint;
+  model: string | null;
+  stream: boolean;
+  prompt_preview: string | null;
+}
+
+export interface ResponseProgressEvent {
+  type: 'response_progress';
+  id: string;
+  session_id: string;
+  /** Text appended since the previous progress event of this request. */
+  text_delta: string;
+  /** Total characters of response text so far. */
+  text_chars: number;
+}
+
+export interface RequestFinishedEvent {
+  type: 'request_finished';
+  id: string;
+  session_id: string;
+  at: number;
+  outcome: Outcome;
+  reason: OutcomeReason | null;
+  status: number | null;
+  model: string | null;
+  usage: Usage;
+  duration_ms: number;
+  error_message: string | null;
+}
+
+export interface RecorderProblemEvent {
+  type: 'recorder_problem';
+  /** `dropped`: traffic not recorded because the queue was full; `write_error`: storage failed. */
+  kind: 'dropped' | 'write_error' | 'index_error' | 'redaction_failed';
+  count: number;
+  message: string;
+}
+
+export type LiveEvent =
+  RequestStartedEvent | ResponseProgressEvent | RequestFinishedEvent | RecorderProblemEvent;

@@ -1,0 +1,189 @@
+// The JSONL record format: one JSON object per line in <data-dir>/sessions/YYYY-MM-DD/<session-id>.jsonl.
+// The JSONL is the durable record — the SQLite index is rebuilt from it — so every fact shown anywhere must be
+// derivable from these lines. Everything in them has passed through the redactor.
+//
+// Terminology: a *session* is what a client calls one conversation (Claude Code's session id, Codex's
+// session-id…); a *request* is one HTTP request, or one `response.create` on a Codex WebSocket; a *block* is a
+// piece of request body that clients re-send every turn (system prompt, tool list, one message), stored once
+// per file and referenced by hash. Times are epoch milliseconds; durations are milliseconds; null = unknown.
+import type { Dialect, Endpoint } from './dialects.js';
+import type { ExchangeError, JsonValue, ReassembledResponse, Usage } from './exchange.js';
+
+/** Bumped on any incompatible change to the lines below. Readers skip lines with a newer `v`. */
+export const RECORD_VERSION = 1;
+
+export type ClientKind = 'claude_code' | 'codex' | 'opencode' | 'sdk' | 'other';
+
+/**
+ * `completed`: a full response with a 2xx/1xx status. `failed`: the upstream answered with an error status, the
+ * stream carried an error, or LunaRoute could not reach the upstream. `interrupted`: the exchange was cut
+ * (client abort, upstream reset, shutdown, crash, or no outcome before the stale timeout).
+ */
+export type Outcome = 'completed' | 'failed' | 'interrupted';
+
+export type OutcomeReason =
+  | 'client_abort'
+  | 'upstream_reset'
+  | 'upstream_error'
+  | 'upstream_status'
+  | 'stream_error'
+  | 'shutdown'
+  | 'stale'
+  | 'crash'
+  | 'recording_dropped';
+
+/** How the session id was found. */
+export type SessionIdSource =
+  | 'x-claude-code-session-id'
+  | 'session-id'
+  | 'session_id'
+  | 'x-session-id'
+  | 'metadata.user_id'
+  | 'generated';
+
+/**
+ * Kinds of content-addressed blocks. `chain` holds a list of message/input block hashes that extends an earlier
+ * chain (`{ prev, items }`), so a conversation's growing message array costs one small block per turn.
+ */
+export type BlockKind = 'system' | 'tools' | 'message' | 'input' | 'instructions' | 'headers' | 'chain';
+
+/** Stands in a request body where a block's value was: only at `system`, `tools` and `instructions`. */
+export interface BlockRef {
+  $ref: string;
+}
+
+/** Stands in a request body where a message array was: only at `messages` (and Responses `input`). */
+export interface ChainRef {
+  $chain: string;
+}
+
+export interface ChainValue {
+  /** The chain this one extends, or null. */
+  prev: string | null;
+  /** Hashes of the blocks appended, in order. */
+  items: string[];
+}
+
+export interface SessionLine {
+  type: 'session';
+  v: number;
+  session_id: string;
+  /** First request's arrival. */
+  at: number;
+  client: ClientKind;
+  client_version: string | null;
+  user_agent: string | null;
+  id_source: SessionIdSource;
+}
+
+export interface BlockLine {
+  type: 'block';
+  v: number;
+  /**
+   * sha256 (hex, first 32 chars) of the block's JSON *after* redaction (so a stored hash cannot confirm a
+   * guessed secret). Chain hashes are over `prev` and the item hashes.
+   */
+  hash: string;
+  kind: BlockKind;
+  value: JsonValue;
+}
+
+export interface ToolResultLine {
+  /** The tool call id the result answers. */
+  id: string;
+  is_error: boolean | null;
+  /** The request whose response asked for the tool; null when that call was not recorded. */
+  call_request_id: string | null;
+  /** From the end of that response to the arrival of this request; null when unknown. */
+  latency_ms: number | null;
+}
+
+export interface RequestLine {
+  type: 'request';
+  v: number;
+  id: string;
+  session_id: string;
+  /** Arrival. */
+  at: number;
+  dialect: Dialect;
+  endpoint: Endpoint;
+  transport: 'http' | 'websocket';
+  method: string;
+  /** Path and query as the client sent them (redacted). */
+  url: string;
+  upstream_url: string;
+  client: ClientKind;
+  /** Hash of the `headers` block holding the request headers (credentials masked, content-length left out). */
+  headers_ref: string | null;
+  credential_source: string;
+  /**
+   * The JSON body with re-sent parts replaced by references (BlockRef at system/tools/instructions, ChainRef at
+   * messages/input — only at those positions); null when the body was not JSON.
+   */
+  body: JsonValue | null;
+  /** The body as text when it was not JSON (capped); null otherwise. */
+  body_text: string | null;
+  body_bytes: number;
+  body_truncated: boolean;
+  /** Content-encoding of the request body as sent (`zstd` from Codex), null for identity. */
+  body_encoding: string | null;
+  model: string | null;
+  stream: boolean;
+  /** Text of the last user turn (for search and list previews); null when none. */
+  prompt: string | null;
+  message_count: number;
+  tool_count: number;
+  system_chars: number;
+  /** Tool results this request delivers for the first time. */
+  tool_results: ToolResultLine[];
+}
+
+export interface ResponseTimings {
+  /** Arrival to upstream response headers. */
+  ttfb_ms: number | null;
+  /** Arrival to the first content delta (text, thinking, tool arguments). */
+  first_content_ms: number | null;
+  /** Arrival to the end of the exchange. */
+  duration_ms: number;
+  /** Upstream's share: from dispatch to the last byte received from upstream. */
+  provider_ms: number | null;
+  /** LunaRoute's own processing time on this request. */
+  overhead_ms: number | null;
+}
+
+export interface ResponseLine {
+  type: 'response';
+  v: number;
+  /** The request id this response belongs to. */
+  id: string;
+  session_id: string;
+  /** End of the exchange. */
+  at: number;
+  status: number | null;
+  headers: JsonValue | null;
+  outcome: Outcome;
+  reason: OutcomeReason | null;
+  error: (ExchangeError & { status: number | null }) | null;
+  /** Reassembled response (text, thinking, tool calls…); null when nothing parseable came back. */
+  response: ReassembledResponse | null;
+  /** A body that was not JSON/SSE (an HTML error page…), capped; null otherwise. */
+  body_text: string | null;
+  model: string | null;
+  usage: Usage;
+  stop_reason: string | null;
+  timings: ResponseTimings;
+  response_bytes: number;
+  chunks: number;
+  truncated: boolean;
+}
+
+/** Written when lines were lost (queue full, write error): readers know a gap exists. */
+export interface GapLine {
+  type: 'gap';
+  v: number;
+  at: number;
+  dropped: number;
+  reason: string;
+}
+
+export type RecordLine = SessionLine | BlockLine | RequestLine | ResponseLine | GapLine;
