@@ -162,7 +162,7 @@ export function isPlaceholderValue(v: string): boolean {
   );
 }
 
-const URL_USERINFO = /([^\s/?#@:"'<>\\]{1,256}):([^\s/?#@"'<>\\]{1,256})@/y;
+const URL_USERINFO = /([^\s/?#@:"'<>\\]{0,256}):([^\s/?#@"'<>\\]{1,256})@/y;
 const scanUrlPassword: Scan = (s, out) => {
   let i = s.indexOf('://');
   while (i !== -1) {
@@ -319,6 +319,7 @@ const scanEmail: Scan = (s, out) => {
         TLD_RE.test(tld) &&
         !(labels.length === 2 && FILE_EXTENSIONS.has(tld.toLowerCase())) && // icon@2x.png
         local !== 'git' && // git@github.com:org/repo.git is an SSH remote, not a person
+        s.slice(a - 3, a) !== '://' && // https://user@host: URL userinfo, not an address
         !local.endsWith('.');
       if (ok) {
         out.push({ start: a, end: b });
@@ -331,7 +332,7 @@ const scanEmail: Scan = (s, out) => {
 
 // 4-4-4-4(-1..3) with one consistent separator (or none), and Amex 4-6-5.
 const CARD_RE =
-  /(?<![0-9A-Za-z_]|[0-9][ -])(?:[2-6][0-9]{3}([ -]?)[0-9]{4}\1[0-9]{4}\1[0-9]{1,4}(?:\1[0-9]{1,3})?|3[47][0-9]{2}([ -])[0-9]{6}\2[0-9]{5})(?![0-9A-Za-z_]|-[0-9])/g;
+  /(?<![0-9A-Za-z_]|[0-9]-)(?:[2-6][0-9]{3}([ -]?)[0-9]{4}\1[0-9]{4}\1[0-9]{1,4}(?:\1[0-9]{1,3})?|3[47][0-9]{2}([ -])[0-9]{6}\2[0-9]{5})(?![0-9A-Za-z_]|-[0-9])/g;
 const cardOk = (digits: string): boolean =>
   cardPrefixPlausible(digits) && !isAllSameChar(digits) && luhnValid(digits);
 const scanCard: Scan = (s, out) => {
@@ -367,7 +368,7 @@ const scanSsn: Scan = (s, out) => {
 };
 
 const PHONE_INTL_RE =
-  /(?<![0-9A-Za-z_+)\]])\+[1-9](?:[0-9]{9,14}|[0-9]{0,3}(?:[ .-]?\([0-9]{1,5}\)[0-9]{0,5}|[ .-][0-9]{1,5}){1,6})(?![0-9A-Za-z_]|[.-][0-9])/g;
+  /(?<![0-9A-Za-z_+)\]])\+[1-9](?:[0-9]{9,14}|[0-9]{0,3}(?:[ .-]?\([0-9]{1,5}\)[0-9]{0,5}|[ .-][0-9]{1,8}){1,6})(?![0-9A-Za-z_]|[.-][0-9])/g;
 const PHONE_NANP_RE =
   /(?<![0-9A-Za-z_+./-])(?:1[ .-])?(?:\([2-9][0-9]{2}\)[ .-]?[0-9]{3}[ .-][0-9]{4}|[2-9][0-9]{2}([.-])[0-9]{3}\1[0-9]{4})(?![0-9A-Za-z_]|[.-][0-9])/g;
 const countDigits = (t: string): number => {
