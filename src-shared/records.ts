@@ -60,6 +60,8 @@ export interface ChainRef {
 export interface ChainValue {
   /** The chain this one extends, or null. */
   prev: string | null;
+  /** How many items of `prev`'s expansion are kept before `items` (a conversation may branch or be edited). */
+  prev_len: number;
   /** Hashes of the blocks appended, in order. */
   items: string[];
 }

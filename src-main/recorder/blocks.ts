@@ -133,26 +133,34 @@ export class SessionBlocks {
     return skeleton;
   }
 
+  /** Prefix hash → the chain block that holds that prefix, and its length. */
+  private readonly prefixes = new Map<string, { chain: string; len: number }>();
+
   private chain(kind: BlockKind, items: JsonValue[], out: BlockLine[]): string {
-    // Walk the prefix hashes; the longest prefix already written is where the new chain block starts.
-    let prefix: string | null = null;
-    let known: string | null = null;
-    let knownAt = 0;
+    // Walk the prefix hashes of the array; the longest prefix some earlier chain already holds is reused (even
+    // when that chain went on differently — Claude Code moves `cache_control` to the newest message each turn).
+    let prefix = '';
+    let known: { chain: string; len: number } | null = null;
     const itemHashes: string[] = [];
+    const prefixHashes: string[] = [];
     for (let i = 0; i < items.length; i++) {
       const h = this.block(kind, items[i]!, out);
       itemHashes.push(h);
-      prefix = hashText(`${prefix ?? ''}|${h}`);
-      if (this.written.has(prefix)) {
-        known = prefix;
-        knownAt = i + 1;
-      }
+      prefix = hashText(`${prefix}|${h}`);
+      prefixHashes.push(prefix);
+      const hit = this.prefixes.get(prefix);
+      if (hit) known = hit;
     }
-    if (prefix === null) prefix = hashText('|empty');
-    if (knownAt === items.length && known !== null) return known;
+    if (items.length === 0) prefix = hashText('|empty');
+    if (known && known.len === items.length && known.chain === prefix) return prefix;
     if (!this.written.has(prefix)) {
       this.written.add(prefix);
-      const value: ChainValue = { prev: known, items: itemHashes.slice(knownAt) };
+      const start = known?.len ?? 0;
+      const value: ChainValue = {
+        prev: known?.chain ?? null,
+        prev_len: start,
+        items: itemHashes.slice(start),
+      };
       out.push({
         type: 'block',
         v: RECORD_VERSION,
@@ -160,6 +168,10 @@ export class SessionBlocks {
         kind: 'chain',
         value: value as unknown as JsonValue,
       });
+      for (let k = start; k < prefixHashes.length; k++) {
+        if (!this.prefixes.has(prefixHashes[k]!))
+          this.prefixes.set(prefixHashes[k]!, { chain: prefix, len: k + 1 });
+      }
     }
     return prefix;
   }
@@ -180,25 +192,15 @@ function isRef(v: JsonValue | undefined, key: '$ref' | '$chain'): v is { [k: str
 }
 
 /** Expand a chain hash into its item values. */
-export function expandChain(hash: string, blocks: ReadonlyMap<string, JsonValue>): JsonValue[] {
-  const segments: string[][] = [];
-  let at: string | null = hash;
-  const seen = new Set<string>();
-  while (at !== null) {
-    if (seen.has(at)) throw new MissingBlockError(`chain ${hash} loops at ${at}`);
-    seen.add(at);
-    const v = blocks.get(at) as unknown as ChainValue | undefined;
-    if (!v || !Array.isArray(v.items)) throw new MissingBlockError(`chain block ${at} is missing`);
-    segments.push(v.items);
-    at = v.prev;
-  }
-  const out: JsonValue[] = [];
-  for (const seg of segments.reverse()) {
-    for (const h of seg) {
-      const item = blocks.get(h);
-      if (item === undefined) throw new MissingBlockError(`block ${h} is missing`);
-      out.push(item);
-    }
+export function expandChain(hash: string, blocks: ReadonlyMap<string, JsonValue>, depth = 0): JsonValue[] {
+  if (depth > 100_000) throw new MissingBlockError(`chain ${hash} is too deep or loops`);
+  const v = blocks.get(hash) as unknown as ChainValue | undefined;
+  if (!v || !Array.isArray(v.items)) throw new MissingBlockError(`chain block ${hash} is missing`);
+  const out = v.prev === null ? [] : expandChain(v.prev, blocks, depth + 1).slice(0, v.prev_len);
+  for (const h of v.items) {
+    const item = blocks.get(h);
+    if (item === undefined) throw new MissingBlockError(`block ${h} is missing`);
+    out.push(item);
   }
   return out;
 }
