@@ -146,7 +146,7 @@ class NodeZlibCompressor implements Compressor {
 
 class ZstdCodecCompressor implements Compressor {
   readonly impl = 'zstd-codec' as const;
-  private binding: Promise<ZstdBinding> | undefined;
+  private binding: Promise<{ b: ZstdBinding }> | undefined;
 
   constructor(
     private readonly level: number,
@@ -198,18 +198,20 @@ class ZstdCodecCompressor implements Compressor {
     return collect(this.decompressStream(src));
   }
 
-  private loadBinding(): Promise<ZstdBinding> {
-    this.binding ??= new Promise<ZstdBinding>((resolve) => {
+  private loadBinding(): Promise<{ b: ZstdBinding }> {
+    // The Emscripten module object has a `then` method: resolving a promise with it directly would treat it as
+    // a thenable and never settle. Keep it wrapped whenever it crosses a promise.
+    this.binding ??= new Promise<{ b: ZstdBinding }>((resolve) => {
       const mod = createRequire(import.meta.url)(this.modulePath) as {
         run(f: (b: ZstdBinding) => void): void;
       };
-      mod.run(resolve);
+      mod.run((b) => resolve({ b }));
     });
     return this.binding;
   }
 
   private async *decompressChunks(src: string): AsyncGenerator<Buffer> {
-    const binding = await this.loadBinding();
+    const binding = (await this.loadBinding()).b;
     const stream = new binding.ZstdDecompressStreamBinding();
     const out: Buffer[] = [];
     // Copy each piece out of WASM memory immediately: the binding reuses it.
