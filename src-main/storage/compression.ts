@@ -78,7 +78,7 @@ export function createCompressor(opts: CompressorOptions = {}): Compressor {
 
 /** sha256 of what a stream yields, and its length. */
 export async function hashStream(
-  stream: AsyncIterable<Uint8Array>,
+  stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): Promise<{ sha256: string; bytes: number }> {
   const h = createHash('sha256');
   let bytes = 0;
