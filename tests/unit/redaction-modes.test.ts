@@ -78,7 +78,7 @@ describe('partial mode', () => {
     });
     const out = p.redactString('nick=😀😀😀😀😀ab').value;
     expect(out).toBe('nick=***😀😀ab');
-    expect(out.isWellFormed()).toBe(true);
+    expect(out).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/); // no lone surrogate
     expect(p.redactString('nick=日本語の名前です').value).toBe('nick=****名前です');
   });
   it('fully masks values of four code points or fewer', () => {
