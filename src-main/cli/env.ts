@@ -1,0 +1,152 @@
+// `lunaroute env`: make sure a LunaRoute answers on the configured port (reuse a running one, or start
+// `lunaroute serve` detached with output appended to <dataDir>/lunaroute.log), then print the shell exports
+// for `eval "$(lunaroute env)"`. Only the exports and `#` comments go to stdout; progress goes to stderr.
+// Comments come last and contain no glob characters, so an unquoted `eval $(lunaroute env)` works too.
+import { spawn } from 'node:child_process';
+import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/types.js';
+import { CliError, UsageError, type CliContext, type Command, type CommandResult } from './command.js';
+import { CONFIG_OPTIONS, configFlagArgs } from './config-options.js';
+import { dialHost, httpOrigin, probeHealth, type HealthProbe } from './health.js';
+import { loadConfigForCli } from './serve.js';
+
+const START_TIMEOUT_MS = 10_000;
+const POLL_INTERVAL_MS = 100;
+export const LOG_FILE_NAME = 'lunaroute.log';
+
+export function shellExports(origin: string): string {
+  const openai = `${origin}/v1`;
+  const opencode = JSON.stringify({ provider: { anthropic: { options: { baseURL: openai } } } });
+  return [
+    `export ANTHROPIC_BASE_URL=${origin}`,
+    `export OPENAI_BASE_URL=${openai}`,
+    `# Codex ignores OPENAI_BASE_URL: run codex -c openai_base_url='"${openai}"'`,
+    `#   or set in ~/.codex/config.toml: openai_base_url = "${openai}"`,
+    `# OpenCode: in ~/.config/opencode/opencode.json set ${opencode}`,
+    '',
+  ].join('\n');
+}
+
+export const envCommand: Command = {
+  name: 'env',
+  summary:
+    'Print shell exports for Claude Code, Codex and OpenCode (starts LunaRoute in the background if needed)',
+  description:
+    'Use as: eval "$(lunaroute env)". If LunaRoute already answers on the port it is reused; if the port is\n' +
+    'free, `lunaroute serve` is started in the background with the same options (output appended to\n' +
+    `<data dir>/${LOG_FILE_NAME}).`,
+  options: CONFIG_OPTIONS,
+  async run({ values }, ctx): Promise<CommandResult> {
+    const config = loadConfigForCli(values, ctx);
+    if (config.port === 0) {
+      throw new UsageError('needs a fixed port (port 0 picks a different free port on every start)', 'env');
+    }
+    const host = dialHost(config.host);
+    const origin = httpOrigin(host, config.port);
+    const probe = await probeHealth(host, config.port);
+    if (probe.kind === 'lunaroute') {
+      ctx.stderr(
+        `lunaroute: using LunaRoute ${probe.version}${pidText(probe)} already running on ${origin}\n`,
+      );
+    } else if (probe.kind === 'other') {
+      throw new CliError(
+        `${config.host}:${config.port} is busy with another program (not LunaRoute: ${probe.detail}); choose another port with --port`,
+      );
+    } else {
+      await startInBackground(config, configFlagArgs(values), host, origin, ctx);
+    }
+    ctx.stdout(shellExports(origin));
+    return 0;
+  },
+};
+
+function pidText(probe: HealthProbe): string {
+  return probe.kind === 'lunaroute' && probe.pid !== undefined ? ` (pid ${probe.pid})` : '';
+}
+
+async function startInBackground(
+  config: Config,
+  flagArgs: string[],
+  host: string,
+  origin: string,
+  ctx: CliContext,
+): Promise<void> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const logFile = join(config.dataDir, LOG_FILE_NAME);
+  const fd = openSync(logFile, 'a', 0o600);
+  let logStart: number;
+  let child;
+  try {
+    fchmodSync(fd, 0o600); // an existing log keeps its mode otherwise; it may hold request details
+    writeSync(
+      fd,
+      `--- ${new Date().toISOString()} lunaroute env: starting lunaroute serve ${flagArgs.join(' ')}\n`,
+    );
+    logStart = fstatSync(fd).size;
+    const bin = join(ctx.packageRoot, 'bin', 'lunaroute.js');
+    child = spawn(process.execPath, [bin, 'serve', ...flagArgs], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      cwd: ctx.cwd,
+      env: { ...ctx.env },
+    });
+  } finally {
+    closeSync(fd);
+  }
+  ctx.stderr(`lunaroute: starting LunaRoute in the background on ${origin} (log: ${logFile})\n`);
+
+  let exitCode: number | null | undefined;
+  child.on('exit', (code, signal) => (exitCode = code ?? (signal ? 128 : null)));
+  child.on('error', (err) => {
+    exitCode = -1;
+    ctx.stderr(`lunaroute: cannot start ${process.execPath}: ${err.message}\n`);
+  });
+  child.unref();
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const probe = await probeHealth(host, config.port, 1000);
+    // Another `env` may have won a start race: any LunaRoute on the port will do.
+    if (probe.kind === 'lunaroute') {
+      ctx.stderr(`lunaroute: LunaRoute ${probe.version}${pidText(probe)} is ready on ${origin}\n`);
+      return;
+    }
+    if (exitCode !== undefined) {
+      const last = lastLine(logFile, logStart);
+      throw new CliError(
+        `the background server exited (code ${exitCode})${last ? `: ${last}` : ''} — see ${logFile}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+      throw new CliError(
+        `LunaRoute did not answer on ${origin} within ${START_TIMEOUT_MS / 1000} s — see ${logFile}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
+  }
+}
+
+/** The last non-empty line the child wrote to the log (it explains why it exited). */
+function lastLine(file: string, from: number): string {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const start = Math.max(from, size - 4096);
+      const buf = Buffer.alloc(size - start);
+      readSync(fd, buf, 0, buf.length, start);
+      const lines = buf
+        .toString('utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+      return lines.at(-1) ?? '';
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
