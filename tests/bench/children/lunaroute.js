@@ -1,15 +1,18 @@
 // LunaRoute under test (its own process): the compiled core from dist/src-main started with startCore() and a
 // test-like Config (loopback, port 0, temp data dir, silent logger) whose Anthropic and OpenAI upstreams point at
-// the benchmark upstream given as argv[2]. Run with --cpu-prof (set by the parent) to profile the hot path.
+// the benchmark upstream given as argv[2]. argv[3] optionally names another compiled tree (a candidate patch) to
+// load instead of the repo's dist/. Run with --cpu-prof (set by the parent) to profile the hot path.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startCore } from '../../../dist/src-main/app/core.js';
-import { silentLogger } from '../../../dist/src-main/log.js';
+import { pathToFileURL, fileURLToPath } from 'node:url';
 import { serveIpc } from '../lib/child-ipc.js';
 
 const upstream = process.argv[2];
-if (!upstream) throw new Error('usage: lunaroute.js <upstream url>');
+if (!upstream) throw new Error('usage: lunaroute.js <upstream url> [<dist dir>]');
+const dist = process.argv[3] ?? fileURLToPath(new URL('../../../dist', import.meta.url));
+const { startCore } = await import(pathToFileURL(path.join(dist, 'src-main/app/core.js')).href);
+const { silentLogger } = await import(pathToFileURL(path.join(dist, 'src-main/log.js')).href);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lunaroute-bench-'));
 /** Mirrors tests/support/config.ts makeTestConfig(). */
 const config = {

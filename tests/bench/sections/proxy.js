@@ -24,8 +24,13 @@ export const description =
   'Added latency, SSE delay, throughput, CPU/request and RSS: direct vs LunaRoute vs bare http-proxy';
 
 const TARGETS = { addedP50Ms: 0.2, addedP99Ms: 1.0, throughputRatio: 0.9 };
-const PATHS = ['direct', 'lunaroute', 'bare'];
-const LABEL = { direct: 'direct', lunaroute: 'LunaRoute', bare: 'bare http-proxy' };
+const BASE_PATHS = ['direct', 'lunaroute', 'bare'];
+const LABEL = {
+  direct: 'direct',
+  lunaroute: 'LunaRoute',
+  bare: 'bare http-proxy',
+  candidate: 'LunaRoute candidate',
+};
 
 function settings(flags) {
   const quick = Boolean(flags.quick);
@@ -40,18 +45,25 @@ function settings(flags) {
     sseEvents: 50,
     sseGapMs: 4,
     concurrency: 16,
-    tpDurationMs: num('duration', quick ? 1000 : 2500),
+    tpDurationMs: num('duration', quick ? 1000 : 2400),
+    slices: num('slices', quick ? 2 : 4),
     tpWarmupMs: quick ? 300 : 500,
   };
 }
 
 /** Rotate the path order each round so no path always runs first or last. */
-function orderFor(round) {
-  return PATHS.map((_, i) => PATHS[(i + round) % PATHS.length]);
+function orderFor(paths, round) {
+  return paths.map((_, i) => paths[(i + round) % paths.length]);
 }
 
 export async function run(ctx) {
   const s = settings(ctx.flags);
+  // --candidate-dist=<dir>: a second LunaRoute built from another compiled tree (e.g. a patch under review,
+  // compiled with `tsc -p tsconfig.main.json --outDir <dir>`) runs as a fourth path in the same interleaved run.
+  const candidateDist =
+    typeof ctx.flags['candidate-dist'] === 'string' ? path.resolve(ctx.flags['candidate-dist']) : null;
+  const PATHS = candidateDist ? [...BASE_PATHS, 'candidate'] : BASE_PATHS;
+  const PROXIES = PATHS.filter((p) => p !== 'direct');
   // --cpu-prof profiles both proxies (each into its own directory) so their profiles can be compared.
   const profileDir = (p) => path.join(ctx.resultsDir, 'profiles', p);
   const profArgs = (p) => (ctx.flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir(p)}`] : []);
@@ -72,18 +84,26 @@ export async function run(ctx) {
       name: 'bare-proxy',
       execArgv: profArgs('bare'),
     });
-    const port = { direct: upstream.port, lunaroute: children.lunaroute.port, bare: children.bare.port };
-    const proxyChild = { direct: null, lunaroute: children.lunaroute, bare: children.bare };
+    if (candidateDist)
+      children.candidate = await startChild(
+        path.join(ctx.benchDir, 'children/lunaroute.js'),
+        [upstream.url, candidateDist],
+        { name: 'lunaroute-candidate', execArgv: profArgs('candidate') },
+      );
+    const port = { direct: upstream.port };
+    const proxyChild = { direct: null };
+    for (const p of PROXIES) {
+      port[p] = children[p].port;
+      proxyChild[p] = children[p];
+    }
     const gcAll = async () => {
       ctx.gc();
-      await Promise.all([upstream, children.lunaroute, children.bare].map((c) => c.snapshot(true)));
+      await Promise.all(Object.values(children).map((c) => c.snapshot(true)));
     };
 
     await gcAll();
-    const memStart = {
-      lunaroute: await children.lunaroute.snapshot(true),
-      bare: await children.bare.snapshot(true),
-    };
+    const memStart = {};
+    for (const p of PROXIES) memStart[p] = await children[p].snapshot(true);
 
     const sizes = [
       { key: '1KB', body: messagesBody(1024), count: s.count1k },
@@ -100,28 +120,38 @@ export async function run(ctx) {
     raw.throughput = Object.fromEntries(PATHS.map((p) => [p, []]));
 
     for (let r = 0; r < s.rounds; r++) {
-      const order = orderFor(r);
+      const order = orderFor(PATHS, r);
       const warmup = r === 0 ? s.warmupFirst : s.warmupLater;
       ctx.log(`round ${r + 1}/${s.rounds}: order ${order.join(' → ')}`);
+      // Each path's share of a round is split into `slices` chunks, alternated path by path, so a burst of
+      // load from elsewhere on the machine hits every path alike.
       for (const size of sizes) {
         const headers = anthropicHeaders(size.body.length);
+        const common = (p) => ({
+          port: port[p],
+          path: '/v1/messages',
+          headers,
+          body: size.body,
+          agent: agents[p].seq,
+        });
+        for (const p of order) await sequentialLatency({ ...common(p), warmup, count: 0 });
+        const acc = Object.fromEntries(order.map((p) => [p, { samples: [], cpuUs: 0 }]));
+        const perSlice = Math.ceil(size.count / s.slices);
+        for (let k = 0; k < s.slices; k++) {
+          for (const p of order) {
+            await gcAll();
+            const before = await proxyChild[p]?.snapshot();
+            acc[p].samples.push(...(await sequentialLatency({ ...common(p), warmup: 0, count: perSlice })));
+            const after = await proxyChild[p]?.snapshot();
+            if (before) acc[p].cpuUs += cpuDeltaUs(before, after);
+          }
+        }
         for (const p of order) {
-          const common = {
-            port: port[p],
-            path: '/v1/messages',
-            headers,
-            body: size.body,
-            agent: agents[p].seq,
-          };
-          await sequentialLatency({ ...common, warmup, count: 0 });
-          await gcAll();
-          const before = await proxyChild[p]?.snapshot();
-          const samples = await sequentialLatency({ ...common, warmup: 0, count: size.count });
-          const after = await proxyChild[p]?.snapshot();
+          const { samples, cpuUs } = acc[p];
           raw.latency[size.key][p].push({
             ...summarize(samples),
             samples,
-            cpuUsPerReq: before ? cpuDeltaUs(before, after) / size.count : null,
+            cpuUsPerReq: proxyChild[p] ? cpuUs / samples.length : null,
           });
         }
       }
@@ -147,30 +177,48 @@ export async function run(ctx) {
         raw.sse[p].push({ ttfb: summarize(ttfbs), delay: summarize(delays) });
       }
       const tpHeaders = anthropicHeaders(sizes[0].body.length);
+      const tpCommon = (p) => ({
+        port: port[p],
+        path: '/v1/messages',
+        headers: tpHeaders,
+        body: sizes[0].body,
+        concurrency: s.concurrency,
+        agent: agents[p].tp,
+      });
+      for (const p of order) await throughput({ ...tpCommon(p), durationMs: s.tpWarmupMs });
+      const tpAcc = Object.fromEntries(
+        order.map((p) => [p, { requests: 0, errors: 0, seconds: 0, cpuUs: 0, slices: [] }]),
+      );
+      for (let k = 0; k < s.slices; k++) {
+        for (const p of order) {
+          await gcAll();
+          const before = await proxyChild[p]?.snapshot();
+          const res = await throughput({ ...tpCommon(p), durationMs: s.tpDurationMs / s.slices });
+          const after = await proxyChild[p]?.snapshot();
+          const a = tpAcc[p];
+          a.requests += res.requests;
+          a.errors += res.errors;
+          a.seconds += res.seconds;
+          a.slices.push(res.rps);
+          if (before) a.cpuUs += cpuDeltaUs(before, after);
+        }
+      }
       for (const p of order) {
-        const common = {
-          port: port[p],
-          path: '/v1/messages',
-          headers: tpHeaders,
-          body: sizes[0].body,
-          concurrency: s.concurrency,
-          agent: agents[p].tp,
-        };
-        await throughput({ ...common, durationMs: s.tpWarmupMs });
-        await gcAll();
-        const before = await proxyChild[p]?.snapshot();
-        const res = await throughput({ ...common, durationMs: s.tpDurationMs });
-        const after = await proxyChild[p]?.snapshot();
+        const a = tpAcc[p];
         raw.throughput[p].push({
-          ...res,
-          cpuUsPerReq: before ? cpuDeltaUs(before, after) / res.requests : null,
+          requests: a.requests,
+          errors: a.errors,
+          seconds: a.seconds,
+          rps: a.requests / a.seconds,
+          slices: a.slices,
+          cpuUsPerReq: proxyChild[p] ? a.cpuUs / a.requests : null,
         });
       }
     }
     for (const p of PATHS) for (const a of Object.values(agents[p])) a.destroy();
 
     const memEnd = {};
-    for (const p of ['lunaroute', 'bare']) {
+    for (const p of PROXIES) {
       const noGc = await children[p].snapshot(false);
       const gcd = await children[p].snapshot(true);
       memEnd[p] = { rss: noGc.rss, rssAfterGc: gcd.rss, heapUsedAfterGc: gcd.heapUsed, maxRss: gcd.maxRss };
@@ -179,16 +227,11 @@ export async function run(ctx) {
     await Promise.all(Object.values(children).map((c) => c.stop()));
     let profile = null;
     if (ctx.flags['cpu-prof'])
-      profile = {
-        lunaroute: readNewestProfile(
-          profileDir('lunaroute'),
-          startedProfiling,
-          requestsSentTo(port.lunaroute),
-        ),
-        bare: readNewestProfile(profileDir('bare'), startedProfiling, requestsSentTo(port.bare)),
-      };
+      profile = Object.fromEntries(
+        PROXIES.map((p) => [p, readNewestProfile(profileDir(p), startedProfiling, requestsSentTo(port[p]))]),
+      );
 
-    return analyse(s, raw, memStart, memEnd, profile);
+    return analyse(s, PATHS, raw, memStart, memEnd, profile);
   } finally {
     for (const c of Object.values(children)) c.kill();
   }
@@ -223,7 +266,8 @@ function readNewestProfile(dir, since, requests) {
   };
 }
 
-function analyse(s, raw, memStart, memEnd, profile) {
+function analyse(s, PATHS, raw, memStart, memEnd, profile) {
+  const PROXIES = PATHS.filter((p) => p !== 'direct');
   const mb = (b) => round(b / 2 ** 20, 1);
   const results = {
     settings: s,
@@ -252,7 +296,7 @@ function analyse(s, raw, memStart, memEnd, profile) {
       };
     }
     out.added = {};
-    for (const p of ['lunaroute', 'bare']) {
+    for (const p of PROXIES) {
       out.added[p] = {
         p50: round(median(byPath[p].map((x, i) => x.p50 - byPath.direct[i].p50)), 4),
         p99: round(median(byPath[p].map((x, i) => x.p99 - byPath.direct[i].p99)), 4),
@@ -280,7 +324,7 @@ function analyse(s, raw, memStart, memEnd, profile) {
   }
   tables.push(
     formatTable(
-      `Sequential keep-alive POST /v1/messages (${s.count1k} × 1 KB, ${s.count80k} × 80 KB per round; ms, median of ${s.rounds} rounds)`,
+      `Sequential keep-alive POST /v1/messages (${s.count1k} × 1 KB, ${s.count80k} × 80 KB per path per round in ${s.slices} alternating slices; ms, median of ${s.rounds} rounds)`,
       ['path', 'p50', 'p99', 'added p50', 'target', 'added p99', 'target'],
       latRows,
     ),
@@ -334,6 +378,7 @@ function analyse(s, raw, memStart, memEnd, profile) {
         errors: x.errors,
         seconds: round(x.seconds, 3),
         rps: round(x.rps, 0),
+        slices: x.slices.map((v) => round(v, 0)),
       })),
     };
     if (p !== 'direct')
@@ -342,12 +387,22 @@ function analyse(s, raw, memStart, memEnd, profile) {
         usPerReqConcurrent: round(median(rounds.map((x) => x.cpuUsPerReq)), 1),
       };
   }
-  const ratio = results.throughput.lunaroute.rps / results.throughput.bare.rps;
+  // Ratio to bare http-proxy: median over the paired slices (same round, adjacent in time) — robust to load
+  // bursts from elsewhere that a ratio of overall medians is not.
+  const pairedRatio = (p) =>
+    median(
+      raw.throughput[p].flatMap((x, i) => x.slices.map((rps, k) => rps / raw.throughput.bare[i].slices[k])),
+    );
+  const ratio = pairedRatio('lunaroute');
   results.throughput.lunarouteVsBare = round(ratio, 3);
-  results.throughput.roundRatios = raw.throughput.lunaroute.map((x, i) =>
-    round(x.rps / raw.throughput.bare[i].rps, 3),
+  results.throughput.ratioOfMedians = round(
+    results.throughput.lunaroute.rps / results.throughput.bare.rps,
+    3,
   );
-  for (const p of ['lunaroute', 'bare']) {
+  results.throughput.candidateVsBare = raw.throughput.candidate
+    ? round(pairedRatio('candidate'), 3)
+    : undefined;
+  for (const p of PROXIES) {
     results.memory[p] = {
       rssStartMB: mb(memStart[p].rss),
       rssEndMB: mb(memEnd[p].rss),
@@ -362,7 +417,9 @@ function analyse(s, raw, memStart, memEnd, profile) {
     results.throughput[p].rps,
     p === 'lunaroute'
       ? `${(ratio * 100).toFixed(1)}% of bare (≥ ${TARGETS.throughputRatio * 100}% ${verdict(ratio >= TARGETS.throughputRatio)})`
-      : null,
+      : p === 'candidate'
+        ? `${(results.throughput.candidateVsBare * 100).toFixed(1)}% of bare`
+        : null,
     results.cpu[p]?.usPerReqSequential1KB ?? null,
     results.cpu[p]?.usPerReqConcurrent ?? null,
     results.memory[p] ? `${results.memory[p].rssStartMB} → ${results.memory[p].rssEndMB}` : null,
@@ -370,7 +427,7 @@ function analyse(s, raw, memStart, memEnd, profile) {
   ]);
   tables.push(
     formatTable(
-      `Throughput at concurrency ${s.concurrency}, 1 KB bodies, ${s.tpDurationMs} ms per round; proxy CPU and RSS`,
+      `Throughput at concurrency ${s.concurrency}, 1 KB bodies, ${s.tpDurationMs} ms per path per round in ${s.slices} alternating slices (vs bare: median of paired slices); proxy CPU and RSS`,
       ['path', 'req/s', 'vs bare', 'CPU µs/req c=1', 'CPU µs/req c=16', 'RSS MB start → end', 'max RSS MB'],
       tpRows,
     ),
@@ -404,7 +461,7 @@ function analyse(s, raw, memStart, memEnd, profile) {
 
   if (profile) {
     results.profile = profile;
-    for (const p of ['lunaroute', 'bare']) {
+    for (const p of PROXIES) {
       const prof = profile[p];
       if (!prof) continue;
       tables.push(
