@@ -19,7 +19,9 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   if (process.platform === 'win32') return; // POSIX modes are meaningless there; ACLs are the shell's job.
   const st = await stat(dir);
   if (!st.isDirectory()) throw new Error(`${dir} exists and is not a directory`);
-  if ((st.mode & 0o777) !== PRIVATE_DIR_MODE) await chmod(dir, PRIVATE_DIR_MODE);
+  // Only our own directories: never re-mode someone else's (or a system) directory we were pointed at.
+  const mine = typeof process.getuid !== 'function' || st.uid === process.getuid();
+  if (mine && (st.mode & 0o777) !== PRIVATE_DIR_MODE) await chmod(dir, PRIVATE_DIR_MODE);
 }
 
 /**

@@ -1,0 +1,559 @@
+// Batched, bounded, per-file-ordered JSONL appender for the recorder, and a tolerant reader. `append` only
+// enqueues (never blocks, never throws); a flush every `flushIntervalMs` or `flushEveryLines` writes each file's
+// lines with one append. When the queue is full, lines are dropped and counted per file, and a `gap` marker line
+// takes their place as soon as there is room again. A failing file (ENOSPC, EACCES) is reported via `onError`
+// and never costs another file its lines. Files are 0600 inside 0700 directories. The reader skips (and
+// reports) unparsable lines, such as the torn last line a crash leaves behind, and reads `.jsonl.zst` too.
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { createCompressor, looksLikeZstd } from './compression.js';
+import type { Compressor } from './compression.js';
+import { PRIVATE_FILE_MODE, ensurePrivateDir, errnoCode, isErrno } from './fsutil.js';
+
+export const DEFAULT_FLUSH_INTERVAL_MS = 100;
+export const DEFAULT_FLUSH_EVERY_LINES = 100;
+export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_LINES = 50_000;
+export const DEFAULT_MAX_OPEN_FILES = 64;
+const WRITE_CONCURRENCY = 8;
+
+export interface TimerApi {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Real timers, unref'd: a pending flush does not keep the process alive (call close() on shutdown). */
+export const realTimers: TimerApi = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export type DropReason = 'queue_full' | 'write_error' | 'invalid_record';
+
+export interface GapInfo {
+  dropped: number;
+  reasons: DropReason[];
+  /** Epoch ms of the first and last dropped line. */
+  firstDroppedAt: number;
+  lastDroppedAt: number;
+}
+
+export interface JsonlWriteError {
+  file: string;
+  /** errno code (ENOSPC, EACCES, …), or EINVALID for a record that cannot be serialised. */
+  code: string;
+  message: string;
+  /** Lines of this file lost by this error. */
+  lostLines: number;
+}
+
+export interface JsonlWriterOptions {
+  flushIntervalMs?: number;
+  /** Flush early once this many lines are queued. */
+  flushEveryLines?: number;
+  /** Queue bounds (lines waiting or being written, all files together); beyond them lines are dropped. */
+  maxQueuedBytes?: number;
+  maxQueuedLines?: number;
+  /** File handles kept open between flushes (least recently used closed first). */
+  maxOpenFiles?: number;
+  /** fsync every file after each flush (default false: close() always fsyncs). */
+  fsyncOnFlush?: boolean;
+  onError?: (err: JsonlWriteError) => void;
+  /** Builds the marker record written in place of dropped lines; default `{"type":"gap","dropped":N,…}`. */
+  gapRecord?: (info: GapInfo) => unknown;
+  timers?: TimerApi;
+  now?: () => number;
+}
+
+export interface JsonlWriterCounters {
+  /** Lines accepted and not yet written (including those being written). */
+  queuedLines: number;
+  queuedBytes: number;
+  /** Lines durably handed to the OS. */
+  written: number;
+  /** Lines refused because the queue was full (or the writer closed). */
+  dropped: number;
+  /** Lines lost to write errors. */
+  failed: number;
+  /** Error events (a failed file write or an unserialisable record). */
+  errors: number;
+  gapMarkers: number;
+  openFiles: number;
+}
+
+export interface CloseResult {
+  timedOut: boolean;
+  /** Lines still not written when close() returned. */
+  pendingLines: number;
+}
+
+interface FileState {
+  path: string;
+  lines: string[];
+  bytes: number;
+  dropped: number;
+  reasons: Set<DropReason>;
+  firstDroppedAt: number;
+  lastDroppedAt: number;
+  fh: FileHandle | undefined;
+  /** The file does not end with '\n' (crash or partial write): start the next write with one. */
+  needsNewline: boolean;
+  lastWriteFailed: boolean;
+  lastUsed: number;
+}
+
+export function defaultGapRecord(info: GapInfo): unknown {
+  return {
+    type: 'gap',
+    dropped: info.dropped,
+    reasons: info.reasons,
+    first_dropped_at: new Date(info.firstDroppedAt).toISOString(),
+    last_dropped_at: new Date(info.lastDroppedAt).toISOString(),
+  };
+}
+
+export class JsonlWriter {
+  private readonly files = new Map<string, FileState>();
+  private readonly opts: Required<Omit<JsonlWriterOptions, 'onError'>> & Pick<JsonlWriterOptions, 'onError'>;
+  private queuedLines = 0;
+  private queuedBytes = 0;
+  private readonly c = { written: 0, dropped: 0, failed: 0, errors: 0, gapMarkers: 0 };
+  private timer: unknown;
+  private earlyFlushPending = false;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private closing: Promise<CloseResult> | undefined;
+
+  constructor(options: JsonlWriterOptions = {}) {
+    this.opts = {
+      flushIntervalMs: options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
+      flushEveryLines: options.flushEveryLines ?? DEFAULT_FLUSH_EVERY_LINES,
+      maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
+      maxQueuedLines: options.maxQueuedLines ?? DEFAULT_MAX_QUEUED_LINES,
+      maxOpenFiles: options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES,
+      fsyncOnFlush: options.fsyncOnFlush ?? false,
+      onError: options.onError,
+      gapRecord: options.gapRecord ?? defaultGapRecord,
+      timers: options.timers ?? realTimers,
+      now: options.now ?? Date.now,
+    };
+    for (const k of [
+      'flushIntervalMs',
+      'flushEveryLines',
+      'maxQueuedBytes',
+      'maxQueuedLines',
+      'maxOpenFiles',
+    ] as const) {
+      const v = this.opts[k];
+      if (!Number.isInteger(v) || v < 1)
+        throw new Error(`JsonlWriter: ${k} must be an integer ≥ 1 (got ${v})`);
+    }
+  }
+
+  /**
+   * Queue one record (a JSON string without newline, or a value to JSON.stringify) for `filePath`. Returns false
+   * when it was dropped (queue full, closed, or unserialisable). Never throws, never waits.
+   */
+  append(filePath: string, record: unknown): boolean {
+    const st = this.state(filePath);
+    let line: string;
+    try {
+      const s = typeof record === 'string' ? record : (JSON.stringify(record) as string | undefined);
+      if (s === undefined) throw new Error('value is not JSON-serialisable');
+      // Raw newlines can only be whitespace between tokens of valid JSON: a space keeps it valid and one line.
+      line = s.includes('\n') || s.includes('\r') ? s.replace(/[\r\n]+/g, ' ') : s;
+    } catch (err) {
+      this.c.errors++;
+      this.noteDrop(st, 'invalid_record', 1);
+      this.report({ file: filePath, code: 'EINVALID', message: String(err), lostLines: 1 });
+      return false;
+    }
+    const size = Buffer.byteLength(line) + 1;
+    if (
+      this.closed ||
+      this.queuedBytes + size > this.opts.maxQueuedBytes ||
+      this.queuedLines + 1 > this.opts.maxQueuedLines
+    ) {
+      this.c.dropped++;
+      this.noteDrop(st, 'queue_full', 1);
+      return false;
+    }
+    if (st.dropped > 0) this.enqueueGapMarker(st);
+    this.enqueue(st, line, size);
+    this.schedule();
+    return true;
+  }
+
+  /** Write everything queued before this call. */
+  flush(): Promise<void> {
+    const run = this.chain.then(() => this.flushOnce());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Stop accepting lines, write everything pending (plus gap markers), fsync and close every file. Resolves by
+   * `deadlineMs` at the latest, saying whether anything was left unwritten.
+   */
+  close(deadlineMs = 5000): Promise<CloseResult> {
+    this.closing ??= this.doClose(deadlineMs);
+    return this.closing;
+  }
+
+  /** Flush and release the handle of one file (its session ended), e.g. before retention may compress it. */
+  async closeFile(filePath: string): Promise<void> {
+    await this.flush();
+    const st = this.files.get(path.resolve(filePath));
+    if (!st || st.lines.length > 0) return;
+    await this.closeHandle(st, true);
+    if (st.dropped === 0) this.files.delete(st.path);
+  }
+
+  /** True while the writer holds a handle on the file or has lines queued for it. */
+  isOpen(filePath: string): boolean {
+    const st = this.files.get(path.resolve(filePath));
+    return st !== undefined && (st.fh !== undefined || st.lines.length > 0);
+  }
+
+  counters(): JsonlWriterCounters {
+    let openFiles = 0;
+    for (const st of this.files.values()) if (st.fh) openFiles++;
+    return { queuedLines: this.queuedLines, queuedBytes: this.queuedBytes, ...this.c, openFiles };
+  }
+
+  private state(filePath: string): FileState {
+    const key = path.resolve(filePath);
+    let st = this.files.get(key);
+    if (!st) {
+      st = {
+        path: key,
+        lines: [],
+        bytes: 0,
+        dropped: 0,
+        reasons: new Set(),
+        firstDroppedAt: 0,
+        lastDroppedAt: 0,
+        fh: undefined,
+        needsNewline: false,
+        lastWriteFailed: false,
+        lastUsed: 0,
+      };
+      this.files.set(key, st);
+    }
+    return st;
+  }
+
+  private enqueue(st: FileState, line: string, size: number): void {
+    st.lines.push(line);
+    st.bytes += size;
+    this.queuedLines++;
+    this.queuedBytes += size;
+  }
+
+  private noteDrop(st: FileState, reason: DropReason, n: number): void {
+    const now = this.opts.now();
+    if (st.dropped === 0) st.firstDroppedAt = now;
+    st.lastDroppedAt = now;
+    st.dropped += n;
+    st.reasons.add(reason);
+  }
+
+  /** The marker bypasses the queue bounds (it is small and replaces many lines). */
+  private enqueueGapMarker(st: FileState): void {
+    let line: string;
+    try {
+      line = JSON.stringify(
+        this.opts.gapRecord({
+          dropped: st.dropped,
+          reasons: [...st.reasons],
+          firstDroppedAt: st.firstDroppedAt,
+          lastDroppedAt: st.lastDroppedAt,
+        }),
+      );
+    } catch {
+      line = JSON.stringify(defaultGapRecord({ ...st, reasons: [...st.reasons] }));
+    }
+    st.dropped = 0;
+    st.reasons.clear();
+    this.c.gapMarkers++;
+    this.enqueue(st, line, Buffer.byteLength(line) + 1);
+  }
+
+  private schedule(): void {
+    if (this.queuedLines >= this.opts.flushEveryLines) {
+      if (this.earlyFlushPending) return;
+      this.earlyFlushPending = true;
+      queueMicrotask(() => {
+        this.earlyFlushPending = false;
+        void this.flush();
+      });
+      return;
+    }
+    if (this.timer === undefined) {
+      this.timer = this.opts.timers.setTimeout(() => {
+        this.timer = undefined;
+        void this.flush();
+      }, this.opts.flushIntervalMs);
+    }
+  }
+
+  private async flushOnce(): Promise<void> {
+    if (this.timer !== undefined) {
+      this.opts.timers.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const batch: Array<{ st: FileState; lines: string[]; bytes: number }> = [];
+    for (const st of this.files.values()) {
+      if (st.lines.length === 0) continue;
+      batch.push({ st, lines: st.lines, bytes: st.bytes });
+      st.lines = [];
+      st.bytes = 0;
+    }
+    // A few files at a time: bounded open handles and thread-pool use; each file's lines stay in order.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batch.length) {
+        const item = batch[next++]!;
+        await this.writeLines(item.st, item.lines);
+        this.queuedLines -= item.lines.length;
+        this.queuedBytes -= item.bytes;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, batch.length) }, worker));
+    // Space has returned: files that lost lines to a full queue get their gap marker now.
+    let markers = false;
+    for (const st of this.files.values()) {
+      if (st.dropped > 0 && st.reasons.has('queue_full') && !st.lastWriteFailed) {
+        this.enqueueGapMarker(st);
+        markers = true;
+      }
+    }
+    if (markers && !this.closed) this.schedule();
+    await this.trimOpenHandles();
+  }
+
+  private async writeLines(st: FileState, lines: string[]): Promise<void> {
+    let written = 0;
+    let buf: Buffer | undefined;
+    try {
+      if (!st.fh) await this.openHandle(st);
+      const fh = st.fh!;
+      buf = Buffer.from((st.needsNewline ? '\n' : '') + lines.join('\n') + '\n', 'utf8');
+      while (written < buf.length) {
+        written += (await fh.write(buf, written, buf.length - written)).bytesWritten;
+      }
+      if (this.opts.fsyncOnFlush) await fh.sync();
+      st.needsNewline = false;
+      st.lastWriteFailed = false;
+      st.lastUsed = this.opts.now();
+      this.c.written += lines.length;
+    } catch (err) {
+      // A partial write leaves a torn line: isolate it so the next write starts on a fresh line.
+      if (buf && written > 0 && written < buf.length) st.needsNewline = true;
+      st.lastWriteFailed = true;
+      this.c.errors++;
+      this.c.failed += lines.length;
+      this.noteDrop(st, 'write_error', lines.length);
+      await this.closeHandle(st, false);
+      this.report({ file: st.path, code: errnoCode(err), message: String(err), lostLines: lines.length });
+    }
+  }
+
+  private async openHandle(st: FileState): Promise<void> {
+    await ensurePrivateDir(path.dirname(st.path));
+    const fh = await open(st.path, 'a', PRIVATE_FILE_MODE);
+    try {
+      const info = await fh.stat();
+      // Tighten a pre-existing regular file (e.g. left 0644 by an older version); never chmod anything else.
+      if (process.platform !== 'win32' && info.isFile() && (info.mode & 0o777) !== PRIVATE_FILE_MODE) {
+        await fh.chmod(PRIVATE_FILE_MODE);
+      }
+      if (info.isFile() && info.size > 0) {
+        // Opened with O_APPEND: reading the last byte needs a separate read handle.
+        const last = Buffer.alloc(1);
+        const rh = await open(st.path, 'r');
+        try {
+          await rh.read(last, 0, 1, info.size - 1);
+        } finally {
+          await rh.close();
+        }
+        st.needsNewline = last[0] !== 0x0a;
+      }
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+    st.fh = fh;
+  }
+
+  private async closeHandle(st: FileState, sync: boolean): Promise<void> {
+    const fh = st.fh;
+    if (!fh) return;
+    st.fh = undefined;
+    try {
+      if (sync) await fh.sync();
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  private async trimOpenHandles(): Promise<void> {
+    const open = [...this.files.values()].filter((s) => s.fh && s.lines.length === 0);
+    const excess = open.length - this.opts.maxOpenFiles;
+    if (excess <= 0) return;
+    open.sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const st of open.slice(0, excess)) {
+      await this.closeHandle(st, false).catch(() => undefined);
+      if (st.dropped === 0) this.files.delete(st.path);
+    }
+  }
+
+  private async doClose(deadlineMs: number): Promise<CloseResult> {
+    this.closed = true;
+    let timer: unknown;
+    const work = (async () => {
+      // Two rounds: the first may add gap markers for files that lost lines.
+      for (let round = 0; round < 3 && this.queuedLines + this.pendingMarkers() > 0; round++) {
+        await this.flush();
+      }
+      for (const st of this.files.values()) {
+        await this.closeHandle(st, true).catch((err: unknown) => {
+          this.c.errors++;
+          this.report({ file: st.path, code: errnoCode(err), message: String(err), lostLines: 0 });
+        });
+      }
+      return false;
+    })();
+    const deadline = new Promise<boolean>((resolve) => {
+      timer = this.opts.timers.setTimeout(() => resolve(true), deadlineMs);
+    });
+    const timedOut = await Promise.race([work, deadline]);
+    this.opts.timers.clearTimeout(timer);
+    return { timedOut, pendingLines: this.queuedLines };
+  }
+
+  private pendingMarkers(): number {
+    let n = 0;
+    for (const st of this.files.values()) if (st.dropped > 0 && st.reasons.has('queue_full')) n++;
+    return n;
+  }
+
+  private report(e: JsonlWriteError): void {
+    try {
+      this.opts.onError?.(e);
+    } catch {
+      // A throwing error callback must not break the writer.
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface SkippedLine {
+  /** 1-based line number in the (decompressed) file. */
+  line: number;
+  /** `torn_tail`: the last line has no newline and does not parse (crash mid-write). */
+  reason: 'invalid_json' | 'torn_tail';
+  /** First 120 characters of the line. */
+  preview: string;
+}
+
+export interface ReadJsonlSummary {
+  records: number;
+  skipped: number;
+  tornTail: boolean;
+  /** The file actually read (`<path>.zst` when only the compressed version exists). */
+  source: string;
+  compressed: boolean;
+}
+
+export interface ReadJsonlOptions {
+  onSkipped?: (s: SkippedLine) => void;
+  compressor?: Compressor;
+}
+
+let defaultCompressor: Compressor | undefined;
+
+/**
+ * Yield the parsed records of a JSONL file (`.jsonl`, or `.jsonl.zst`; a missing `x.jsonl` whose `x.jsonl.zst`
+ * exists is read from there). Unparsable lines are skipped and reported; the generator's return value sums up.
+ */
+export async function* readJsonl(
+  filePath: string,
+  options: ReadJsonlOptions = {},
+): AsyncGenerator<unknown, ReadJsonlSummary, undefined> {
+  const { source, compressed } = await resolveSource(filePath);
+  const compressor = options.compressor ?? (defaultCompressor ??= createCompressor());
+  const stream: Readable = compressed ? compressor.decompressStream(source) : createReadStream(source);
+  const summary: ReadJsonlSummary = { records: 0, skipped: 0, tornTail: false, source, compressed };
+  let lineNo = 0;
+  let pending: Buffer[] = [];
+  const parse = (buf: Buffer, last: boolean): { ok: true; value: unknown } | { ok: false } | null => {
+    lineNo++;
+    const text = buf.toString('utf8');
+    if (text.trim() === '') return null;
+    try {
+      return { ok: true, value: JSON.parse(text) as unknown };
+    } catch {
+      summary.skipped++;
+      if (last) summary.tornTail = true;
+      options.onSkipped?.({
+        line: lineNo,
+        reason: last ? 'torn_tail' : 'invalid_json',
+        preview: text.slice(0, 120),
+      });
+      return { ok: false };
+    }
+  };
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a, start); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, nl);
+      const line = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
+      pending = [];
+      start = nl + 1;
+      const r = parse(line, false);
+      if (r?.ok) {
+        summary.records++;
+        yield r.value;
+      }
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  if (pending.length > 0) {
+    const r = parse(Buffer.concat(pending), true);
+    if (r?.ok) {
+      summary.records++;
+      yield r.value;
+    }
+  }
+  return summary;
+}
+
+async function resolveSource(filePath: string): Promise<{ source: string; compressed: boolean }> {
+  if (filePath.endsWith('.zst')) return { source: filePath, compressed: true };
+  try {
+    const fh = await open(filePath, 'r');
+    try {
+      const head = Buffer.alloc(4);
+      const { bytesRead } = await fh.read(head, 0, 4, 0);
+      return { source: filePath, compressed: looksLikeZstd(head.subarray(0, bytesRead)) };
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+    const zst = `${filePath}.zst`;
+    await stat(zst).catch(() => {
+      throw err;
+    });
+    return { source: zst, compressed: true };
+  }
+}
