@@ -37,7 +37,7 @@ export interface RequestFinishedEvent {
   status: number | null;
   model: string | null;
   usage: Usage;
-  duration_ms: number;
+  duration_ms: number | null;
   error_message: string | null;
 }
 

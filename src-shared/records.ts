@@ -145,8 +145,8 @@ export interface ResponseTimings {
   ttfb_ms: number | null;
   /** Arrival to the first content delta (text, thinking, tool arguments). */
   first_content_ms: number | null;
-  /** Arrival to the end of the exchange. */
-  duration_ms: number;
+  /** Arrival to the end of the exchange; null when the end was not seen (a crash). */
+  duration_ms: number | null;
   /** Upstream's share: from dispatch to the last byte received from upstream. */
   provider_ms: number | null;
   /** LunaRoute's own processing time on this request. */

@@ -22,6 +22,7 @@ import { RedactionMemo, SessionBlocks } from './blocks.js';
 import { decodeAll } from './decode.js';
 import { HttpExchange, decideOutcome } from './exchange.js';
 import { statementsFor, type Stmt } from './indexer.js';
+import { fileProgress } from './reindex.js';
 import { extractRequestFacts } from './request-facts.js';
 import { recognizeClient, resolveSession } from './sessions.js';
 import { WsExchange, type WsTurnEvent } from './ws-exchange.js';
@@ -71,6 +72,9 @@ interface SessionState {
   answered: Set<string>;
   /** Serialises this session's work. */
   queue: Promise<void>;
+  /** Bytes and lines appended to the file so far (the index's `files` row), to detect a lagging index. */
+  bytes: number;
+  lines: number;
 }
 
 interface LiveProgress {
@@ -95,6 +99,7 @@ export class RecorderEngine {
   private indexTimer: NodeJS.Timeout | null = null;
   private indexChain: Promise<void> = Promise.resolve();
   private readonly progress = new Map<string, LiveProgress>();
+  private readonly inProgress = new Set<Promise<void>>();
   live = false;
   readonly stats: WorkerStats = {
     linesWritten: 0,
@@ -180,7 +185,7 @@ export class RecorderEngine {
             ex.requestEnded = true;
             this.requestDone.set(m.id, this.recordRequest(ex));
           }
-          void this.recordResponse(ex, m.end, m.ms, m.dispatchMs, m.overheadMs);
+          this.track(this.recordResponse(ex, m.end, m.ms, m.dispatchMs, m.overheadMs));
         } else {
           const w = this.ws.get(m.id);
           if (w) {
@@ -210,6 +215,8 @@ export class RecorderEngine {
       s = (async () => {
         // A session seen before (earlier today, yesterday, before a restart) keeps its file: one session, one file.
         let file: string | null = null;
+        let bytes = 0;
+        let lineCount = 0;
         const pending = new Map<string, PendingToolCall>();
         const answered = new Set<string>();
         try {
@@ -218,6 +225,12 @@ export class RecorderEngine {
           ]);
           file = rows[0]?.file ?? null;
           if (file) {
+            const f = await this.o.index.query<{ size: number; lines: number }>(
+              'SELECT size, lines FROM files WHERE path = ?',
+              [file],
+            );
+            bytes = f[0]?.size ?? 0;
+            lineCount = f[0]?.lines ?? 0;
             const calls = await this.o.index.query<{
               id: string;
               request_id: string;
@@ -255,6 +268,8 @@ export class RecorderEngine {
           toolCalls: pending,
           answered,
           queue: Promise.resolve(),
+          bytes,
+          lines: lineCount,
         };
       })();
       this.sessions.set(id, s);
@@ -264,10 +279,14 @@ export class RecorderEngine {
 
   private write(s: SessionState, lines: RecordLine[]): void {
     for (const line of lines) {
-      this.o.sink.append(s.abs, JSON.stringify(line));
+      const text = JSON.stringify(line);
+      this.o.sink.append(s.abs, text);
+      s.bytes += Buffer.byteLength(text) + 1;
+      s.lines++;
       this.stats.linesWritten++;
       this.queueIndex(statementsFor(line, s.file));
     }
+    this.queueIndex([fileProgress(s.file, s.bytes, s.lines)]);
   }
 
   private queueIndex(stmts: Stmt[]): void {
@@ -559,47 +578,49 @@ export class RecorderEngine {
   // --- WebSocket turns -------------------------------------------------------------------------------------
 
   private onWsTurn(exchangeId: string, turn: WsTurnEvent): void {
-    void (async () => {
-      const w = turn.exchange;
-      if (turn.kind === 'request') {
-        const p = this.recordRequestBody(
-          w.open,
-          turn.body,
-          turn.body.length,
-          false,
-          null,
-          w.open.startedAt + turn.ms,
-          turn.requestId,
-        );
-        this.requestDone.set(turn.requestId, p);
-        await p;
-        return;
-      }
-      const s = await this.requestDone.get(turn.requestId);
-      this.requestDone.delete(turn.requestId);
-      if (!s) return;
-      await this.writeResponse(s, {
-        id: turn.requestId,
-        at: w.open.startedAt + turn.ms,
-        status: 101,
-        headers: null,
-        end: turn.end,
-        response: turn.response,
-        bodyText: null,
-        timings: {
-          ttfb_ms: turn.firstMessageMs === null ? null : turn.firstMessageMs - turn.startMs,
-          first_content_ms:
-            turn.response.firstContentAtMs === null ? null : turn.response.firstContentAtMs - turn.startMs,
-          duration_ms: turn.ms - turn.startMs,
-          provider_ms: turn.ms - turn.startMs,
-          overhead_ms: null,
-        },
-        bytes: turn.bytes,
-        chunks: turn.messages,
-        truncated: false,
-      });
-    })().catch((err: Error) =>
-      this.log('error', `recording WebSocket turn on ${exchangeId} failed: ${err.message}`),
+    this.track(
+      (async () => {
+        const w = turn.exchange;
+        if (turn.kind === 'request') {
+          const p = this.recordRequestBody(
+            w.open,
+            turn.body,
+            turn.body.length,
+            false,
+            null,
+            w.open.startedAt + turn.ms,
+            turn.requestId,
+          );
+          this.requestDone.set(turn.requestId, p);
+          await p;
+          return;
+        }
+        const s = await this.requestDone.get(turn.requestId);
+        this.requestDone.delete(turn.requestId);
+        if (!s) return;
+        await this.writeResponse(s, {
+          id: turn.requestId,
+          at: w.open.startedAt + turn.ms,
+          status: 101,
+          headers: null,
+          end: turn.end,
+          response: turn.response,
+          bodyText: null,
+          timings: {
+            ttfb_ms: turn.firstMessageMs === null ? null : turn.firstMessageMs - turn.startMs,
+            first_content_ms:
+              turn.response.firstContentAtMs === null ? null : turn.response.firstContentAtMs - turn.startMs,
+            duration_ms: turn.ms - turn.startMs,
+            provider_ms: turn.ms - turn.startMs,
+            overhead_ms: null,
+          },
+          bytes: turn.bytes,
+          chunks: turn.messages,
+          truncated: false,
+        });
+      })().catch((err: Error) =>
+        this.log('error', `recording WebSocket turn on ${exchangeId} failed: ${err.message}`),
+      ),
     );
   }
 
@@ -630,6 +651,23 @@ export class RecorderEngine {
     }
   }
 
+  /** Resolves when every exchange already ended has its lines queued (requests and responses written). */
+  async settle(): Promise<void> {
+    while (this.inProgress.size > 0) await Promise.all([...this.inProgress]);
+    await Promise.all([...this.requestDone.values()]);
+    await Promise.all([...this.sessions.values()].map(async (s) => (await s).queue));
+  }
+
+  /** Track async recording work so `settle()` can wait for it. */
+  private track(p: Promise<unknown>): void {
+    const done = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inProgress.add(done);
+    void done.then(() => this.inProgress.delete(done));
+  }
+
   /** Finish everything still open (shutdown): each becomes `interrupted`, then all lines are flushed. */
   async close(): Promise<void> {
     for (const id of [...this.http.keys()])
@@ -650,8 +688,7 @@ export class RecorderEngine {
         dispatchMs: null,
         overheadMs: null,
       });
-    await Promise.all([...this.requestDone.values()]);
-    await Promise.all([...this.sessions.values()].map(async (s) => (await s).queue));
+    await this.settle();
     await this.o.sink.flush();
     await this.flushIndex();
   }

@@ -1,0 +1,223 @@
+// Keeps the index in step with the JSONL, which is the durable record. At start-up every session file whose size
+// differs from what the index last saw is re-read (a torn last line from a crash is skipped) and its rows are
+// rebuilt; rows of files that are gone are dropped. A request line with no response line can only mean the
+// process died mid-exchange: a `response` line saying so (`interrupted`, reason `crash`) is appended to the file,
+// so the JSONL itself tells the story and a later rebuild reaches the same result.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import {
+  RECORD_VERSION,
+  type RecordLine,
+  type RequestLine,
+  type ResponseLine,
+} from '../../src-shared/records.js';
+import { PRIVATE_FILE_MODE } from '../storage/fsutil.js';
+import { decodeAll } from './decode.js';
+import { forgetFile, statementsFor, type Stmt } from './indexer.js';
+import type { IndexStore } from './index-db.js';
+
+const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
+
+export interface SessionFile {
+  /** Key in the index: `YYYY-MM-DD/<id>.jsonl` (also for the compressed `.jsonl.zst`). */
+  rel: string;
+  abs: string;
+  compressed: boolean;
+  size: number;
+}
+
+export async function listSessionFiles(sessionsDir: string): Promise<SessionFile[]> {
+  let days: string[];
+  try {
+    days = (await fs.readdir(sessionsDir)).filter((d) => DAY_DIR.test(d)).sort();
+  } catch {
+    return [];
+  }
+  const out: SessionFile[] = [];
+  for (const day of days) {
+    let names: string[];
+    try {
+      names = await fs.readdir(path.join(sessionsDir, day));
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      const compressed = name.endsWith('.jsonl.zst');
+      if (!compressed && !name.endsWith('.jsonl')) continue;
+      const abs = path.join(sessionsDir, day, name);
+      try {
+        const st = await fs.stat(abs);
+        out.push({ rel: `${day}/${compressed ? name.slice(0, -4) : name}`, abs, compressed, size: st.size });
+      } catch {
+        /* removed meanwhile */
+      }
+    }
+  }
+  return out;
+}
+
+export interface ReadResult {
+  lines: RecordLine[];
+  /** Lines that did not parse (a torn last line after a crash, or damage). */
+  skipped: number;
+  /** The file does not end with a newline (its last line is torn). */
+  torn: boolean;
+}
+
+/** Read a session file (`.jsonl` or `.jsonl.zst`), tolerating a torn last line and unknown/newer lines. */
+export async function readSessionFile(abs: string): Promise<ReadResult> {
+  let buf: Buffer = await fs.readFile(abs);
+  if (abs.endsWith('.zst')) {
+    const d = await decodeAll('zstd', buf);
+    if (!d.data) throw new Error(`${abs}: ${d.error}`);
+    buf = d.data;
+  }
+  const text = buf.toString('utf8');
+  const parts = text.split('\n');
+  const torn = text.length > 0 && !text.endsWith('\n');
+  const lines: RecordLine[] = [];
+  let skipped = 0;
+  for (const part of parts) {
+    if (part.length === 0) continue;
+    try {
+      const v = JSON.parse(part) as RecordLine;
+      if (typeof v !== 'object' || v === null || typeof v.type !== 'string' || (v.v ?? 0) > RECORD_VERSION) {
+        skipped++;
+        continue;
+      }
+      lines.push(v);
+    } catch {
+      skipped++;
+    }
+  }
+  return { lines, skipped, torn };
+}
+
+/** Responses for requests that never got one: the process ended mid-exchange. */
+export function crashResponses(lines: RecordLine[], at: number): ResponseLine[] {
+  const answered = new Set<string>();
+  for (const l of lines) if (l.type === 'response') answered.add(l.id);
+  const out: ResponseLine[] = [];
+  for (const l of lines) {
+    if (l.type !== 'request' || answered.has(l.id)) continue;
+    const r: RequestLine = l;
+    out.push({
+      type: 'response',
+      v: RECORD_VERSION,
+      id: r.id,
+      session_id: r.session_id,
+      at,
+      status: null,
+      headers: null,
+      outcome: 'interrupted',
+      reason: 'crash',
+      error: {
+        type: null,
+        code: null,
+        message: 'LunaRoute stopped before this exchange finished',
+        status: null,
+      },
+      response: null,
+      body_text: null,
+      model: null,
+      usage: { input: null, cacheRead: null, cacheWrite: null, output: null, reasoning: null, raw: null },
+      stop_reason: null,
+      timings: {
+        ttfb_ms: null,
+        first_content_ms: null,
+        duration_ms: null,
+        provider_ms: null,
+        overhead_ms: null,
+      },
+      response_bytes: 0,
+      chunks: 0,
+      truncated: false,
+    });
+  }
+  return out;
+}
+
+export interface ReconcileOptions {
+  /** Rebuild every file, not only changed ones. */
+  full?: boolean;
+  /** Files being written right now (never touched). */
+  isOpen?: (abs: string) => boolean;
+  onProgress?: (done: number, total: number, file: string) => void;
+  log?: (level: 'info' | 'warn', message: string) => void;
+}
+
+export interface ReconcileResult {
+  files: number;
+  reindexed: number;
+  removed: number;
+  crashed: number;
+  skippedLines: number;
+}
+
+export async function reconcile(
+  index: IndexStore,
+  sessionsDir: string,
+  o: ReconcileOptions = {},
+): Promise<ReconcileResult> {
+  const files = await listSessionFiles(sessionsDir);
+  const known = new Map(
+    index
+      .querySync<{ path: string; size: number }>('SELECT path, size FROM files')
+      .map((r) => [r.path, r.size]),
+  );
+  const result: ReconcileResult = {
+    files: files.length,
+    reindexed: 0,
+    removed: 0,
+    crashed: 0,
+    skippedLines: 0,
+  };
+  const present = new Set<string>();
+  let done = 0;
+  for (const f of files) {
+    present.add(f.rel);
+    done++;
+    if (o.isOpen?.(f.abs)) continue;
+    if (!o.full && known.get(f.rel) === f.size) continue;
+    let read: ReadResult;
+    try {
+      read = await readSessionFile(f.abs);
+    } catch (err) {
+      o.log?.('warn', `cannot read ${f.abs}: ${(err as Error).message}`);
+      continue;
+    }
+    result.skippedLines += read.skipped;
+    const crashed = crashResponses(read.lines, (await fs.stat(f.abs)).mtimeMs);
+    let size = f.size;
+    if (crashed.length > 0 && !f.compressed) {
+      // Start on a fresh line if the last one is torn, so the torn fragment stays a line of its own.
+      const text = (read.torn ? '\n' : '') + crashed.map((c) => JSON.stringify(c)).join('\n') + '\n';
+      await fs.appendFile(f.abs, text, { mode: PRIVATE_FILE_MODE });
+      size += Buffer.byteLength(text);
+      result.crashed += crashed.length;
+    }
+    const stmts: Stmt[] = [...forgetFile(f.rel)];
+    for (const line of [...read.lines, ...crashed]) stmts.push(...statementsFor(line, f.rel));
+    stmts.push({
+      sql: 'INSERT OR REPLACE INTO files (path, size, lines) VALUES (?, ?, ?)',
+      params: [f.rel, size, read.lines.length + crashed.length],
+    });
+    index.runSync(stmts);
+    result.reindexed++;
+    o.onProgress?.(done, files.length, f.rel);
+  }
+  for (const rel of known.keys()) {
+    if (present.has(rel)) continue;
+    index.runSync(forgetFile(rel));
+    result.removed++;
+  }
+  return result;
+}
+
+/** Record that `rel` is indexed up to `size` bytes (after live appends). */
+export function fileProgress(rel: string, size: number, lines: number): Stmt {
+  return {
+    sql: 'INSERT OR REPLACE INTO files (path, size, lines) VALUES (?, ?, ?)',
+    params: [rel, size, lines],
+  };
+}

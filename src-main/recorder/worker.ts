@@ -1,0 +1,153 @@
+// Entry of the recorder worker thread. Everything heavy of recording happens here, off the proxy's event loop:
+// parsing, redaction, hashing, JSONL writes, the sql.js index and its saves. Messages that arrive while the
+// index is being reconciled at start-up wait in a queue; nothing is lost.
+import path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { LiveEvent } from '../../src-shared/live.js';
+import {
+  compilePolicy,
+  loadOrCreateSecret,
+  type RedactionConfig,
+  type Redactor,
+} from '../redaction/index.js';
+import { ensurePrivateDir } from '../storage/fsutil.js';
+import { RecorderEngine } from './engine.js';
+import { openIndex } from './index-db.js';
+import { reconcile } from './reindex.js';
+import { FileSink } from './sink.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+export interface RecorderWorkerData {
+  dataDir: string;
+  maxBodyBytes: number;
+  redaction: RedactionConfig;
+  /** sql-wasm.wasm; default: resolved from the sql.js package. */
+  wasmPath?: string;
+  indexSaveIntervalMs?: number;
+  sinkIntervalMs?: number;
+}
+
+const port = parentPort!;
+const data = workerData as RecorderWorkerData;
+const send = (m: FromWorker): void => port.postMessage(m);
+const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string): void =>
+  send({ t: 'log', level, message });
+
+export function buildRedactor(dataDir: string, config: RedactionConfig): Redactor {
+  const needsSecret =
+    config.mode === 'tokenize' ||
+    Object.values(config.detectors ?? {}).includes('tokenize') ||
+    (config.custom ?? []).some((c) => c.mode === 'tokenize');
+  return compilePolicy({
+    ...config,
+    ...(needsSecret ? { tokenizeSecret: loadOrCreateSecret(dataDir) } : {}),
+  });
+}
+
+async function main(): Promise<void> {
+  const sessionsDir = path.join(data.dataDir, 'sessions');
+  await ensurePrivateDir(data.dataDir);
+  await ensurePrivateDir(sessionsDir);
+  const backlog: ToWorker[][] = [];
+  let engine: RecorderEngine | null = null;
+  port.on('message', (batch: ToWorker[]) => {
+    if (engine) process(engine, batch);
+    else backlog.push(batch);
+  });
+
+  const { db, rebuildReason } = await openIndex(path.join(data.dataDir, 'lunaroute.db'), {
+    ...(data.wasmPath ? { wasmPath: data.wasmPath } : {}),
+    saveIntervalMs: data.indexSaveIntervalMs ?? 3_000,
+    onError: (err) => log('error', `saving the index failed: ${err.message}`),
+  });
+  if (rebuildReason) log('info', `rebuilding the index from the session files: ${rebuildReason}`);
+  const r = await reconcile(db, sessionsDir, { full: rebuildReason !== null, log });
+  if (r.reindexed > 0 || r.removed > 0) {
+    log(
+      'info',
+      `index reconciled: ${r.reindexed} file(s) re-read, ${r.removed} removed, ${r.crashed} request(s) cut by a crash marked interrupted`,
+    );
+  }
+  await db.save();
+
+  const sink = new FileSink({
+    intervalMs: data.sinkIntervalMs ?? 100,
+    onError: (file, err) => {
+      log('error', `writing ${file} failed: ${err.message}`);
+      liveBatch.push({
+        type: 'recorder_problem',
+        kind: 'write_error',
+        count: 1,
+        message: `writing ${path.basename(file)} failed: ${err.message}`,
+      });
+    },
+  });
+  const liveBatch: LiveEvent[] = [];
+  const e = new RecorderEngine({
+    sessionsDir,
+    sink,
+    index: db,
+    redactor: buildRedactor(data.dataDir, data.redaction),
+    maxBodyBytes: data.maxBodyBytes,
+    onLive: (ev) => liveBatch.push(ev),
+    log,
+  });
+  // Live events go out in batches every ~50 ms, and progress is only computed while someone listens.
+  setInterval(() => {
+    e.tickProgress();
+    if (liveBatch.length > 0) send({ t: 'live', events: liveBatch.splice(0) });
+  }, 50).unref();
+  engine = e;
+  for (const b of backlog.splice(0)) process(e, b);
+  send({ t: 'ready' });
+
+  function process(eng: RecorderEngine, batch: ToWorker[]): void {
+    let bytes = 0;
+    for (const m of batch) {
+      try {
+        switch (m.t) {
+          case 'live':
+            eng.live = m.on;
+            break;
+          case 'redaction':
+            eng.setRedactor(buildRedactor(data.dataDir, m.config));
+            break;
+          case 'flush':
+          case 'close': {
+            const seq = m.seq;
+            const closing = m.t === 'close';
+            void (closing ? eng.close() : eng.settle())
+              .then(async () => {
+                await sink.flush();
+                await eng.flushIndex();
+                if (closing) await db.close();
+                else await db.save();
+              })
+              .catch((err: Error) => log('error', `flushing the recorder failed: ${err.message}`))
+              .finally(() => {
+                if (liveBatch.length > 0) send({ t: 'live', events: liveBatch.splice(0) });
+                send({
+                  t: 'done',
+                  seq,
+                  stats: {
+                    ...eng.stats,
+                    linesDropped: sink.counters.dropped,
+                    writeErrors: sink.counters.errors,
+                  },
+                });
+              });
+            break;
+          }
+          default:
+            if (m.t === 'rq' || m.t === 'rs' || m.t === 'ws') bytes += m.c.byteLength;
+            eng.handle(m);
+        }
+      } catch (err) {
+        log('error', `recorder message ${m.t} failed: ${(err as Error).message}`);
+      }
+    }
+    if (bytes > 0) send({ t: 'ack', bytes });
+  }
+}
+
+main().catch((err: Error) => send({ t: 'fatal', message: err.stack ?? err.message }));
