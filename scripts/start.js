@@ -55,7 +55,9 @@ if (electron.bin) {
     context: {
       serveNotice: (config) =>
         `LunaRoute: no Electron binary on this machine (${electron.reason}) — running headless: lunaroute serve. ` +
-        `The web UI will be on http://${config.host}:${config.uiPort}.`,
+        (config.uiPort === 0
+          ? 'The web UI will be on a free port.'
+          : `The web UI will be on http://${config.host}:${config.uiPort}.`),
     },
   });
 }

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, get, type Server } from 'node:http';
+import { createServer, get, request, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -273,6 +273,46 @@ describe('lunaroute serve', () => {
     expect(output().stdout).toBe(line + '\n'); // exactly one line on stdout
   });
 
+  it('exits at once on a second signal while the first one waits for an in-flight request', async () => {
+    // An upstream that accepts a request and never answers keeps the graceful stop waiting (60 s grace).
+    let sawRequest!: () => void;
+    const requestArrived = new Promise<void>((r) => (sawRequest = r));
+    const upstream = createServer(() => sawRequest());
+    const upstreamPort = await listen(upstream);
+    mkdirSync(dataDir);
+    writeFileSync(join(dataDir, 'config.yaml'), 'timeouts:\n  shutdown_grace_ms: 60000\n');
+    const child = spawnNode(BIN, [
+      'serve',
+      '--port=0',
+      '--ui-port=0',
+      `--anthropic-upstream=http://127.0.0.1:${upstreamPort}`,
+    ]);
+    const output = collect(child);
+    const url = new URL(READY.exec(await firstLine(child, output))![1]!);
+    const pending = request({
+      host: '127.0.0.1',
+      port: Number(url.port),
+      path: '/v1/messages',
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/json', 'x-api-key': 'test' },
+    });
+    pending.on('error', () => {}); // cut when the server exits
+    pending.end('{"model":"m","messages":[]}');
+    try {
+      await requestArrived;
+      child.kill('SIGTERM');
+      await waitForOutput(child, output, ({ stderr }) => (stderr.includes('stopping') ? true : undefined));
+      child.kill('SIGTERM');
+      expect(await exitOf(child)).toBe(143);
+      expect(output().stderr).toContain('again — exiting now');
+    } finally {
+      pending.destroy();
+      upstream.closeAllConnections();
+      upstream.close();
+    }
+  });
+
   it('exits 1 with one line and no stack trace when the port is taken', async () => {
     const blocker = createTcpServer();
     const port = await listen(blocker);
@@ -373,7 +413,7 @@ describe('npm start without Electron', () => {
       stderr.includes('\n') ? stderr.split('\n')[0] : undefined,
     );
     expect(notice).toMatch(
-      /^LunaRoute: no Electron binary on this machine \(.+\) — running headless: lunaroute serve\. The web UI will be on http:\/\/127\.0\.0\.1:\d+\.$/,
+      /^LunaRoute: no Electron binary on this machine \(.+\) — running headless: lunaroute serve\. The web UI will be on a free port\.$/,
     );
     expect(output().stderr).not.toMatch(STACK_LINE);
     const health = await getJson(`${READY.exec(line)![1]}/healthz`);
