@@ -89,6 +89,33 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     return agent;
   }
 
+  // Parsed once per upstream origin: http-proxy would otherwise url.parse() a string target on every request.
+  interface Origin {
+    protocol: string;
+    host: string;
+    hostname: string;
+    port: string | null;
+    agent: http.Agent;
+  }
+  const origins = new Map<string, Origin>();
+  function splitTarget(targetUrl: string): { origin: Origin; path: string } {
+    const slash = targetUrl.indexOf('/', targetUrl.indexOf('//') + 2);
+    const key = slash < 0 ? targetUrl : targetUrl.slice(0, slash);
+    let origin = origins.get(key);
+    if (!origin) {
+      const u = new URL(key);
+      origin = {
+        protocol: u.protocol,
+        host: u.host,
+        hostname: u.hostname.replace(/^\[|\]$/g, ''),
+        port: u.port || null,
+        agent: agentFor(u),
+      };
+      origins.set(key, origin);
+    }
+    return { origin, path: slash < 0 ? '/' : targetUrl.slice(slash) };
+  }
+
   const proxy = httpProxy.createProxyServer({ changeOrigin: true, ignorePath: true, xfwd: false, ws: true });
 
   // Guard 1: without an 'error' listener one upstream reset crashes the process. Per-call callbacks handle the
@@ -159,12 +186,17 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
   return {
     web(req, res, targetUrl, setHeaders, hooks) {
-      const target = new URL(targetUrl);
+      const { origin, path } = splitTarget(targetUrl);
       (req as HookedReq)[HOOKS] = hooks;
+      const o = origin;
       proxy.web(
         req,
         res,
-        { target: targetUrl, agent: agentFor(target), headers: setHeaders },
+        {
+          target: { protocol: o.protocol, host: o.host, hostname: o.hostname, port: o.port, path } as never,
+          agent: o.agent,
+          headers: setHeaders,
+        },
         (err: NodeJS.ErrnoException) => {
           const started = res.headersSent;
           if (started && !res.destroyed) res.destroy();

@@ -38,7 +38,7 @@ function openaiEndpoint(rest: string): Endpoint {
 }
 
 function hasPrefixSegment(path: string, prefix: string): boolean {
-  return path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47) /* '/' */;
+  return path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47); /* '/' */
 }
 
 /**

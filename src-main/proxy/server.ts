@@ -13,7 +13,7 @@ import type { Dialect, Endpoint } from '../../src-shared/dialects.js';
 import { createForwarder, type Forwarder } from './adapter.js';
 import { resolveRoute, isWebSocketPath, joinUpstreamUrl, type LocalRoute } from './routes.js';
 import { proxyErrorReply, describeUpstreamError, type ProxyErrorCode } from './errors.js';
-import { ProxyMetrics } from './metrics.js';
+import { ProxyMetrics, labelKey } from './metrics.js';
 import { clientSentCredentials, type CodexLogin, type CredentialSource } from './auth.js';
 import type { ExchangeObserver, ExchangeTap, ExchangeEnd } from './tap.js';
 
@@ -75,8 +75,12 @@ function stripConnectionHeaders(
     }
   }
   for (const name of list) {
+    if (!(name in headers)) continue;
     if (keepUpgrade && (name === 'connection' || name === 'upgrade')) continue;
-    if (name in headers) delete headers[name];
+    // `connection: keep-alive` is what the upstream agent sends anyway; deleting it costs more (V8 turns the
+    // header object into a slow dictionary) than forwarding it.
+    if (name === 'connection' && typeof named === 'string' && named.toLowerCase() === 'keep-alive') continue;
+    delete headers[name];
   }
 }
 
@@ -227,6 +231,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     stripConnectionHeaders(req.headers, HOP_BY_HOP_REQUEST);
 
     metrics.inflightRequests.inc();
+    const seriesKey = labelKey(dialect, endpoint);
     let ended = false;
     let streaming = false;
     let tDispatch = 0n;
@@ -242,8 +247,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       metrics.inflightRequests.dec();
       if (streaming) metrics.inflightStreams.dec({ dialect, transport: 'sse' });
       const statusLabel = end.kind === 'upstream_error' ? end.status : status;
-      metrics.requests.inc({ dialect, endpoint, status: String(statusLabel) });
-      metrics.duration.observe({ dialect, endpoint }, Number(now - t0) / 1e9);
+      metrics.requests.inc(labelKey(dialect, endpoint, String(statusLabel)));
+      metrics.duration.observe(seriesKey, Number(now - t0) / 1e9);
       if (end.kind === 'client_abort') metrics.clientAborts.inc({ dialect });
       if (end.kind === 'upstream_reset' || end.kind === 'upstream_error')
         metrics.upstreamErrors.inc({ dialect, code: end.code });
@@ -273,7 +278,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
         tResponse = process.hrtime.bigint();
         status = proxyRes.statusCode ?? 0;
         stripConnectionHeaders(proxyRes.headers, HOP_BY_HOP_RESPONSE);
-        metrics.ttfb.observe({ dialect, endpoint }, Number(tResponse - t0) / 1e9);
+        metrics.ttfb.observe(seriesKey, Number(tResponse - t0) / 1e9);
         const ct = proxyRes.headers['content-type'];
         if (typeof ct === 'string' && ct.startsWith('text/event-stream')) {
           streaming = true;
@@ -296,7 +301,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       },
       onResponseForwarded() {
         overheadNs = Number(tDispatch - t0 + (process.hrtime.bigint() - tResponse));
-        metrics.overhead.observe({ dialect }, overheadNs / 1e9);
+        metrics.overhead.observe(dialect, overheadNs / 1e9);
       },
       onResponseCut() {
         // The error (with its code) usually arrives in the same turn; give it the chance to name the cause.
