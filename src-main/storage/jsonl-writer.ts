@@ -12,6 +12,10 @@ import type { Readable } from 'node:stream';
 import { createCompressor, looksLikeZstd } from './compression.js';
 import type { Compressor } from './compression.js';
 import { PRIVATE_FILE_MODE, ensurePrivateDir, errnoCode, isErrno } from './fsutil.js';
+import { realTimers } from './timers.js';
+import type { TimerApi } from './timers.js';
+
+export type { TimerApi };
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 100;
 export const DEFAULT_FLUSH_EVERY_LINES = 100;
@@ -19,21 +23,6 @@ export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_QUEUED_LINES = 50_000;
 export const DEFAULT_MAX_OPEN_FILES = 64;
 const WRITE_CONCURRENCY = 8;
-
-export interface TimerApi {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** Real timers, unref'd: a pending flush does not keep the process alive (call close() on shutdown). */
-export const realTimers: TimerApi = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export type DropReason = 'queue_full' | 'write_error' | 'invalid_record';
 
