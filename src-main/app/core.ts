@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { startProxyServer, PortInUseError, type ProxyServer } from '../proxy/server.js';
 import { CodexAuthFile } from '../proxy/auth.js';
 import { VERSION } from '../version.js';
+import { startRecorder, type RecorderHandle } from '../recorder/start.js';
 
 export { PortInUseError };
 
@@ -13,6 +14,8 @@ export interface CoreHandle {
   proxyUrl: string;
   port: number;
   proxy: ProxyServer;
+  /** The recorder (always running; `recorder.client.enabled` is the recording toggle). */
+  recorder: RecorderHandle;
   /** Stop accepting, let in-flight streams finish for up to config.timeouts.shutdownGraceMs, then cut them. */
   stop(): Promise<void>;
 }
@@ -21,15 +24,21 @@ export interface CoreHandle {
 export async function startCore(config: Config, logger: Logger): Promise<CoreHandle> {
   const codex = config.codex.useAuthFile ? new CodexAuthFile(config.codex.authFile, logger) : null;
   await codex?.start();
+  // The recorder starts first and reconciles its index with the session files before traffic flows; what
+  // arrives meanwhile waits in its queue.
+  const recorder = startRecorder(config, logger);
   let proxy: ProxyServer;
   try {
+    await recorder.ready;
     proxy = await startProxyServer({
       config,
       logger,
       version: VERSION,
+      observer: recorder.client,
       codexLogin: codex ? () => codex.current() : undefined,
     });
   } catch (err) {
+    await recorder.close(500).catch(() => undefined);
     await codex?.close();
     throw err;
   }
@@ -38,9 +47,12 @@ export async function startCore(config: Config, logger: Logger): Promise<CoreHan
     proxyUrl: proxy.url,
     port: proxy.port,
     proxy,
+    recorder,
     stop() {
+      // Ordered: stop accepting and drain streams, then flush what was recorded (its exchanges have ended).
       stopping ??= (async () => {
         await proxy.close(config.timeouts.shutdownGraceMs);
+        await recorder.close(2_000);
         await codex?.close();
       })();
       return stopping;

@@ -116,3 +116,107 @@ export function describeValue(raw: unknown): string {
   if (typeof raw === 'string') return JSON.stringify(raw.length > 60 ? raw.slice(0, 57) + '...' : raw);
   return String(raw);
 }
+
+/** A mapping of built-in detector names to redaction modes (`redaction.detectors`). */
+export function detectorModes(
+  names: readonly string[],
+  modes: readonly string[],
+): Parser<Record<string, string>> {
+  return (raw) => {
+    if (raw === null || raw === undefined || raw === '') return {};
+    if (typeof raw !== 'object' || Array.isArray(raw))
+      throw new ValueProblem('must be a mapping of detector name to mode');
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+      if (!names.includes(k))
+        throw new ValueProblem(`names an unknown detector '${k}' (known: ${names.join(', ')})`);
+      if (typeof v !== 'string' || !modes.includes(v))
+        throw new ValueProblem(`sets '${k}' to ${describeValue(v)}; modes are ${modes.join(', ')}`);
+      out[k] = v;
+    }
+    return out;
+  };
+}
+
+/** A list of custom regex detectors (`redaction.custom`). Regexes are compiled here so a typo fails at start-up. */
+export function customDetectors(
+  modes: readonly string[],
+): Parser<
+  {
+    name: string;
+    pattern: string;
+    mode?: string;
+    placeholder?: string;
+    flags?: string;
+    group?: number;
+    confidence?: number;
+  }[]
+> {
+  return (raw) => {
+    if (raw === null || raw === undefined || raw === '') return [];
+    if (!Array.isArray(raw)) throw new ValueProblem('must be a list of {name, pattern, mode?, placeholder?}');
+    return raw.map((item, i) => {
+      if (typeof item !== 'object' || item === null)
+        throw new ValueProblem(`item ${i + 1} must be a mapping with name and pattern`);
+      const d = item as Record<string, unknown>;
+      if (typeof d['name'] !== 'string' || !/^[a-z][a-z0-9_]*$/.test(d['name']))
+        throw new ValueProblem(`item ${i + 1}: name must match [a-z][a-z0-9_]*`);
+      if (typeof d['pattern'] !== 'string' || d['pattern'] === '')
+        throw new ValueProblem(
+          `item ${i + 1} (${d['name']}): pattern must be a non-empty regular expression`,
+        );
+      try {
+        new RegExp(d['pattern'], typeof d['flags'] === 'string' ? d['flags'] : '');
+      } catch (err) {
+        throw new ValueProblem(
+          `item ${i + 1} (${d['name']}): pattern is not a valid regular expression: ${(err as Error).message}`,
+        );
+      }
+      if (d['mode'] !== undefined && (typeof d['mode'] !== 'string' || !modes.includes(d['mode'])))
+        throw new ValueProblem(`item ${i + 1} (${d['name']}): mode must be one of ${modes.join(', ')}`);
+      const out: {
+        name: string;
+        pattern: string;
+        mode?: string;
+        placeholder?: string;
+        flags?: string;
+        group?: number;
+        confidence?: number;
+      } = { name: d['name'], pattern: d['pattern'] };
+      if (typeof d['mode'] === 'string') out.mode = d['mode'];
+      if (typeof d['placeholder'] === 'string') out.placeholder = d['placeholder'];
+      if (typeof d['flags'] === 'string') out.flags = d['flags'];
+      if (typeof d['group'] === 'number') out.group = d['group'];
+      if (typeof d['confidence'] === 'number') out.confidence = d['confidence'];
+      return out;
+    });
+  };
+}
+
+/** A list of strings (`redaction.allowlist.values` / `.patterns`); `patterns` are compiled to check them. */
+export function stringList(regexes = false): Parser<string[]> {
+  return (raw) => {
+    if (raw === null || raw === undefined || raw === '') return [];
+    const list =
+      typeof raw === 'string'
+        ? raw
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : raw;
+    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string'))
+      throw new ValueProblem('must be a list of strings');
+    if (regexes) {
+      for (const p of list as string[]) {
+        try {
+          new RegExp(p);
+        } catch (err) {
+          throw new ValueProblem(
+            `has an invalid regular expression ${JSON.stringify(p)}: ${(err as Error).message}`,
+          );
+        }
+      }
+    }
+    return list as string[];
+  };
+}

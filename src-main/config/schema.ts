@@ -5,7 +5,26 @@
 import type { LogLevel } from '../log.js';
 import type { Config } from './types.js';
 import type { Parser } from './parsers.js';
-import { apiKey, baseUrl, boolean, host, milliseconds, oneOf, path, port } from './parsers.js';
+import {
+  apiKey,
+  baseUrl,
+  boolean,
+  customDetectors,
+  detectorModes,
+  host,
+  integer,
+  milliseconds,
+  oneOf,
+  path,
+  port,
+  stringList,
+} from './parsers.js';
+import {
+  BUILTIN_DETECTORS,
+  REDACTION_MODES,
+  type RedactionMode,
+  type RedactionConfig,
+} from '../redaction/index.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8081;
@@ -21,6 +40,14 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 2_000;
 export const DEFAULT_CODEX_AUTH_FILE = '~/.codex/auth.json';
 export const DEFAULT_CODEX_USE_AUTH_FILE = true;
+
+export const DEFAULT_RECORDING = true;
+export const DEFAULT_MAX_BODY_MB = 32;
+export const DEFAULT_REDACTION_MODE: RedactionMode = 'mask';
+export const DEFAULT_RETENTION_MAX_AGE_DAYS = 30;
+export const DEFAULT_RETENTION_MAX_SIZE_MB = 1024;
+export const DEFAULT_RETENTION_COMPRESS_AFTER_DAYS = 7;
+export const DEFAULT_RETENTION_INTERVAL_MINUTES = 60;
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
@@ -155,6 +182,65 @@ export const CONFIG_KEYS = {
     default: DEFAULT_CODEX_USE_AUTH_FILE,
     parse: boolean,
   }),
+  'recording.enabled': key({
+    description: 'Record traffic (sessions, requests, responses) to the data dir',
+    default: DEFAULT_RECORDING,
+    parse: boolean,
+    env: 'LUNAROUTE_RECORDING',
+  }),
+  'recording.max_body_mb': key({
+    description: 'Largest request/response body captured per exchange (MB); larger ones are marked truncated',
+    default: DEFAULT_MAX_BODY_MB,
+    parse: integer(1, 4096, 'MB'),
+  }),
+  'redaction.mode': key<RedactionMode>({
+    description: 'Redaction of recordings: off, mask, remove, tokenize, partial',
+    default: DEFAULT_REDACTION_MODE,
+    parse: oneOf(REDACTION_MODES),
+    env: 'LUNAROUTE_REDACTION',
+    flag: 'redaction',
+    valueName: 'mode',
+  }),
+  'redaction.detectors': key<Record<string, string>>({
+    description: 'Per-detector mode overrides, e.g. {ip_address: off, email: tokenize}',
+    default: {},
+    parse: detectorModes(BUILTIN_DETECTORS, REDACTION_MODES),
+  }),
+  'redaction.custom': key({
+    description: 'Custom regex detectors: a list of {name, pattern, mode?, placeholder?}',
+    default: [],
+    parse: customDetectors(REDACTION_MODES),
+  }),
+  'redaction.allowlist.values': key<string[]>({
+    description: 'Exact values never redacted',
+    default: [],
+    parse: stringList(),
+  }),
+  'redaction.allowlist.patterns': key<string[]>({
+    description: 'Regexes; a matched value that fully matches one is never redacted',
+    default: [],
+    parse: stringList(true),
+  }),
+  'retention.max_age_days': key({
+    description: 'Delete session files older than this (days)',
+    default: DEFAULT_RETENTION_MAX_AGE_DAYS,
+    parse: integer(1, 36500, 'days'),
+  }),
+  'retention.max_size_mb': key({
+    description: 'Delete the oldest session files while the total exceeds this (MB)',
+    default: DEFAULT_RETENTION_MAX_SIZE_MB,
+    parse: integer(1, Number.MAX_SAFE_INTEGER, 'MB'),
+  }),
+  'retention.compress_after_days': key({
+    description: 'Compress session files older than this to .jsonl.zst (days)',
+    default: DEFAULT_RETENTION_COMPRESS_AFTER_DAYS,
+    parse: integer(1, 36500, 'days'),
+  }),
+  'retention.interval_minutes': key({
+    description: 'How often retention runs after start-up (minutes)',
+    default: DEFAULT_RETENTION_INTERVAL_MINUTES,
+    parse: integer(1, 10080, 'minutes'),
+  }),
 };
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -183,5 +269,18 @@ export function buildConfig(v: ConfigValues, configFile: string): Config {
     },
     codex: { authFile: v['codex.auth_file'], useAuthFile: v['codex.use_auth_file'] },
     logLevel: v.log_level,
+    recording: { enabled: v['recording.enabled'], maxBodyBytes: v['recording.max_body_mb'] * 1024 * 1024 },
+    redaction: {
+      mode: v['redaction.mode'],
+      detectors: v['redaction.detectors'] as RedactionConfig['detectors'],
+      custom: v['redaction.custom'] as RedactionConfig['custom'],
+      allowlist: { values: v['redaction.allowlist.values'], patterns: v['redaction.allowlist.patterns'] },
+    },
+    retention: {
+      maxAgeDays: v['retention.max_age_days'],
+      maxSizeMb: v['retention.max_size_mb'],
+      compressAfterDays: v['retention.compress_after_days'],
+      intervalMinutes: v['retention.interval_minutes'],
+    },
   };
 }

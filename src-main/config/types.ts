@@ -1,6 +1,7 @@
 // The resolved configuration of a LunaRoute process: what `loadConfig` returns after merging
 // defaults < config file < LUNAROUTE_* environment < CLI flags, and validating every value.
 import type { LogLevel } from '../log.js';
+import type { RedactionConfig } from '../redaction/index.js';
 
 export interface UpstreamConfig {
   /**
@@ -45,4 +46,22 @@ export interface Config {
     useAuthFile: boolean;
   };
   logLevel: LogLevel;
+  recording: {
+    /** Record traffic to the data dir (the tray and UI toggle it live; default true). */
+    enabled: boolean;
+    /** Largest request or response body captured per exchange; beyond it the recording is marked truncated. */
+    maxBodyBytes: number;
+  };
+  /** Redaction policy applied to everything recorded (mode default `mask`). */
+  redaction: RedactionConfig;
+  retention: {
+    /** Session files older than this are deleted (days, default 30). */
+    maxAgeDays: number;
+    /** Oldest session files are deleted while the total exceeds this (MB, default 1024). */
+    maxSizeMb: number;
+    /** Session files older than this are compressed to .jsonl.zst (days, default 7). */
+    compressAfterDays: number;
+    /** How often retention runs after the run at start-up (minutes, default 60). */
+    intervalMinutes: number;
+  };
 }

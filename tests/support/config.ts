@@ -16,6 +16,10 @@ export interface TestConfigOptions {
   connectMs?: number;
   shutdownGraceMs?: number;
   dataDir?: string;
+  /** Proxy-only tests leave recording off; recorder tests turn it on. */
+  recording?: boolean;
+  maxBodyBytes?: number;
+  redaction?: Config['redaction'];
 }
 
 export function makeTempDir(prefix = 'lunaroute-test-'): string {
@@ -46,5 +50,8 @@ export function makeTestConfig(o: TestConfigOptions = {}): Config {
       useAuthFile: true,
     },
     logLevel: 'silent',
+    recording: { enabled: o.recording ?? false, maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024 },
+    redaction: o.redaction ?? { mode: 'mask' },
+    retention: { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7, intervalMinutes: 60 },
   };
 }

@@ -1,0 +1,78 @@
+// Starts the recorder: the worker thread that does all recording work, and the RecorderClient the proxy taps
+// into. The worker runs the compiled `dist/src-main/recorder/worker.js` (from TypeScript sources, as under the
+// test runner, the compiled twin is used; `npm test` builds first).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config/types.js';
+import type { Logger } from '../log.js';
+import { RecorderClient, type WorkerPort } from './client.js';
+import type { FromWorker } from './protocol.js';
+import type { RecorderWorkerData } from './worker.js';
+
+export function resolveWorkerScript(): URL {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return new URL('./worker.js', import.meta.url);
+  // Running from source: find the package root and its compiled output.
+  let dir = path.dirname(here);
+  for (let i = 0; i < 6; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) break;
+    dir = path.dirname(dir);
+  }
+  const compiled = path.join(dir, 'dist', 'src-main', 'recorder', 'worker.js');
+  if (!fs.existsSync(compiled)) {
+    throw new Error(`the recorder worker is not built (${compiled} is missing): run \`npm run build\``);
+  }
+  return pathToFileURL(compiled);
+}
+
+export interface RecorderHandle {
+  client: RecorderClient;
+  /** Resolves once the index is reconciled with the session files and recording runs. */
+  ready: Promise<void>;
+  /** Finish open exchanges as interrupted, flush JSONL and index, stop the worker; at most `deadlineMs`. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+export function startRecorder(
+  config: Config,
+  logger: Logger,
+  opts: { wasmPath?: string; indexSaveIntervalMs?: number } = {},
+): RecorderHandle {
+  const data: RecorderWorkerData = {
+    dataDir: config.dataDir,
+    maxBodyBytes: config.recording.maxBodyBytes,
+    redaction: config.redaction,
+    ...(opts.wasmPath ? { wasmPath: opts.wasmPath } : {}),
+    ...(opts.indexSaveIntervalMs ? { indexSaveIntervalMs: opts.indexSaveIntervalMs } : {}),
+  };
+  const worker = new Worker(resolveWorkerScript(), { workerData: data, env: {} });
+  let resolveReady!: () => void;
+  let rejectReady!: (err: Error) => void;
+  const ready = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  ready.catch(() => undefined);
+  worker.on('message', (m: FromWorker) => {
+    if (m.t === 'ready') resolveReady();
+    else if (m.t === 'fatal') {
+      logger.error(`the recorder stopped: ${m.message}`);
+      rejectReady(new Error(m.message));
+    } else if (m.t === 'log') logger[m.level](`recorder: ${m.message}`);
+  });
+  worker.on('error', (err) => {
+    logger.error(`the recorder crashed: ${err.message}`);
+    rejectReady(err);
+  });
+  const client = new RecorderClient(worker as unknown as WorkerPort);
+  client.enabled = config.recording.enabled;
+  return {
+    client,
+    ready,
+    async close(deadlineMs = 2_000) {
+      await client.close(deadlineMs);
+    },
+  };
+}
