@@ -255,21 +255,25 @@ const scanSecretAssignment: Scan = (s, out) => {
     let value = quoted ?? a[4] ?? '';
     const closing = quoted === undefined ? 0 : a[3] !== undefined ? 2 : 1;
     const valueStart = e + a[0].length - closing - value.length;
+    const before = s[nameStart - 1];
+    const isQuery = before === '?' || before === '&';
+    if (quoted === undefined && isQuery) value = value.split(/[&#]/, 1)[0] ?? '';
+    // Operators inside a parsed value are not names: skipping them keeps `a=a=a=…` linear.
+    done = valueStart + value.length;
     if (quoted === undefined) {
       // Unquoted values only in env/YAML/ini lines, CLI flags and query strings; elsewhere `token = getToken()`
       // and `apiKey: config.apiKey,` are code, not secrets.
-      const lineStart = s.lastIndexOf('\n', nameStart - 1) + 1;
-      const prefix = s.slice(Math.max(lineStart, nameStart - 40), nameStart);
-      const before = s[nameStart - 1];
-      const isQuery = before === '?' || before === '&';
+      let lineStart = nameStart;
+      while (lineStart > 0 && nameStart - lineStart <= 40 && s.charCodeAt(lineStart - 1) !== 10) lineStart--;
+      const atLineStart =
+        (lineStart === 0 || s.charCodeAt(lineStart - 1) === 10) && nameStart - lineStart <= 40;
       const isFlag = name.startsWith('-');
-      if (!isQuery && !isFlag && !(nameStart - lineStart <= 40 && LINE_PREFIX_RE.test(prefix))) continue;
-      if (isQuery) value = value.split(/[&#]/, 1)[0] ?? '';
+      if (!isQuery && !isFlag && !(atLineStart && LINE_PREFIX_RE.test(s.slice(lineStart, nameStart))))
+        continue;
       if (/[();,[\]{}]$/.test(value) || /[()[\]]/.test(value) || DOTTED_PATH_RE.test(value)) continue;
     }
     if (value.length < 3 || isPlaceholderValue(value)) continue;
     out.push({ start: valueStart, end: valueStart + value.length });
-    done = valueStart + value.length;
   }
 };
 

@@ -481,21 +481,23 @@ class CompiledRedactor implements Redactor {
 
     // Priority (detector order), then position, then longer first; drop allowlisted, placeholders, overlaps.
     hits.sort((a, b) => a.d - b.d || a.start - b.start || b.end - a.end);
-    const kept: Hit[] = [];
+    const kept: Hit[] = []; // sorted by start, non-overlapping: binary search keeps this O(k log k)
     for (const h of hits) {
+      let lo = 0;
+      let hi = kept.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((kept[mid] as Hit).start < h.start) lo = mid + 1;
+        else hi = mid;
+      }
+      const next = kept[lo];
+      const prev = kept[lo - 1];
+      if ((next !== undefined && next.start < h.end) || (prev !== undefined && prev.end > h.start)) continue;
       const value = s.slice(h.start, h.end);
       if (PLACEHOLDER_RE.test(value) || this.#allow.allows(value)) continue;
-      let overlaps = false;
-      for (const k of kept) {
-        if (h.start < k.end && k.start < h.end) {
-          overlaps = true;
-          break;
-        }
-      }
-      if (!overlaps) kept.push(h);
+      kept.splice(lo, 0, h);
     }
     if (kept.length === 0) return { value: s, findings: EMPTY, failed: false };
-    kept.sort((a, b) => a.start - b.start);
 
     const findings: Findings = {};
     let out = '';

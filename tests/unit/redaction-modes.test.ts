@@ -359,6 +359,32 @@ describe('fail closed', () => {
     expect(JSON.stringify(value)).not.toContain(KEY);
     expect(r.redactText(`log: boom ${KEY}`).value).toBe(FAILED_PLACEHOLDER);
   });
+  it('scans pathological inputs in linear time (no catastrophic backtracking, no quadratic loops)', () => {
+    const r = compilePolicy({ timeBudgetMs: 60_000 });
+    const size = 256 * 1024;
+    for (const unit of [
+      'token=',
+      'a@',
+      'a.a@a.',
+      ':',
+      'ab:',
+      'password: "',
+      'eyJaaaaa.',
+      '4 ',
+      '1-',
+      'sk-',
+      '://a:b',
+    ]) {
+      const s = unit.repeat(Math.ceil(size / unit.length));
+      const t0 = performance.now();
+      const out = r.redactText(s);
+      const ms = performance.now() - t0;
+      expect(out.failed).toBe(false);
+      // ~10–100 ms on a loaded 2-core box; a quadratic path takes minutes.
+      expect(ms, `${JSON.stringify(unit)} took ${ms.toFixed(0)} ms`).toBeLessThan(3000);
+    }
+  });
+
   it('a document too deep to walk fails closed as a whole', () => {
     let deep: unknown = KEY;
     for (let i = 0; i < 200_000; i++) deep = [deep];
