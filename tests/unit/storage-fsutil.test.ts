@@ -1,0 +1,150 @@
+// File-system helpers: private modes, atomic writes, id sanitising that can never produce a path escape, day-folder
+// names, and the rule that worker scripts stay self-contained (they may be transpiled and run from a cache dir).
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  chmodSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  dayDirName,
+  ensurePrivateDir,
+  isSafeId,
+  parseDayDirName,
+  removeStaleTmpFiles,
+  safeJoin,
+  sanitizeId,
+  writeFileAtomic,
+} from '../../src-main/storage/fsutil.js';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'lr-fsutil-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('sanitizeId', () => {
+  it('passes safe ids unchanged', () => {
+    expect(sanitizeId('session_123-abc')).toBe('session_123-abc');
+    expect(sanitizeId('a'.repeat(255))).toBe('a'.repeat(255));
+  });
+
+  it('maps unsafe ids to distinct safe ones, never containing dots or separators', () => {
+    const dotdot = sanitizeId('..');
+    const slash = sanitizeId('../../etc/passwd');
+    expect(dotdot).toMatch(/^id-[0-9a-f]{16}$/);
+    expect(slash).toMatch(/^_etc_passwd-[0-9a-f]{16}$/);
+    expect(sanitizeId('a/b')).not.toBe(sanitizeId('a_b'));
+    expect(sanitizeId('a/b')).not.toBe(sanitizeId('a\\b'));
+    expect(sanitizeId('')).toMatch(/^id-/);
+    expect(sanitizeId('x'.repeat(256))).toHaveLength(217);
+  });
+
+  it('always yields [A-Za-z0-9_-]{1,255} for any input (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (s) => {
+        const id = sanitizeId(s);
+        expect(isSafeId(id)).toBe(true);
+        expect(path.basename(safeJoin(root, id))).toBe(id);
+      }),
+    );
+  });
+});
+
+describe('safeJoin', () => {
+  it('joins safe segments and refuses anything that could escape', () => {
+    expect(safeJoin('/data', 'sessions', '2026-11-27', 'abc.jsonl')).toBe(
+      '/data/sessions/2026-11-27/abc.jsonl',
+    );
+    for (const bad of ['..', '.', '', 'a/b', '../x', 'a\\b', '.hidden', 'a..b', 'x\0y']) {
+      expect(() => safeJoin('/data', bad), bad).toThrow(/unsafe path segment/);
+    }
+  });
+});
+
+describe('day folders', () => {
+  it('formats UTC days and parses only real dates', () => {
+    expect(dayDirName(Date.UTC(2026, 10, 27, 23, 59))).toBe('2026-11-27');
+    expect(parseDayDirName('2026-11-27')).toBe(Date.UTC(2026, 10, 27));
+    expect(parseDayDirName('2026-02-30')).toBeNull();
+    expect(parseDayDirName('2026-13-01')).toBeNull();
+    expect(parseDayDirName('notes')).toBeNull();
+  });
+});
+
+describe('ensurePrivateDir', () => {
+  it('creates nested 0700 directories and tightens an existing one', async () => {
+    const nested = path.join(root, 'p1', 'a', 'b');
+    await ensurePrivateDir(nested);
+    expect(statSync(nested).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(root, 'p1', 'a')).mode & 0o777).toBe(0o700);
+    const loose = path.join(root, 'loose');
+    mkdirSync(loose);
+    chmodSync(loose, 0o755);
+    await ensurePrivateDir(loose);
+    expect(statSync(loose).mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses a path that is a file', async () => {
+    const f = path.join(root, 'afile');
+    writeFileSync(f, 'x');
+    await expect(ensurePrivateDir(f)).rejects.toThrow();
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('writes a 0600 file, replaces the previous content and leaves no tmp file', async () => {
+    const dir = path.join(root, 'atomic');
+    await ensurePrivateDir(dir);
+    const target = path.join(dir, 'index.sqlite');
+    await writeFileAtomic(target, 'one');
+    await writeFileAtomic(target, Buffer.from('two'));
+    expect(readFileSync(target, 'utf8')).toBe('two');
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['index.sqlite']);
+  });
+
+  it('leaves the old file and no tmp file when the write fails', async () => {
+    const dir = path.join(root, 'atomic-fail');
+    await ensurePrivateDir(dir);
+    const target = path.join(dir, 'x');
+    await writeFileAtomic(target, 'old');
+    mkdirSync(path.join(dir, 'y'));
+    // Renaming a file over a directory fails after the tmp file was written.
+    await expect(writeFileAtomic(path.join(dir, 'y'), 'new')).rejects.toThrow();
+    expect(readdirSync(dir).sort()).toEqual(['x', 'y']);
+    expect(readFileSync(target, 'utf8')).toBe('old');
+  });
+
+  it('removeStaleTmpFiles removes only its own tmp pattern', async () => {
+    const dir = path.join(root, 'stale');
+    await ensurePrivateDir(dir);
+    const target = path.join(dir, 'index.sqlite');
+    writeFileSync(`${target}.123-0badf00d.tmp`, '');
+    writeFileSync(`${target}.keep.tmp`, '');
+    writeFileSync(target, '');
+    expect(await removeStaleTmpFiles(target)).toEqual([`${target}.123-0badf00d.tmp`]);
+    expect(readdirSync(dir).sort()).toEqual(['index.sqlite', 'index.sqlite.keep.tmp']);
+  });
+});
+
+describe('worker scripts', () => {
+  it('import only node: builtins (plus type-only imports), so they run from a transpiled copy anywhere', () => {
+    const dir = path.join(import.meta.dirname, '../../src-main/storage');
+    const workers = readdirSync(dir).filter((f) => f.endsWith('-worker.ts'));
+    expect(workers.sort()).toEqual(['sqlite-worker.ts', 'zstd-worker.ts']);
+    for (const w of workers) {
+      const src = readFileSync(path.join(dir, w), 'utf8');
+      const imports = [...src.matchAll(/^import\s+(type\s+)?[^;]*?from\s+'([^']+)'/gm)];
+      for (const m of imports) {
+        if (m[1]) continue;
+        expect(m[2], `${w} imports ${m[2]}`).toMatch(/^node:/);
+      }
+    }
+  });
+});
