@@ -24,12 +24,11 @@ export interface CoreHandle {
 export async function startCore(config: Config, logger: Logger): Promise<CoreHandle> {
   const codex = config.codex.useAuthFile ? new CodexAuthFile(config.codex.authFile, logger) : null;
   await codex?.start();
-  // The recorder starts first and reconciles its index with the session files before traffic flows; what
-  // arrives meanwhile waits in its queue.
+  // The recorder starts at once; until its index is reconciled with the session files, what the proxy posts
+  // waits in the worker's queue. The port is bound first so that a busy port fails fast and alone.
   const recorder = startRecorder(config, logger);
   let proxy: ProxyServer;
   try {
-    await recorder.ready;
     proxy = await startProxyServer({
       config,
       logger,
@@ -39,6 +38,13 @@ export async function startCore(config: Config, logger: Logger): Promise<CoreHan
     });
   } catch (err) {
     await recorder.close(500).catch(() => undefined);
+    await codex?.close();
+    throw err;
+  }
+  try {
+    await recorder.ready;
+  } catch (err) {
+    await proxy.close(0);
     await codex?.close();
     throw err;
   }

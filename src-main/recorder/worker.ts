@@ -60,7 +60,11 @@ async function main(): Promise<void> {
     saveIntervalMs: data.indexSaveIntervalMs ?? 3_000,
     onError: (err) => log('error', `saving the index failed: ${err.message}`),
   });
-  if (rebuildReason) log('info', `rebuilding the index from the session files: ${rebuildReason}`);
+  if (rebuildReason)
+    log(
+      rebuildReason.includes('does not exist') ? 'debug' : 'info',
+      `rebuilding the index from the session files: ${rebuildReason}`,
+    );
   const r = await reconcile(db, sessionsDir, { full: rebuildReason !== null, log });
   if (r.reindexed > 0 || r.removed > 0) {
     log(

@@ -52,6 +52,9 @@ describe('defaults', () => {
       timeouts: { connectMs: 10_000, idleMs: 600_000, shutdownGraceMs: 2_000 },
       codex: { authFile: join(home, '.codex', 'auth.json'), useAuthFile: true },
       logLevel: 'info',
+      recording: { enabled: true, maxBodyBytes: 32 * 1024 * 1024 },
+      redaction: { mode: 'mask', detectors: {}, custom: [], allowlist: { values: [], patterns: [] } },
+      retention: { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7, intervalMinutes: 60 },
     });
   });
 
@@ -172,7 +175,7 @@ describe('unknown keys', () => {
       '    url: http://127.0.0.1:1',
       '  openai:',
       '    base: x',
-      'recording:',
+      'telemetry:',
       '  enabled: true',
     ].join('\n');
     const { config, warnings } = load(yaml);
@@ -182,7 +185,7 @@ describe('unknown keys', () => {
       `unknown key 'prot' in ${file} — ignored (did you mean 'port'?)`,
       `unknown key 'upstreams.anthropc' in ${file} — ignored (did you mean 'upstreams.anthropic'?)`,
       `unknown key 'upstreams.openai.base' in ${file} — ignored`,
-      `unknown key 'recording' in ${file} — ignored`,
+      `unknown key 'telemetry' in ${file} — ignored`,
     ]);
   });
 });
@@ -395,3 +398,75 @@ describe('errors (one per message)', () => {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('recording, redaction and retention', () => {
+  it('reads the sections and validates each value', () => {
+    const { config } = load(
+      [
+        'recording:',
+        '  enabled: false',
+        '  max_body_mb: 8',
+        'redaction:',
+        '  mode: tokenize',
+        '  detectors: { ipv4: "off", email: partial }',
+        '  custom:',
+        '    - { name: ticket, pattern: "TICKET-[0-9]+", mode: mask }',
+        '  allowlist:',
+        '    values: [build.internal]',
+        'retention:',
+        '  max_age_days: 14',
+        '  compress_after_days: 2',
+      ].join('\n'),
+    );
+    expect(config.recording).toEqual({ enabled: false, maxBodyBytes: 8 * 1024 * 1024 });
+    expect(config.redaction).toMatchObject({
+      mode: 'tokenize',
+      detectors: { ipv4: 'off', email: 'partial' },
+      custom: [{ name: 'ticket', pattern: 'TICKET-[0-9]+', mode: 'mask' }],
+      allowlist: { values: ['build.internal'] },
+    });
+    expect(config.retention).toMatchObject({ maxAgeDays: 14, compressAfterDays: 2, maxSizeMb: 1024 });
+  });
+
+  it.each([
+    ['redaction:\n  mode: blur\n', /redaction\.mode must be one of mask, remove, tokenize, partial, off/],
+    ['redaction:\n  detectors: { emial: mask }\n', /redaction\.detectors names an unknown detector 'emial'/],
+    ['redaction:\n  detectors: { email: hide }\n', /redaction\.detectors sets 'email' to "hide"/],
+    [
+      'redaction:\n  custom: [{ name: t, pattern: "(" }]\n',
+      /redaction\.custom item 1 \(t\): pattern is not a valid regular expression/,
+    ],
+    [
+      'redaction:\n  custom: [{ name: Bad Name, pattern: "x" }]\n',
+      /redaction\.custom item 1: name must match/,
+    ],
+    [
+      'redaction:\n  allowlist: { patterns: ["[a-"] }\n',
+      /redaction\.allowlist\.patterns has an invalid regular expression/,
+    ],
+    ['recording:\n  max_body_mb: 0\n', /recording\.max_body_mb must be an integer from 1 to 4096 \(MB\)/],
+    [
+      'retention:\n  max_age_days: -1\n',
+      /retention\.max_age_days must be an integer from 1 to 36500 \(days\)/,
+    ],
+  ])('rejects %j', (yaml, message) => {
+    expect(() => load(yaml)).toThrow(message);
+  });
+
+  it('takes the redaction mode from LUNAROUTE_REDACTION and --redaction', () => {
+    expect(
+      loadConfig({
+        flags: {},
+        env: { LUNAROUTE_REDACTION: 'remove', LUNAROUTE_DATA_DIR: dataDir },
+        homeDir: home,
+      }).config.redaction.mode,
+    ).toBe('remove');
+    expect(
+      loadConfig({
+        flags: { redaction: 'off' },
+        env: { LUNAROUTE_REDACTION: 'remove', LUNAROUTE_DATA_DIR: dataDir },
+        homeDir: home,
+      }).config.redaction.mode,
+    ).toBe('off');
+  });
+});
