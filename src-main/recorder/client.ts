@@ -36,6 +36,7 @@ export class RecorderClient implements ExchangeObserver {
   private readonly maxInFlight: number;
   private seq = 0;
   private readonly waiting = new Map<number, (stats: WorkerStats) => void>();
+  private readonly queries = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly live = new EventEmitter();
   private liveListeners = 0;
   private closed = false;
@@ -61,6 +62,13 @@ export class RecorderClient implements ExchangeObserver {
       case 'live':
         for (const e of m.events) this.live.emit('event', e);
         return;
+      case 'result': {
+        const q = this.queries.get(m.seq);
+        this.queries.delete(m.seq);
+        if (m.ok) q?.resolve(m.value);
+        else q?.reject(new Error(m.error));
+        return;
+      }
       case 'done':
         this.lastStats = m.stats;
         this.waiting.get(m.seq)?.(m.stats);
@@ -170,6 +178,17 @@ export class RecorderClient implements ExchangeObserver {
 
   setRedaction(config: ToWorker & { t: 'redaction' }): void {
     this.post(config);
+  }
+
+  /** Run a named read query in the worker (see queries.ts). */
+  query<T>(name: string, args: unknown = {}): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the recorder is stopped'));
+    const seq = ++this.seq;
+    const p = new Promise<T>((resolve, reject) =>
+      this.queries.set(seq, { resolve: resolve as (v: unknown) => void, reject }),
+    );
+    this.post({ t: 'query', seq, name, args });
+    return p;
   }
 
   /** Resolves when everything posted so far is written (JSONL flushed, index committed). */

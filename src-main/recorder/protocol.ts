@@ -41,6 +41,8 @@ export type ToWorker =
   | { t: 'redaction'; config: RedactionConfig }
   | { t: 'live'; on: boolean }
   | { t: 'flush'; seq: number }
+  /** A named read query (see queries.ts), answered with `result`. */
+  | { t: 'query'; seq: number; name: string; args: unknown }
   | { t: 'close'; seq: number };
 
 export interface WorkerStats {
@@ -59,4 +61,6 @@ export type FromWorker =
   | { t: 'ack'; bytes: number }
   | { t: 'live'; events: LiveEvent[] }
   | { t: 'done'; seq: number; stats: WorkerStats }
+  | { t: 'result'; seq: number; ok: true; value: unknown }
+  | { t: 'result'; seq: number; ok: false; error: string }
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };

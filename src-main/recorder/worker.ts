@@ -16,6 +16,7 @@ import { openIndex } from './index-db.js';
 import { reconcile } from './reindex.js';
 import { FileSink } from './sink.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { QUERIES, type QueryName } from './queries.js';
 
 export interface RecorderWorkerData {
   dataDir: string;
@@ -116,6 +117,24 @@ async function main(): Promise<void> {
           case 'redaction':
             eng.setRedactor(buildRedactor(data.dataDir, m.config));
             break;
+          case 'query': {
+            const seq = m.seq;
+            const fn = QUERIES[m.name as QueryName] as ((ctx: unknown, a: unknown) => unknown) | undefined;
+            if (!fn) {
+              send({ t: 'result', seq, ok: false, error: `unknown query ${m.name}` });
+              break;
+            }
+            // Queries see everything recorded before them: let pending lines reach the index first.
+            void eng
+              .settle()
+              .then(() => eng.flushIndex())
+              .then(() => fn({ index: db, sessionsDir }, m.args ?? {}))
+              .then(
+                (value) => send({ t: 'result', seq, ok: true, value }),
+                (err: Error) => send({ t: 'result', seq, ok: false, error: err.message }),
+              );
+            break;
+          }
           case 'flush':
           case 'close': {
             const seq = m.seq;
