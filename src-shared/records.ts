@@ -161,6 +161,11 @@ export interface ResponseLine {
   session_id: string;
   /** End of the exchange. */
   at: number;
+  /**
+   * The status the client got: the upstream's, 101 for a WebSocket turn, or (reason `upstream_error`) the status
+   * of LunaRoute's own error reply, e.g. 502. Null when no reply was sent (a crash). Lines written before this
+   * was documented have null for `upstream_error`; readers fall back to `error.status`, which is the same number.
+   */
   status: number | null;
   headers: JsonValue | null;
   outcome: Outcome;

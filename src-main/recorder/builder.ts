@@ -89,6 +89,10 @@ export class ResponseBuilder {
     return b;
   }
 
+  hasBlocks(): boolean {
+    return this.blocks.size > 0;
+  }
+
   hasToolCalls(): boolean {
     for (const b of this.blocks.values()) if (b.type === 'tool_call') return true;
     return false;

@@ -470,7 +470,8 @@ export class RecorderEngine {
       await this.writeResponse(s, {
         id,
         at: ex.open.startedAt + endMs,
-        status: ex.status,
+        // No upstream head: the client got LunaRoute's own error reply, whose status is what it saw.
+        status: ex.status ?? (end.kind === 'upstream_error' ? end.status : null),
         headers: ex.resHeaders,
         end,
         response,

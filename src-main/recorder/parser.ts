@@ -187,6 +187,9 @@ class JsonBodyParser implements ResponseParser {
         try {
           this.apply(b, o);
           b.complete = true;
+          // The whole body arrived at once: its content (if any) came with it. Stamped for every dialect, not
+          // only those whose body handler marks content as it goes.
+          if (b.hasBlocks()) b.content();
         } catch {
           b.counts.parseErrors++;
         }

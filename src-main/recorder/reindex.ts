@@ -140,6 +140,11 @@ export function crashResponses(lines: RecordLine[], at: number): ResponseLine[] 
 export interface ReconcileOptions {
   /** Rebuild every file, not only changed ones. */
   full?: boolean;
+  /**
+   * Append `interrupted`/`crash` responses for requests without one (default true). Read-only readers (the CLI
+   * while a server may be running) pass false: to them such requests are simply still in flight.
+   */
+  markCrashed?: boolean;
   /** Files being written right now (never touched). */
   isOpen?: (abs: string) => boolean;
   onProgress?: (done: number, total: number, file: string) => void;
@@ -172,13 +177,31 @@ export async function reconcile(
     crashed: 0,
     skippedLines: 0,
   };
-  const present = new Set<string>();
+  const present = new Set(files.map((f) => f.rel));
+  // Files that are gone first: a session file moved to another day folder must not have its rows (keyed by
+  // session id) deleted after they were re-read from the new path.
+  for (const rel of known.keys()) {
+    if (present.has(rel)) continue;
+    index.runSync(forgetFile(rel));
+    result.removed++;
+  }
+  // A request the index still holds as in flight was cut by the end of the previous run, even when its file
+  // did not change since the last index save (the save came after the request line, before the kill).
+  const unfinished = new Set(
+    o.markCrashed === false
+      ? []
+      : index
+          .querySync<{ file: string }>(
+            `SELECT DISTINCT s.file AS file FROM requests r JOIN sessions s ON s.id = r.session_id
+             WHERE r.outcome IS NULL`,
+          )
+          .map((r) => r.file),
+  );
   let done = 0;
   for (const f of files) {
-    present.add(f.rel);
     done++;
     if (o.isOpen?.(f.abs)) continue;
-    if (!o.full && known.get(f.rel) === f.size) continue;
+    if (!o.full && known.get(f.rel) === f.size && !unfinished.has(f.rel)) continue;
     let read: ReadResult;
     try {
       read = await readSessionFile(f.abs);
@@ -187,11 +210,13 @@ export async function reconcile(
       continue;
     }
     result.skippedLines += read.skipped;
-    const crashed = crashResponses(read.lines, (await fs.stat(f.abs)).mtimeMs);
+    const crashed = o.markCrashed === false ? [] : crashResponses(read.lines, (await fs.stat(f.abs)).mtimeMs);
     let size = f.size;
-    if (crashed.length > 0 && !f.compressed) {
-      // Start on a fresh line if the last one is torn, so the torn fragment stays a line of its own.
-      const text = (read.torn ? '\n' : '') + crashed.map((c) => JSON.stringify(c)).join('\n') + '\n';
+    // Terminate a torn last line, so the torn fragment stays a line of its own: otherwise the next line
+    // appended (a crash marker here, or the session's next request later) would be glued to it and lost.
+    const terminate = read.torn && o.markCrashed !== false;
+    if ((crashed.length > 0 || terminate) && !f.compressed) {
+      const text = (read.torn ? '\n' : '') + crashed.map((c) => JSON.stringify(c) + '\n').join('');
       await fs.appendFile(f.abs, text, { mode: PRIVATE_FILE_MODE });
       size += Buffer.byteLength(text);
       result.crashed += crashed.length;
@@ -205,11 +230,6 @@ export async function reconcile(
     index.runSync(stmts);
     result.reindexed++;
     o.onProgress?.(done, files.length, f.rel);
-  }
-  for (const rel of known.keys()) {
-    if (present.has(rel)) continue;
-    index.runSync(forgetFile(rel));
-    result.removed++;
   }
   return result;
 }
