@@ -9,7 +9,7 @@ import { describeMachine, loadavg } from './lib/machine.js';
 
 // Add a section: create sections/<name>.js exporting `name`, `description` and `async run(ctx)` returning
 // `{ tables: string[], results: object, checks?: {name, value, target, pass}[] }`, then list it here.
-const SECTIONS = ['proxy'];
+const SECTIONS = ['proxy', 'recording', 'redaction'];
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(benchDir, '../..');
@@ -32,7 +32,7 @@ async function main() {
   const { flags, names } = parseArgs(process.argv.slice(2));
   if (flags.help) {
     console.log(
-      `usage: npm run bench [-- <section…>] [--quick] [--cpu-prof] [--rounds=N] [--count=N] [--count80k=N] [--duration=ms] [--candidate-dist=<compiled tree>]\nsections: ${SECTIONS.join(', ')}`,
+      `usage: npm run bench [-- <section…>] [--quick] [--cpu-prof] [--rounds=N] [--count=N] [--count80k=N] [--duration=ms] [--candidate-dist=<compiled tree>] [--parts=disk,cost,index] [--redaction-mb=N]\nsections: ${SECTIONS.join(', ')}`,
     );
     return;
   }

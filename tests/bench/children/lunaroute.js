@@ -1,19 +1,32 @@
 // LunaRoute under test (its own process): the compiled core from dist/src-main started with startCore() and a
-// test-like Config (loopback, port 0, temp data dir, silent logger) whose Anthropic and OpenAI upstreams point at
-// the benchmark upstream given as argv[2]. argv[3] optionally names another compiled tree (a candidate patch) to
-// load instead of the repo's dist/. Run with --cpu-prof (set by the parent) to profile the hot path.
+// test-like Config (loopback, port 0, silent logger) whose Anthropic and OpenAI upstreams point at the benchmark
+// upstream given as argv[2]. A second positional argument optionally names another compiled tree (a candidate
+// patch) to load instead of the repo's dist/. Options: --recording=on|off (default off: the proxy section
+// measures the proxy alone), --redaction=<mode> (default mask), --data-dir=<dir> (kept at stop; default: a temp
+// dir removed at stop). Run with --cpu-prof (set by the parent) to profile the hot path.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { serveIpc } from '../lib/child-ipc.js';
 
-const upstream = process.argv[2];
-if (!upstream) throw new Error('usage: lunaroute.js <upstream url> [<dist dir>]');
-const dist = process.argv[3] ?? fileURLToPath(new URL('../../../dist', import.meta.url));
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const opts = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .filter((a) => a.startsWith('--') && a.includes('='))
+    .map((a) => [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
+);
+const upstream = positional[0];
+if (!upstream)
+  throw new Error(
+    'usage: lunaroute.js <upstream url> [<dist dir>] [--recording=on|off] [--redaction=<mode>] [--data-dir=<dir>]',
+  );
+const dist = positional[1] ?? fileURLToPath(new URL('../../../dist', import.meta.url));
 const { startCore } = await import(pathToFileURL(path.join(dist, 'src-main/app/core.js')).href);
 const { silentLogger } = await import(pathToFileURL(path.join(dist, 'src-main/log.js')).href);
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lunaroute-bench-'));
+const ownDataDir = !opts['data-dir'];
+const dataDir = opts['data-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lunaroute-bench-'));
 /** Mirrors tests/support/config.ts makeTestConfig(). */
 const config = {
   host: '127.0.0.1',
@@ -29,6 +42,9 @@ const config = {
   timeouts: { connectMs: 5_000, idleMs: 600_000, shutdownGraceMs: 500 },
   codex: { authFile: path.join(dataDir, 'no-codex', 'auth.json'), useAuthFile: true },
   logLevel: 'silent',
+  recording: { enabled: opts.recording === 'on', maxBodyBytes: 32 * 1024 * 1024 },
+  redaction: { mode: opts.redaction ?? 'mask' },
+  retention: { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7, intervalMinutes: 60 },
 };
 
 const core = await startCore(config, silentLogger);
@@ -36,6 +52,6 @@ serveIpc({
   port: core.port,
   stop: async () => {
     await core.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   },
 });

@@ -1,9 +1,12 @@
 // Minimal, fast fake upstream for the benchmark (its own process): POST /v1/messages drains the body and answers
 // a ~1 KB Anthropic-style JSON message, or, with `x-bench-sse: <events>,<gapMs>`, an SSE stream whose events
 // each carry the monotonic clock (process.hrtime, shared by all processes on this machine) at the moment of
-// writing, so the load generator can measure each event's delay through a proxy.
+// writing, so the load generator can measure each event's delay through a proxy. With `x-bench-claude: sse[,<seed>]` it
+// parses the body and streams the Claude-Code-like reply of that turn and seed (lib/claude-session.js) for the recording
+// benchmark.
 import http from 'node:http';
 import { serveIpc } from '../lib/child-ipc.js';
+import { anthropicSse, turnOf } from '../lib/claude-session.js';
 
 const text = 'The quick brown fox jumps over the lazy dog. '.repeat(18);
 const BODY = Buffer.from(
@@ -55,11 +58,29 @@ function stream(res, events, gapMs) {
   tick();
 }
 
+function claudeReply(res, body, seed) {
+  let turn;
+  try {
+    turn = turnOf(JSON.parse(Buffer.concat(body).toString('utf8')));
+  } catch {
+    turn = 0;
+  }
+  res.writeHead(200, { ...SSE_HEADERS, 'request-id': `req_01Bench${String(turn).padStart(16, '0')}` });
+  for (const event of anthropicSse(turn, seed)) res.write(event);
+  res.end();
+}
+
 const server = http.createServer((req, res) => {
   const sse = req.headers['x-bench-sse'];
-  req.on('data', () => {});
+  const claudeHeader = req.headers['x-bench-claude'];
+  const claude = typeof claudeHeader === 'string' && claudeHeader.startsWith('sse');
+  const body = [];
+  req.on('data', (c) => {
+    if (claude) body.push(c);
+  });
   req.on('end', () => {
-    if (typeof sse === 'string') {
+    if (claude) claudeReply(res, body, Number(claudeHeader.split(',')[1] ?? 0) || 0);
+    else if (typeof sse === 'string') {
       const [events, gap] = sse.split(',').map(Number);
       stream(res, Math.max(1, Math.min(events, 10_000)), Math.max(0, Math.min(gap, 1000)));
     } else {
