@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { silentLogger } from '../../src-main/log.js';
+import type { SessionDetail } from '../../src-main/recorder/queries.js';
+import type { RecordLine, RequestLine } from '../../src-shared/records.js';
 import { makeTestConfig } from '../support/config.js';
 import {
   CODEX_QUIET_ARGS,
@@ -41,6 +43,44 @@ function home(): ReturnType<typeof makeClientHome> {
   return h;
 }
 
+interface Recorded {
+  detail: SessionDetail;
+  requests: RequestLine[];
+}
+
+/**
+ * What the recorder wrote for session `sid`, once `count` of its requests have their outcome (the client may
+ * exit before the proxy saw the end of its last exchange, so this polls with a bounded deadline).
+ */
+async function recordedSession(sid: string, count: number): Promise<Recorded> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    await core.recorder.client.flush();
+    const detail = await core.recorder.client.query<SessionDetail | null>('sessions.get', { id: sid });
+    if (detail && detail.requests.filter((r) => r.outcome !== null).length >= count) {
+      const file = await core.recorder.client.query<{ lines: RecordLine[] } | null>('sessions.lines', {
+        id: sid,
+      });
+      const requests = (file?.lines ?? []).filter((l): l is RequestLine => l.type === 'request');
+      return { detail, requests };
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `session ${sid}: ${detail?.requests.length ?? 0} request(s) recorded, ${count} expected`,
+      );
+    await new Promise<void>((r) => setTimeout(r, 20));
+  }
+}
+
+/** Every session the recorder knows, with its requests' client kinds (to explain stray requests). */
+async function allSessions(): Promise<{ id: string; client: string; request_count: number }[]> {
+  await core.recorder.client.flush();
+  const r = await core.recorder.client.query<{
+    sessions: { id: string; client: string; request_count: number }[];
+  }>('sessions.list', { limit: 1000 });
+  return r.sessions;
+}
+
 /** Fail with the client's output, which is what one needs to see when a real client misbehaves. */
 function expectPrinted(r: RunResult, text: string): void {
   const all = `exit ${String(r.code)} ${String(r.signal)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
@@ -57,7 +97,7 @@ beforeAll(async () => {
   await ensureClientsInstalled();
   fake = await startFakeProvider();
   trap = await startEgressTrap();
-  const config = makeTestConfig({ anthropicUrl: fake.url, openaiUrl: `${fake.url}/v1` });
+  const config = makeTestConfig({ anthropicUrl: fake.url, openaiUrl: `${fake.url}/v1`, recording: true });
   core = await startCore(config, silentLogger);
 }, 660_000);
 
@@ -81,6 +121,7 @@ describe(`Claude Code ${safeVersion('claude')}`, () => {
   it(
     'claude -p prints the fake answer; the provider saw /v1/messages with its session id',
     async () => {
+      const before = new Set((await allSessions()).map((x) => x.id));
       const r = await runClient('claude', ['-p', 'Say hello'], home(), env());
       expectPrinted(r, FAKE_ANSWER);
       const msgs = fake.requests.filter((q) => q.path === '/v1/messages' && q.method === 'POST');
@@ -92,6 +133,20 @@ describe(`Claude Code ${safeVersion('claude')}`, () => {
       const userId = (msgs[0]!.json as { metadata?: { user_id?: string } }).metadata?.user_id ?? '';
       expect(userId).toContain(sid!);
       expect(trap.attempts).toEqual([]);
+      // Recorded: every request Claude Code sent upstream (main turn and any background request) carries its
+      // session id, and all of them are in that one session, recognised as Claude Code.
+      const upstream = fake.requests.filter((q) => q.method === 'POST');
+      expect(new Set(upstream.map((q) => header(q, 'x-claude-code-session-id')))).toEqual(new Set([sid]));
+      const rec = await recordedSession(sid!, upstream.length);
+      expect(rec.detail.session).toMatchObject({ client: 'claude_code', request_count: upstream.length });
+      expect(rec.detail.requests.every((q) => q.client === 'claude_code' && q.outcome === 'completed')).toBe(
+        true,
+      );
+      expect(rec.requests.some((q) => q.prompt?.includes('Say hello'))).toBe(true);
+      expect(rec.detail.session.client_version).toMatch(/^\d+\.\d+/);
+      // Nothing else Claude Code sent (its `HEAD /` probe goes to the raw pass-through) became a session.
+      const others = (await allSessions()).filter((x) => x.id !== sid && !before.has(x.id));
+      expect(others).toEqual([]);
     },
     CLIENT_TIMEOUT,
   );
@@ -113,8 +168,26 @@ describe(`Claude Code ${safeVersion('claude')}`, () => {
       );
       expect(first, 'the request that asked for the tool').toBeDefined();
       expect(followUp, 'the request carrying the tool result').toBeDefined();
-      expect(header(followUp!, 'x-claude-code-session-id')).toBe(header(first!, 'x-claude-code-session-id'));
+      const sid = header(followUp!, 'x-claude-code-session-id')!;
+      expect(sid).toBe(header(first!, 'x-claude-code-session-id'));
       expect(trap.attempts).toEqual([]);
+      // Recorded: one Bash call, answered once (by the follow-up), with a measured latency.
+      const upstream = fake.requests.filter((q) => q.method === 'POST');
+      const rec = await recordedSession(sid, upstream.length);
+      expect(rec.detail.session).toMatchObject({ client: 'claude_code', request_count: upstream.length });
+      expect(rec.detail.toolCalls).toHaveLength(1);
+      const call = rec.detail.toolCalls[0]!;
+      expect(call).toMatchObject({ name: 'Bash', kind: 'function', is_error: 0 });
+      expect(call.arguments_preview).toContain('lunaroute-tool');
+      expect(call.latency_ms).toBeGreaterThan(0);
+      const results = rec.requests.flatMap((q) => q.tool_results);
+      expect(results).toEqual([
+        expect.objectContaining({
+          id: call.id,
+          call_request_id: call.request_id,
+          latency_ms: call.latency_ms,
+        }),
+      ]);
     },
     CLIENT_TIMEOUT,
   );
@@ -150,6 +223,13 @@ describe(`Codex CLI ${safeVersion('codex')}`, () => {
       const httpFallback = fake.requests.filter((q) => q.transport === 'http' && q.path === '/v1/responses');
       expect(httpFallback, 'Codex fell back to HTTP: the WebSocket route failed').toEqual([]);
       expect(trap.attempts).toEqual([]);
+      // Recorded: each response.create frame is one request of the Codex session.
+      const rec = await recordedSession(sid, ws.length);
+      expect(rec.detail.session).toMatchObject({ client: 'codex', request_count: ws.length });
+      expect(rec.detail.requests.every((q) => q.transport === 'websocket' && q.outcome === 'completed')).toBe(
+        true,
+      );
+      expect(rec.requests.some((q) => q.prompt?.includes('Say hello'))).toBe(true);
     },
     CLIENT_TIMEOUT,
   );
@@ -177,6 +257,18 @@ describe(`Codex CLI ${safeVersion('codex')}`, () => {
       );
       expect(withResult.length).toBeGreaterThan(0);
       expect(trap.attempts).toEqual([]);
+      // Recorded: the exec call once, its result matched with a latency.
+      const frames = fake.requests.filter(
+        (q) => q.transport === 'websocket' && header(q, 'session-id') === sid,
+      );
+      const rec = await recordedSession(sid, frames.length);
+      expect(rec.detail.session).toMatchObject({ client: 'codex', request_count: frames.length });
+      expect(rec.detail.toolCalls).toHaveLength(1);
+      const call = rec.detail.toolCalls[0]!;
+      expect(call.name).toBe('exec');
+      expect(call.result_request_id).not.toBeNull();
+      expect(call.latency_ms).toBeGreaterThan(0);
+      expect(rec.requests.flatMap((q) => q.tool_results).map((t) => t.id)).toEqual([call.id]);
     },
     CLIENT_TIMEOUT,
   );
@@ -208,6 +300,11 @@ describe(`Codex CLI ${safeVersion('codex')}`, () => {
       expect(header(posts[0]!, 'authorization')).toBe('Bearer sk-lunaroute-test-key');
       expect(fake.wsConnections).toEqual([]);
       expect(trap.attempts).toEqual([]);
+      const rec = await recordedSession(sid, posts.length);
+      expect(rec.detail.session).toMatchObject({ client: 'codex', request_count: posts.length });
+      expect(rec.detail.requests.every((q) => q.transport === 'http' && q.outcome === 'completed')).toBe(
+        true,
+      );
     },
     CLIENT_TIMEOUT,
   );
@@ -232,6 +329,10 @@ describe(`OpenCode ${safeVersion('opencode')}`, () => {
       expect([...sids][0]).toMatch(/^ses_/);
       expect(msgs.some((q) => q.body.includes('Say hello'))).toBe(true);
       expect(trap.attempts).toEqual([]);
+      const sid = [...sids][0]!;
+      const rec = await recordedSession(sid, msgs.length);
+      expect(rec.detail.session).toMatchObject({ client: 'opencode', request_count: msgs.length });
+      expect(rec.requests.some((q) => q.prompt?.includes('Say hello'))).toBe(true);
     },
     CLIENT_TIMEOUT,
   );
