@@ -100,6 +100,12 @@ export class RecorderEngine {
   private indexChain: Promise<void> = Promise.resolve();
   private readonly progress = new Map<string, LiveProgress>();
   private readonly inProgress = new Set<Promise<void>>();
+  /**
+   * Responses (HTTP exchanges and WebSocket turns) that ended and are still being written. A request recorded
+   * after them waits for them first: a response may need asynchronous work (decoding a gzip body) and the next
+   * request of its session — carrying the result of a tool it asked for — must see its tool calls.
+   */
+  private readonly ending = new Set<Promise<void>>();
   live = false;
   readonly stats: WorkerStats = {
     linesWritten: 0,
@@ -156,7 +162,7 @@ export class RecorderEngine {
         const ex = this.http.get(m.id);
         if (ex && !ex.requestEnded) {
           ex.requestEnded = true;
-          this.requestDone.set(m.id, this.recordRequest(ex));
+          this.requestDone.set(m.id, this.recordRequest(ex, [...this.ending]));
         }
         return;
       }
@@ -183,9 +189,9 @@ export class RecorderEngine {
           this.http.delete(m.id);
           if (!ex.requestEnded) {
             ex.requestEnded = true;
-            this.requestDone.set(m.id, this.recordRequest(ex));
+            this.requestDone.set(m.id, this.recordRequest(ex, [...this.ending]));
           }
-          this.track(this.recordResponse(ex, m.end, m.ms, m.dispatchMs, m.overheadMs));
+          this.ended(this.recordResponse(ex, m.end, m.ms, m.dispatchMs, m.overheadMs));
         } else {
           const w = this.ws.get(m.id);
           if (w) {
@@ -323,8 +329,9 @@ export class RecorderEngine {
 
   // --- requests --------------------------------------------------------------------------------------------
 
-  private async recordRequest(ex: HttpExchange): Promise<SessionState | null> {
+  private async recordRequest(ex: HttpExchange, after: Promise<void>[]): Promise<SessionState | null> {
     try {
+      await Promise.all(after);
       let body = ex.requestBody();
       let bodyEncoding = ex.requestEncoding();
       let decodeNote: string | null = null;
@@ -579,11 +586,12 @@ export class RecorderEngine {
   // --- WebSocket turns -------------------------------------------------------------------------------------
 
   private onWsTurn(exchangeId: string, turn: WsTurnEvent): void {
-    this.track(
-      (async () => {
-        const w = turn.exchange;
-        if (turn.kind === 'request') {
-          const p = this.recordRequestBody(
+    const after = turn.kind === 'request' ? [...this.ending] : [];
+    const work = (async () => {
+      const w = turn.exchange;
+      if (turn.kind === 'request') {
+        const p = Promise.all(after).then(() =>
+          this.recordRequestBody(
             w.open,
             turn.body,
             turn.body.length,
@@ -591,38 +599,40 @@ export class RecorderEngine {
             null,
             w.open.startedAt + turn.ms,
             turn.requestId,
-          );
-          this.requestDone.set(turn.requestId, p);
-          await p;
-          return;
-        }
-        const s = await this.requestDone.get(turn.requestId);
-        this.requestDone.delete(turn.requestId);
-        if (!s) return;
-        await this.writeResponse(s, {
-          id: turn.requestId,
-          at: w.open.startedAt + turn.ms,
-          status: 101,
-          headers: null,
-          end: turn.end,
-          response: turn.response,
-          bodyText: null,
-          timings: {
-            ttfb_ms: turn.firstMessageMs === null ? null : turn.firstMessageMs - turn.startMs,
-            first_content_ms:
-              turn.response.firstContentAtMs === null ? null : turn.response.firstContentAtMs - turn.startMs,
-            duration_ms: turn.ms - turn.startMs,
-            provider_ms: turn.ms - turn.startMs,
-            overhead_ms: null,
-          },
-          bytes: turn.bytes,
-          chunks: turn.messages,
-          truncated: false,
-        });
-      })().catch((err: Error) =>
-        this.log('error', `recording WebSocket turn on ${exchangeId} failed: ${err.message}`),
-      ),
+          ),
+        );
+        this.requestDone.set(turn.requestId, p);
+        await p;
+        return;
+      }
+      const s = await this.requestDone.get(turn.requestId);
+      this.requestDone.delete(turn.requestId);
+      if (!s) return;
+      await this.writeResponse(s, {
+        id: turn.requestId,
+        at: w.open.startedAt + turn.ms,
+        status: 101,
+        headers: null,
+        end: turn.end,
+        response: turn.response,
+        bodyText: null,
+        timings: {
+          ttfb_ms: turn.firstMessageMs === null ? null : turn.firstMessageMs - turn.startMs,
+          first_content_ms:
+            turn.response.firstContentAtMs === null ? null : turn.response.firstContentAtMs - turn.startMs,
+          duration_ms: turn.ms - turn.startMs,
+          provider_ms: turn.ms - turn.startMs,
+          overhead_ms: null,
+        },
+        bytes: turn.bytes,
+        chunks: turn.messages,
+        truncated: false,
+      });
+    })().catch((err: Error) =>
+      this.log('error', `recording WebSocket turn on ${exchangeId} failed: ${err.message}`),
     );
+    if (turn.kind === 'request') void this.track(work);
+    else this.ended(work);
   }
 
   // --- live progress ---------------------------------------------------------------------------------------
@@ -660,13 +670,21 @@ export class RecorderEngine {
   }
 
   /** Track async recording work so `settle()` can wait for it. */
-  private track(p: Promise<unknown>): void {
+  private track(p: Promise<unknown>): Promise<void> {
     const done = p.then(
       () => undefined,
       () => undefined,
     );
     this.inProgress.add(done);
     void done.then(() => this.inProgress.delete(done));
+    return done;
+  }
+
+  /** Track the writing of a response that ended: requests recorded from now on wait for it. */
+  private ended(p: Promise<unknown>): void {
+    const done = this.track(p);
+    this.ending.add(done);
+    void done.then(() => this.ending.delete(done));
   }
 
   /** Finish everything still open (shutdown): each becomes `interrupted`, then all lines are flushed. */

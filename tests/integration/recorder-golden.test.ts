@@ -506,6 +506,58 @@ describe('Anthropic Messages', () => {
   });
 });
 
+// --- identity, secrets, refusals ------------------------------------------------------------------------------
+
+describe('identity, secrets and refusals', () => {
+  it('a hostile session id is sanitised before it reaches a path', async () => {
+    const t = tag('hostile');
+    await openai().chat.completions.create(
+      { model: 'gpt-golden', messages: [{ role: 'user', content: t }] },
+      { headers: { 'x-session-id': '../../etc/passwd x' } },
+    );
+    const [f] = await recorded(t);
+    expect(f!.request.session_id).toMatch(/^[A-Za-z0-9_-]{1,255}$/);
+    expect(path.relative(sessionsDir(), f!.file).startsWith('..')).toBe(false);
+    expect(path.dirname(path.dirname(f!.file))).toBe(sessionsDir());
+  });
+
+  it('credentials never reach the recording (headers block masked, no key anywhere in the JSONL)', async () => {
+    const t = tag('secret');
+    const sid = randomUUID();
+    await anthropic().messages.create(
+      { model: 'claude-golden', max_tokens: 10, messages: [{ role: 'user', content: t }] },
+      { headers: { 'x-claude-code-session-id': sid } },
+    );
+    const [f] = await recorded(t);
+    const b = await core.recorder.client.query<RequestBodies | null>('requests.bodies', {
+      id: f!.request.id,
+    });
+    const headers = JSON.stringify(b!.headers);
+    expect(headers).toContain('anthropic-version');
+    expect(headers).not.toContain('sk-ant-golden-key');
+    expect(fs.readFileSync(f!.file, 'utf8')).not.toContain('sk-ant-golden-key');
+  });
+
+  it('has_refusal only for a real refusal, never for end_turn', async () => {
+    const t = tag('refusal');
+    await anthropic().messages.create({
+      model: 'claude-golden',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: `SCENARIO:refusal ${t} r` }],
+    });
+    await anthropic().messages.create({
+      model: 'claude-golden',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: `${t} n` }],
+    });
+    const [refused, normal] = await recorded(t, 2);
+    expect(refused!.response.stop_reason).toBe('refusal');
+    expect((await rowOf(refused!)).has_refusal).toBe(1);
+    expect(normal!.response.stop_reason).toBe('end_turn');
+    expect((await rowOf(normal!)).has_refusal).toBe(0);
+  });
+});
+
 // --- OpenAI Chat Completions -----------------------------------------------------------------------------------
 
 describe('OpenAI Chat Completions', () => {
