@@ -5,7 +5,7 @@
 // Both engines produce and read standard zstd frames (the `zstd` CLI reads ours and we read its output).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Readable, Transform } from 'node:stream';
@@ -49,6 +49,7 @@ export interface CompressorOptions {
 
 /** Slice size for reading/feeding zstd-codec: its WASM heap is a fixed 16 MiB, keep pieces small. */
 export const ZSTD_CHUNK = 64 * 1024;
+const DECOMPRESS_SLICE = 16 * 1024;
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
 export function hasNativeZstd(): boolean {
@@ -133,10 +134,25 @@ class NodeZlibCompressor implements Compressor {
   }
 
   decompressStream(src: string): Readable {
-    const z = zlib.createZstdDecompress();
-    const rs = createReadStream(src, { highWaterMark: ZSTD_CHUNK });
-    rs.on('error', (err) => z.destroy(err));
-    return rs.pipe(z);
+    return Readable.from(this.frames(src), { objectMode: false });
+  }
+
+  /**
+   * Node's zstd decompressor stops silently after the first frame (Node 22.23: no multi-frame support, unlike its
+   * gunzip). `bytesWritten` says how much input the frame used: continue with a fresh decompressor from there.
+   */
+  private async *frames(src: string): AsyncGenerator<Buffer> {
+    const { size } = await stat(src);
+    let offset = 0;
+    do {
+      const z = zlib.createZstdDecompress();
+      const rs = createReadStream(src, { start: offset, highWaterMark: ZSTD_CHUNK });
+      rs.on('error', (err) => z.destroy(err));
+      rs.pipe(z);
+      for await (const piece of z as AsyncIterable<Buffer>) yield piece;
+      if (z.bytesWritten === 0) throw new Error(`zstd: no frame at offset ${offset} of ${src}`);
+      offset += z.bytesWritten;
+    } while (offset < size);
   }
 
   readAll(src: string): Promise<Buffer> {
@@ -218,7 +234,8 @@ class ZstdCodecCompressor implements Compressor {
     const onOutput = (piece: Uint8Array): void => void out.push(Buffer.from(piece));
     try {
       if (!stream.begin()) throw new Error('zstd: decompress begin failed');
-      for await (const chunk of createReadStream(src, { highWaterMark: ZSTD_CHUNK })) {
+      // 16 KiB of input per slice (~100–250 KiB of output for JSONL): short enough not to stall the loop.
+      for await (const chunk of createReadStream(src, { highWaterMark: DECOMPRESS_SLICE })) {
         if (!stream.transform(chunk as Buffer, onOutput))
           throw new Error(`zstd: ${src} is not valid zstd data`);
         yield* out.splice(0);
