@@ -43,6 +43,8 @@ export class WsExchange {
   private turn: Turn | null = null;
   private currentMs = 0;
   private emit: ((e: WsTurnEvent) => void) | null = null;
+  /** Who sent the first close frame: a turn still open when the client closed was abandoned by the client. */
+  private closedBy: 'client' | 'server' | null = null;
 
   constructor(
     readonly open: OpenMsg,
@@ -56,6 +58,9 @@ export class WsExchange {
       extensions: headers['sec-websocket-extensions'] ?? null,
       maxMessageBytes: this.maxMessageBytes,
       onMessage: (m) => this.onMessage(m),
+      onControl: (c) => {
+        if (c.type === 'close') this.closedBy ??= c.direction;
+      },
     });
   }
 
@@ -126,7 +131,9 @@ export class WsExchange {
   close(ms: number, end: ExchangeEnd, emit: (e: WsTurnEvent) => void): void {
     this.emit = emit;
     this.currentMs = ms;
-    if (this.turn)
-      this.endTurn(end.kind === 'completed' ? { kind: 'upstream_reset', code: 'ws_closed' } : end);
+    if (!this.turn) return;
+    if (end.kind !== 'completed') this.endTurn(end);
+    else if (this.closedBy === 'client') this.endTurn({ kind: 'client_abort' });
+    else this.endTurn({ kind: 'upstream_reset', code: 'ws_closed' });
   }
 }

@@ -780,6 +780,49 @@ describe('Codex Responses over WebSocket', () => {
   });
 });
 
+describe('Codex WebSocket cut by the client', () => {
+  it('a turn open when the client closes the socket is interrupted (client_abort), partial text kept', async () => {
+    const t = tag('wsabort');
+    const sid = randomUUID();
+    const ws = new WebSocket(`${core.proxyUrl.replace('http', 'ws')}/v1/responses`, {
+      headers: { authorization: 'Bearer sk-golden-key', 'session-id': sid, originator: 'codex_cli_rs' },
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const firstDelta = new Promise<void>((resolve) =>
+      ws.on('message', (d: WebSocket.RawData) => {
+        if (String(d).includes('"response.output_text.delta"')) resolve();
+      }),
+    );
+    ws.send(
+      JSON.stringify({
+        type: 'response.create',
+        model: 'gpt-golden',
+        input: [
+          {
+            type: 'message',
+            role: 'user',
+            content: [{ type: 'input_text', text: `SCENARIO:slow SCENARIO:big-40 ${t}` }],
+          },
+        ],
+      }),
+    );
+    await firstDelta;
+    ws.close(1000);
+    await new Promise<void>((r) => ws.once('close', () => r()));
+    const [f] = await recorded(t);
+    expect(f!.response).toMatchObject({ outcome: 'interrupted', reason: 'client_abort' });
+    expect(textOf(f!.response).startsWith(FAKE_ANSWER)).toBe(true);
+    expect(await rowOf(f!)).toMatchObject({
+      outcome: 'interrupted',
+      reason: 'client_abort',
+      transport: 'websocket',
+    });
+  });
+});
+
 // --- upstream unreachable ---------------------------------------------------------------------------------------
 
 describe('upstream unreachable', () => {
