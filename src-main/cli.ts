@@ -10,9 +10,11 @@ import { envCommand } from './cli/env.js';
 import { commandHelp, mainHelp } from './cli/help.js';
 import { findPackageRoot } from './cli/package-info.js';
 import { serveCommand } from './cli/serve.js';
+import { sessionsCommand } from './cli/sessions.js';
+import { reindexCommand } from './cli/reindex.js';
 
 /** Every command, in help order. Add a module, add it here. */
-export const COMMANDS: readonly Command[] = [serveCommand, envCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, envCommand, sessionsCommand, reindexCommand];
 
 export interface MainOptions {
   /** Overrides for tests and for scripts/start.js; defaults are the real process. */

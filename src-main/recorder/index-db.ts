@@ -42,6 +42,8 @@ export class IndexStore implements IndexDb {
     readonly file: string | null,
     private readonly saveIntervalMs: number,
     private readonly onError: (err: Error) => void = () => {},
+    /** Never written back (the CLI reading while a server owns the file). */
+    readonly readOnly = false,
   ) {}
 
   async run(stmts: Stmt[]): Promise<void> {
@@ -80,18 +82,20 @@ export class IndexStore implements IndexDb {
 
   markDirty(): void {
     this.dirty = true;
-    if (this.file && !this.saveTimer && !this.closed) {
+    if (this.file && !this.readOnly && !this.saveTimer && !this.closed) {
       this.saveTimer = setTimeout(() => {
         this.saveTimer = null;
         void this.save().catch(this.onError);
       }, this.saveIntervalMs);
+      // A pending save must not keep a process alive; `close()` saves whatever is dirty.
+      this.saveTimer.unref();
     }
   }
 
   /** Export and write atomically, if dirty. Saves never overlap. */
   save(): Promise<void> {
     this.saving = this.saving.then(async () => {
-      if (!this.dirty || !this.file) return;
+      if (!this.dirty || !this.file || this.readOnly) return;
       this.dirty = false;
       const t0 = performance.now();
       const data = this.db.export();
@@ -129,7 +133,12 @@ function initSchema(db: Database): void {
  */
 export async function openIndex(
   file: string | null,
-  opts: { wasmPath?: string; saveIntervalMs?: number; onError?: (err: Error) => void } = {},
+  opts: {
+    wasmPath?: string;
+    saveIntervalMs?: number;
+    onError?: (err: Error) => void;
+    readOnly?: boolean;
+  } = {},
 ): Promise<OpenIndexResult> {
   const SQL = await loadSqlJs(opts.wasmPath ?? defaultWasmPath());
   const make = (db: Database): IndexStore =>

@@ -1,0 +1,65 @@
+// `lunaroute reindex`: rebuild the index from the session files (the JSONL is the record; the index can always
+// be rebuilt from it). Refuses while a server runs on the configured port — that server owns the index and
+// rebuilds it itself at start-up when it is missing or behind.
+import fs from 'node:fs';
+import path from 'node:path';
+import { openIndex } from '../recorder/index-db.js';
+import { reconcile } from '../recorder/reindex.js';
+import { CliError, type Command } from './command.js';
+import { CONFIG_OPTIONS } from './config-options.js';
+import { dialHost, probeHealth } from './health.js';
+import { loadConfigForCli } from './serve.js';
+
+export const reindexCommand: Command = {
+  name: 'reindex',
+  summary: 'Rebuild the session index from the recorded JSONL files',
+  description:
+    'Delete and rebuild <data dir>/lunaroute.db from the session files, with a progress bar. Stop a\n' +
+    'running server first (it rebuilds a missing or lagging index by itself at start-up).',
+  options: CONFIG_OPTIONS.filter((o) => ['data-dir', 'config', 'host', 'port'].includes(o.name)),
+  async run({ values }, ctx) {
+    const config = loadConfigForCli(values, ctx);
+    const probe = await probeHealth(dialHost(config.host), config.port);
+    if (probe.kind === 'lunaroute') {
+      throw new CliError(
+        `a LunaRoute server is running on port ${config.port} (pid ${probe.pid ?? '?'}); stop it first — it keeps the index up to date by itself`,
+        1,
+      );
+    }
+    const sessionsDir = path.join(config.dataDir, 'sessions');
+    const file = path.join(config.dataDir, 'lunaroute.db');
+    if (!fs.existsSync(sessionsDir))
+      throw new CliError(`no session files in ${sessionsDir}: nothing to index`, 1);
+    fs.rmSync(file, { force: true });
+    const { db } = await openIndex(file);
+    const started = Date.now();
+    const isTty = (process.stderr as { isTTY?: boolean }).isTTY === true;
+    let lastDraw = 0;
+    const r = await reconcile(db, sessionsDir, {
+      full: true,
+      onProgress(done, total) {
+        const now = Date.now();
+        if (now - lastDraw < 100 && done < total) return;
+        lastDraw = now;
+        const width = 30;
+        const filled = Math.round((done / Math.max(total, 1)) * width);
+        const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} files`;
+        ctx.stderr(isTty ? `\r${bar}` : done === total ? `${bar}\n` : '');
+      },
+    });
+    if (isTty) ctx.stderr('\n');
+    await db.close();
+    const counts = await openIndex(file);
+    const n = counts.db.querySync<{ s: number; r: number }>(
+      'SELECT (SELECT COUNT(*) FROM sessions) AS s, (SELECT COUNT(*) FROM requests) AS r',
+    )[0];
+    counts.db.db.close();
+    ctx.stdout(
+      `Indexed ${r.files} file(s): ${n?.s ?? 0} sessions, ${n?.r ?? 0} requests in ${((Date.now() - started) / 1000).toFixed(1)} s` +
+        (r.crashed ? `; ${r.crashed} request(s) cut by a crash marked interrupted` : '') +
+        (r.skippedLines ? `; ${r.skippedLines} damaged line(s) skipped` : '') +
+        '\n',
+    );
+    return 0;
+  },
+};

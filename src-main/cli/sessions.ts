@@ -1,0 +1,224 @@
+// `lunaroute sessions list|show`: browse what was recorded, from the index file in this process (read-only).
+// A running server saves its index every few seconds; lines it wrote since then are caught up from the JSONL
+// here in memory, so the listing is current. Requests still in flight show as such, never as crashed.
+import path from 'node:path';
+import fs from 'node:fs';
+import { openIndex, type IndexStore } from '../recorder/index-db.js';
+import { reconcile } from '../recorder/reindex.js';
+import { getSession, listSessions, type SessionRow } from '../recorder/queries.js';
+import { CliError, UsageError, type Command, type CommandOption } from './command.js';
+import { CONFIG_OPTIONS } from './config-options.js';
+import { loadConfigForCli } from './serve.js';
+import { fmtMs, fmtTime, fmtTokens, parseSince, table } from './format.js';
+
+const DATA_OPTIONS = CONFIG_OPTIONS.filter((o) => o.name === 'data-dir' || o.name === 'config');
+
+const OPTIONS: readonly CommandOption[] = [
+  {
+    name: 'since',
+    type: 'string',
+    valueName: 'when',
+    description: 'list: only sessions active since (30m, 24h, 7d, 2w or a date)',
+  },
+  {
+    name: 'client',
+    type: 'string',
+    valueName: 'name',
+    description: 'list: only this client (claude_code, codex, opencode, sdk, other)',
+  },
+  {
+    name: 'model',
+    type: 'string',
+    valueName: 'name',
+    description: 'list: only sessions that used this model (substring)',
+  },
+  { name: 'limit', type: 'string', valueName: 'n', description: 'list: at most n sessions (default 50)' },
+  { name: 'json', type: 'boolean', description: 'Print JSON (stable field names) instead of a table' },
+  ...DATA_OPTIONS,
+];
+
+/** Open the index read-only and catch up with the session files. */
+export async function openForReading(dataDir: string): Promise<{ index: IndexStore; sessionsDir: string }> {
+  const sessionsDir = path.join(dataDir, 'sessions');
+  const file = path.join(dataDir, 'lunaroute.db');
+  if (!fs.existsSync(sessionsDir) && !fs.existsSync(file)) {
+    throw new CliError(
+      `nothing recorded yet in ${dataDir} (start the proxy with \`lunaroute serve\` and send some traffic)`,
+      1,
+    );
+  }
+  // Never saved: a running server owns the file.
+  const { db } = await openIndex(file, { readOnly: true });
+  await reconcile(db, sessionsDir, { markCrashed: false });
+  return { index: db, sessionsDir };
+}
+
+function statusOf(s: SessionRow): string {
+  const parts: string[] = [];
+  if (s.failed_count) parts.push(`${s.failed_count} failed`);
+  if (s.interrupted_count) parts.push(`${s.interrupted_count} cut`);
+  return parts.join(', ') || 'ok';
+}
+
+export const sessionsCommand: Command = {
+  name: 'sessions',
+  summary: 'List recorded sessions, or show one (lunaroute sessions list | show <id>)',
+  description:
+    'Browse what LunaRoute recorded. `list` shows sessions newest first; `show <id>` shows one session\n' +
+    '(a unique prefix of its id is enough) with its requests, tokens, timings and tool calls.',
+  options: OPTIONS,
+  positionals: [
+    { name: 'list | show', description: 'what to do' },
+    { name: 'id', description: 'show: the session id or a unique prefix' },
+  ],
+  async run({ values, positionals }, ctx) {
+    const [sub, id, extra] = positionals;
+    if (sub !== 'list' && sub !== 'show')
+      throw new UsageError(
+        sub ? `unknown subcommand '${sub}' (list or show)` : 'say list or show',
+        'sessions',
+      );
+    if (extra !== undefined || (sub === 'list' && id !== undefined))
+      throw new UsageError(`unexpected argument '${extra ?? id}'`, 'sessions');
+    const config = loadConfigForCli(values, ctx);
+    const { index, sessionsDir } = await openForReading(config.dataDir);
+    try {
+      if (sub === 'list') {
+        let since: number | undefined;
+        if (typeof values['since'] === 'string') {
+          try {
+            since = parseSince(values['since']);
+          } catch (err) {
+            throw new UsageError((err as Error).message, 'sessions');
+          }
+        }
+        const limit = typeof values['limit'] === 'string' ? Number(values['limit']) : 50;
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new UsageError(
+            `--limit takes a positive integer, got "${String(values['limit'])}"`,
+            'sessions',
+          );
+        const r = listSessions(
+          { index, sessionsDir },
+          {
+            ...(since !== undefined ? { since } : {}),
+            ...(typeof values['client'] === 'string' ? { client: values['client'] } : {}),
+            ...(typeof values['model'] === 'string' ? { model: values['model'] } : {}),
+            limit,
+          },
+        );
+        if (values['json']) {
+          ctx.stdout(JSON.stringify(r, null, 2) + '\n');
+          return 0;
+        }
+        if (r.sessions.length === 0) {
+          ctx.stdout('No sessions match.\n');
+          return 0;
+        }
+        const rows = r.sessions.map((s) => [
+          s.id,
+          s.client,
+          fmtTime(s.started_at),
+          fmtMs(s.last_at - s.started_at),
+          String(s.request_count),
+          fmtTokens(s.input_tokens),
+          fmtTokens(s.output_tokens),
+          `${fmtTokens(s.cache_read_tokens)}/${fmtTokens(s.cache_write_tokens)}`,
+          String(s.tool_call_count),
+          s.models ?? '–',
+          statusOf(s),
+        ]);
+        ctx.stdout(
+          table(
+            [
+              'SESSION',
+              'CLIENT',
+              'STARTED',
+              'SPAN',
+              'REQS',
+              'IN',
+              'OUT',
+              'CACHE R/W',
+              'TOOLS',
+              'MODELS',
+              'STATUS',
+            ],
+            rows,
+            new Set([3, 4, 5, 6, 7, 8]),
+          ),
+        );
+        if (r.total > r.sessions.length)
+          ctx.stdout(`… ${r.total - r.sessions.length} more (use --limit or --since)\n`);
+        return 0;
+      }
+      if (!id) throw new UsageError('show needs a session id', 'sessions');
+      const d = getSession({ index, sessionsDir }, { id });
+      if (!d) throw new CliError(`no session '${id}' (see lunaroute sessions list)`, 1);
+      if (values['json']) {
+        ctx.stdout(JSON.stringify(d, null, 2) + '\n');
+        return 0;
+      }
+      const s = d.session;
+      ctx.stdout(
+        `Session ${s.id}\n` +
+          `  client    ${s.client}${s.client_version ? ' ' + s.client_version : ''}\n` +
+          `  started   ${fmtTime(s.started_at)}   last ${fmtTime(s.last_at)}\n` +
+          `  requests  ${s.request_count} (${statusOf(s)})   models ${s.models ?? '–'}\n` +
+          `  tokens    input ${fmtTokens(s.input_tokens)}  output ${fmtTokens(s.output_tokens)}  reasoning ${fmtTokens(s.reasoning_tokens)}  cache read ${fmtTokens(s.cache_read_tokens)}  cache write ${fmtTokens(s.cache_write_tokens)}\n` +
+          `  file      ${path.join(sessionsDir, s.file)}\n\n`,
+      );
+      ctx.stdout(
+        table(
+          [
+            'TIME',
+            'ENDPOINT',
+            'MODEL',
+            'OUTCOME',
+            'STATUS',
+            'IN',
+            'OUT',
+            'CACHE R/W',
+            'TTFB',
+            'DURATION',
+            'TOOLS',
+            'PROMPT',
+          ],
+          d.requests.map((r) => [
+            fmtTime(r.at),
+            r.endpoint,
+            r.model ?? r.model_requested ?? '–',
+            r.outcome ?? 'in flight',
+            r.status === null ? '–' : String(r.status),
+            fmtTokens(r.input_tokens),
+            fmtTokens(r.output_tokens),
+            `${fmtTokens(r.cache_read_tokens)}/${fmtTokens(r.cache_write_tokens)}`,
+            fmtMs(r.ttfb_ms),
+            fmtMs(r.duration_ms),
+            String(r.tool_call_count),
+            (r.prompt_preview ?? '').slice(0, 40),
+          ]),
+          new Set([4, 5, 6, 7, 8, 9, 10]),
+        ),
+      );
+      if (d.toolCalls.length > 0) {
+        ctx.stdout('\nTool calls\n');
+        ctx.stdout(
+          table(
+            ['TOOL', 'CALLED', 'LATENCY', 'RESULT', 'ARGUMENTS'],
+            d.toolCalls.map((t) => [
+              t.name,
+              fmtTime(t.called_at),
+              fmtMs(t.latency_ms),
+              t.result_request_id === null ? 'no result yet' : t.is_error ? 'error' : 'ok',
+              (t.arguments_preview ?? '').replace(/\s+/g, ' ').slice(0, 60),
+            ]),
+            new Set([2]),
+          ),
+        );
+      }
+      return 0;
+    } finally {
+      index.db.close();
+    }
+  },
+};
