@@ -38,7 +38,9 @@ export type ExchangeEnd =
   /** No upstream response at all; the client got a LunaRoute error reply with this status. */
   | { kind: 'upstream_error'; code: string; status: number; message: string }
   /** The proxy was shutting down and cut the exchange. */
-  | { kind: 'shutdown' };
+  | { kind: 'shutdown' }
+  /** Produced by the recorder only: nothing was heard of the exchange for too long (it must have been lost). */
+  | { kind: 'stale' };
 
 export interface ExchangeTiming {
   /** When the upstream request got its socket (hrtime ns). */

@@ -53,6 +53,10 @@ export interface EngineOptions {
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   /** Index statements are committed in batches at most this often (ms). */
   indexIntervalMs?: number;
+  /** An HTTP exchange not heard of for this long is recorded as interrupted/stale (default 11 min). */
+  staleMs?: number;
+  /** Sessions idle this long are dropped from memory (reloaded from the index if they come back). */
+  sessionIdleMs?: number;
 }
 
 interface PendingToolCall {
@@ -75,6 +79,8 @@ interface SessionState {
   /** Bytes and lines appended to the file so far (the index's `files` row), to detect a lagging index. */
   bytes: number;
   lines: number;
+  /** Epoch ms of the last line written. */
+  lastAt: number;
 }
 
 interface LiveProgress {
@@ -100,6 +106,9 @@ export class RecorderEngine {
   private indexChain: Promise<void> = Promise.resolve();
   private readonly progress = new Map<string, LiveProgress>();
   private readonly inProgress = new Set<Promise<void>>();
+  /** Session file (absolute) → session id, for retention's "is it being written" question. */
+  private readonly sessionFiles = new Map<string, string>();
+  private readonly resolvedSessions = new Map<string, SessionState>();
   /**
    * Responses (HTTP exchanges and WebSocket turns) that ended and are still being written. A request recorded
    * after them waits for them first: a response may need asynchronous work (decoding a gzip body) and the next
@@ -155,9 +164,14 @@ export class RecorderEngine {
         else this.http.set(m.id, new HttpExchange(m, this.o.maxBodyBytes));
         this.stats.openExchanges = this.http.size + this.ws.size;
         return;
-      case 'rq':
-        this.http.get(m.id)?.requestData(m.c);
+      case 'rq': {
+        const ex = this.http.get(m.id);
+        if (ex) {
+          ex.lastSeenAt = Date.now();
+          ex.requestData(m.c);
+        }
         return;
+      }
       case 'rqEnd': {
         const ex = this.http.get(m.id);
         if (ex && !ex.requestEnded) {
@@ -172,9 +186,14 @@ export class RecorderEngine {
         else this.ws.get(m.id)?.upgraded(m.status, m.headers);
         return;
       }
-      case 'rs':
-        this.http.get(m.id)?.responseData(m.c, m.ms);
+      case 'rs': {
+        const ex = this.http.get(m.id);
+        if (ex) {
+          ex.lastSeenAt = Date.now();
+          ex.responseData(m.c, m.ms);
+        }
         return;
+      }
       case 'ws':
         this.ws.get(m.id)?.data(m.from, m.c, m.ms, (turn) => this.onWsTurn(m.id, turn));
         return;
@@ -276,14 +295,18 @@ export class RecorderEngine {
           queue: Promise.resolve(),
           bytes,
           lines: lineCount,
+          lastAt: Date.now(),
         };
       })();
       this.sessions.set(id, s);
+      void s.then((state) => this.resolvedSessions.set(id, state));
     }
     return s;
   }
 
   private write(s: SessionState, lines: RecordLine[]): void {
+    s.lastAt = Date.now();
+    this.sessionFiles.set(s.abs, s.id);
     for (const line of lines) {
       const text = JSON.stringify(line);
       this.o.sink.append(s.abs, text);
@@ -658,6 +681,54 @@ export class RecorderEngine {
         });
         p.sentChars = text.length;
         this.progress.set(id, p);
+      }
+    }
+  }
+
+  /** Whether a session file is being written to (recent activity): retention must leave it alone. */
+  isActive(abs: string): boolean {
+    const id = this.sessionFiles.get(abs.replace(/\.zst$/, ''));
+    const s = id ? this.resolvedSessions.get(id) : undefined;
+    return s !== undefined && Date.now() - s.lastAt < (this.o.sessionIdleMs ?? 30 * 60_000);
+  }
+
+  /** Retention removed these files: forget their sessions, so a returning session starts a new file. */
+  forgetFiles(paths: string[]): void {
+    for (const p of paths) {
+      const id = this.sessionFiles.get(p.replace(/\.zst$/, ''));
+      if (!id) continue;
+      this.sessionFiles.delete(p.replace(/\.zst$/, ''));
+      this.sessions.delete(id);
+      this.resolvedSessions.delete(id);
+    }
+  }
+
+  /**
+   * Housekeeping, called every minute or so: exchanges not heard of for `staleMs` are recorded as interrupted
+   * (the proxy always ends its exchanges, so this only catches a lost message), and idle sessions leave memory.
+   */
+  sweep(now = Date.now()): void {
+    const staleMs = this.o.staleMs ?? 11 * 60_000;
+    for (const [id, ex] of this.http) {
+      if (now - ex.lastSeenAt > staleMs) {
+        this.handle({
+          t: 'end',
+          id,
+          end: { kind: 'stale' },
+          ms: now - ex.open.startedAt,
+          dispatchMs: null,
+          overheadMs: null,
+        });
+      }
+    }
+    const idleMs = this.o.sessionIdleMs ?? 30 * 60_000;
+    const busy = new Set<string>();
+    for (const ex of this.http.values()) if (ex.sessionId) busy.add(ex.sessionId);
+    for (const [id, s] of this.resolvedSessions) {
+      if (now - s.lastAt > idleMs && !busy.has(id)) {
+        this.resolvedSessions.delete(id);
+        this.sessions.delete(id);
+        this.sessionFiles.delete(s.abs);
       }
     }
   }

@@ -36,6 +36,8 @@ export class HttpExchange {
   dropped = false;
   /** Known once the request line is written. */
   sessionId: string | null = null;
+  /** Epoch ms of the last message about this exchange (for stale detection). */
+  lastSeenAt = Date.now();
   private parser: ResponseParser | null = null;
   private decoder: StreamDecoder | null = null;
   private textParts: Buffer[] | null = null;
@@ -161,6 +163,13 @@ export function decideOutcome(
       return { outcome: 'interrupted', reason: 'client_abort', errorMessage: null, errorStatus: null };
     case 'shutdown':
       return { outcome: 'interrupted', reason: 'shutdown', errorMessage: null, errorStatus: null };
+    case 'stale':
+      return {
+        outcome: 'interrupted',
+        reason: 'stale',
+        errorMessage: 'no end of this exchange was seen in time',
+        errorStatus: null,
+      };
     case 'upstream_reset':
       return {
         outcome: 'interrupted',

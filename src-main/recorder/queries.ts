@@ -1,15 +1,20 @@
-// Read-side queries over the index and the session files: the session list, one session with its requests and
-// tool calls, one request's full bodies. They run where the database lives — inside the recorder worker for a
-// running server (so they never block the proxy), or in-process for the CLI when no server is running.
+// Read-side queries over the index and the session files: the session list (filters, full-text search), one
+// session with its requests, tool calls, transcript and redaction report, one request's full bodies, search
+// hits, exports and totals. They run where the database lives — inside the recorder worker for a running server
+// (so they never block the proxy), or in-process for the CLI when no server is running.
 // Every query is a named function taking plain JSON arguments and returning plain JSON, so it can cross a
-// thread, IPC or HTTP unchanged.
-import path from 'node:path';
+// thread, IPC or HTTP unchanged (the UI contract in src-shared/contract.ts parses both sides).
+import type { ExportFormat, SearchHit, SessionView, StatusFilter } from '../../src-shared/contract.js';
 import type { JsonValue } from '../../src-shared/exchange.js';
 import type { RecordLine, RequestLine, ResponseLine } from '../../src-shared/records.js';
+import { buildExport, type ExportFile } from '../export/index.js';
+import { redactionReport } from '../export/redaction-report.js';
+import { collectSession } from '../export/session-data.js';
+import { buildTranscript } from '../export/transcript.js';
+import { VERSION } from '../version.js';
 import { rebuildBody } from './blocks.js';
 import type { IndexStore } from './index-db.js';
-import { readSessionFile } from './reindex.js';
-import fs from 'node:fs';
+import { readSessionParts, sessionParts } from './reindex.js';
 
 export interface QueryContext {
   index: IndexStore;
@@ -34,6 +39,16 @@ export interface SessionRow {
   tool_call_count: number;
   models: string | null;
   gaps: number;
+  /** Computed by listSessions/sessionRow: requests without an outcome yet. */
+  in_flight?: number;
+  /** Computed: end of the last finished request. */
+  ended_at?: number | null;
+  last_status?: number | null;
+  last_outcome?: string | null;
+  last_model?: string | null;
+  last_preview?: string | null;
+  /** With a full-text query: a snippet of a match (matched words between \u0002 and \u0003). */
+  match?: string | null;
 }
 
 export interface ListSessionsArgs {
@@ -44,7 +59,36 @@ export interface ListSessionsArgs {
   model?: string;
   limit?: number;
   offset?: number;
+  /** Only sessions that started at or before this epoch ms. */
+  until?: number;
+  status?: StatusFilter;
+  /** Full-text query over prompts and responses (all words must match; the last one as a prefix). */
+  q?: string;
 }
+
+/** Turn what a user typed into an FTS4 query that cannot be a syntax error: quoted words, last one a prefix. */
+export function ftsQuery(q: string): string | null {
+  const words = q.match(/[\p{L}\p{N}_]+/gu);
+  if (!words || words.length === 0) return null;
+  return words
+    .slice(0, 20)
+    .map((w, i, all) => (i === all.length - 1 ? `"${w}*"` : `"${w}"`))
+    .join(' ');
+}
+
+const SNIPPET = `snippet(request_text, char(2), char(3), '…', -1, 16)`;
+
+/** SELECT list of a session row with its computed columns (alias `s`); request_count counts in-flight ones too. */
+const SESSION_COLUMNS = `s.id, s.file, s.client, s.client_version, s.user_agent, s.id_source, s.started_at, s.last_at,
+  s.failed_count, s.interrupted_count, s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens,
+  s.reasoning_tokens, s.tool_call_count, s.models, s.gaps,
+  (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id) AS request_count,
+  (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL) AS in_flight,
+  (SELECT MAX(r.ended_at) FROM requests r WHERE r.session_id = s.id) AS ended_at,
+  lr.status AS last_status, lr.outcome AS last_outcome, COALESCE(lr.model, lr.model_requested) AS last_model,
+  COALESCE(lr.response_preview, lr.prompt_preview) AS last_preview`;
+const LAST_REQUEST_JOIN = `LEFT JOIN requests lr ON lr.id =
+  (SELECT r2.id FROM requests r2 WHERE r2.session_id = s.id ORDER BY r2.at DESC, r2.id DESC LIMIT 1)`;
 
 export function listSessions(
   ctx: QueryContext,
@@ -53,27 +97,57 @@ export function listSessions(
   const where: string[] = [];
   const params: (string | number)[] = [];
   if (a.since !== undefined) {
-    where.push('last_at >= ?');
+    where.push('s.last_at >= ?');
     params.push(a.since);
   }
+  if (a.until !== undefined) {
+    where.push('s.started_at <= ?');
+    params.push(a.until);
+  }
   if (a.client) {
-    where.push('client = ?');
+    where.push('s.client = ?');
     params.push(a.client);
   }
   if (a.model) {
-    where.push("(',' || models || ',') LIKE ?");
+    where.push("(',' || s.models || ',') LIKE ?");
     params.push(`%${a.model}%`);
+  }
+  const inFlight = 'EXISTS (SELECT 1 FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL)';
+  if (a.status === 'in_flight') where.push(inFlight);
+  else if (a.status === 'failed') where.push('s.failed_count > 0');
+  else if (a.status === 'interrupted') where.push('s.interrupted_count > 0');
+  else if (a.status === 'completed')
+    where.push(`s.failed_count = 0 AND s.interrupted_count = 0 AND NOT ${inFlight}`);
+  const fts = a.q ? ftsQuery(a.q) : null;
+  if (a.q && !fts) return { sessions: [], total: 0 };
+  if (fts) {
+    where.push('s.id IN (SELECT session_id FROM request_text WHERE request_text MATCH ?)');
+    params.push(fts);
   }
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const limit = Math.min(Math.max(a.limit ?? 50, 1), 1000);
   const offset = Math.max(a.offset ?? 0, 0);
+  const match = fts
+    ? `, (SELECT ${SNIPPET} FROM request_text WHERE request_text MATCH ? AND session_id = s.id LIMIT 1) AS match`
+    : '';
   const sessions = ctx.index.querySync<SessionRow>(
-    `SELECT * FROM sessions ${w} ORDER BY last_at DESC LIMIT ${limit} OFFSET ${offset}`,
-    params,
+    `SELECT ${SESSION_COLUMNS}${match} FROM sessions s ${LAST_REQUEST_JOIN} ${w}
+     ORDER BY s.last_at DESC, s.id LIMIT ${limit} OFFSET ${offset}`,
+    fts ? [fts, ...params] : params,
   );
   const total =
-    ctx.index.querySync<{ n: number }>(`SELECT COUNT(*) AS n FROM sessions ${w}`, params)[0]?.n ?? 0;
+    ctx.index.querySync<{ n: number }>(`SELECT COUNT(*) AS n FROM sessions s ${w}`, params)[0]?.n ?? 0;
   return { sessions, total };
+}
+
+/** One session row with its computed columns, or null. */
+export function sessionRow(ctx: QueryContext, id: string): SessionRow | null {
+  return (
+    ctx.index.querySync<SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions s ${LAST_REQUEST_JOIN} WHERE s.id = ?`,
+      [id],
+    )[0] ?? null
+  );
 }
 
 export interface RequestRow {
@@ -166,10 +240,10 @@ export async function sessionLines(
 ): Promise<{ file: string; lines: RecordLine[] } | null> {
   const row = ctx.index.querySync<{ file: string }>('SELECT file FROM sessions WHERE id = ?', [a.id])[0];
   if (!row) return null;
-  const abs = path.join(ctx.sessionsDir, row.file);
-  const file = fs.existsSync(abs) ? abs : fs.existsSync(abs + '.zst') ? abs + '.zst' : null;
-  if (!file) return null;
-  return { file, lines: (await readSessionFile(file)).lines };
+  // A compressed session that came back has two parts: the .jsonl.zst, then a new .jsonl.
+  const parts = sessionParts(ctx.sessionsDir, row.file);
+  if (parts.length === 0) return null;
+  return { file: parts[parts.length - 1]!, lines: (await readSessionParts(parts)).lines };
 }
 
 export interface RequestBodies {
@@ -205,12 +279,94 @@ export async function getRequestBodies(ctx: QueryContext, a: { id: string }): Pr
   };
 }
 
+/** Full-text search over prompts and responses: newest matching requests first, with a snippet each. */
+export function search(ctx: QueryContext, a: { q: string; limit?: number }): { hits: SearchHit[] } {
+  const fts = ftsQuery(a.q);
+  if (!fts) return { hits: [] };
+  const limit = Math.min(Math.max(a.limit ?? 50, 1), 500);
+  const hits = ctx.index.querySync<SearchHit>(
+    `SELECT request_text.request_id AS request_id, request_text.session_id AS session_id,
+            COALESCE(r.at, 0) AS at, ${SNIPPET} AS snippet
+     FROM request_text LEFT JOIN requests r ON r.id = request_text.request_id
+     WHERE request_text MATCH ? ORDER BY at DESC LIMIT ${limit}`,
+    [fts],
+  );
+  return { hits };
+}
+
+/** Longest text per transcript item sent to the UI (the raw JSON view has everything). */
+const VIEW_MAX_CHARS = 20_000;
+
+/** Everything the session view shows: rows, tool calls, the transcript and the redaction report. */
+export async function sessionView(ctx: QueryContext, a: { id: string }): Promise<SessionView | null> {
+  const detail = getSession(ctx, a);
+  if (!detail) return null;
+  const session = sessionRow(ctx, detail.session.id);
+  if (!session) return null;
+  const file = await sessionLines(ctx, { id: detail.session.id });
+  const lines = file?.lines ?? [];
+  const data = collectSession(lines);
+  return {
+    session: session as unknown as SessionView['session'],
+    requests: detail.requests as unknown as SessionView['requests'],
+    tool_calls: detail.toolCalls as unknown as SessionView['tool_calls'],
+    transcript: buildTranscript(data.exchanges, { maxChars: VIEW_MAX_CHARS }),
+    redaction: redactionReport(lines),
+  };
+}
+
+/** A session as a file (JSONL records, HAR 1.2, Markdown); null when the session or its file is gone. */
+export async function exportSession(
+  ctx: QueryContext,
+  a: { id: string; format: ExportFormat },
+): Promise<ExportFile | null> {
+  const detail = getSession(ctx, { id: a.id });
+  if (!detail) return null;
+  const file = await sessionLines(ctx, { id: detail.session.id });
+  if (!file) return null;
+  return buildExport(file.lines, a.format, VERSION);
+}
+
+export interface IndexStats {
+  sessions: number;
+  requests: number;
+  in_flight: number;
+  failed: number;
+  input_tokens: number;
+  output_tokens: number;
+  clients: string[];
+  models: string[];
+}
+
+/** Totals and the values the filters offer. */
+export function indexStats(ctx: QueryContext): IndexStats {
+  const q = <T>(sql: string): T[] => ctx.index.querySync<T>(sql);
+  const r = q<Omit<IndexStats, 'sessions' | 'clients' | 'models'>>(
+    `SELECT COUNT(*) AS requests, COALESCE(SUM(outcome IS NULL), 0) AS in_flight,
+            COALESCE(SUM(outcome = 'failed'), 0) AS failed,
+            COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens
+     FROM requests`,
+  )[0]!;
+  return {
+    sessions: q<{ n: number }>('SELECT COUNT(*) AS n FROM sessions')[0]?.n ?? 0,
+    ...r,
+    clients: q<{ c: string }>('SELECT DISTINCT client AS c FROM sessions ORDER BY c').map((x) => x.c),
+    models: q<{ m: string }>(
+      'SELECT DISTINCT model AS m FROM requests WHERE model IS NOT NULL ORDER BY m LIMIT 200',
+    ).map((x) => x.m),
+  };
+}
+
 /** The named queries available across thread/IPC/HTTP boundaries. */
 export const QUERIES = {
   'sessions.list': (ctx: QueryContext, a: ListSessionsArgs) => listSessions(ctx, a),
   'sessions.get': (ctx: QueryContext, a: { id: string }) => getSession(ctx, a),
   'sessions.lines': (ctx: QueryContext, a: { id: string }) => sessionLines(ctx, a),
   'requests.bodies': (ctx: QueryContext, a: { id: string }) => getRequestBodies(ctx, a),
+  'sessions.view': (ctx: QueryContext, a: { id: string }) => sessionView(ctx, a),
+  search: (ctx: QueryContext, a: { q: string; limit?: number }) => search(ctx, a),
+  export: (ctx: QueryContext, a: { id: string; format: ExportFormat }) => exportSession(ctx, a),
+  stats: (ctx: QueryContext) => indexStats(ctx),
 } as const;
 
 export type QueryName = keyof typeof QUERIES;

@@ -4,6 +4,7 @@
 // process died mid-exchange: a `response` line saying so (`interrupted`, reason `crash`) is appended to the file,
 // so the JSONL itself tells the story and a later rebuild reaches the same result.
 import fs from 'node:fs/promises';
+import fsSync from 'node:fs';
 import path from 'node:path';
 import {
   RECORD_VERSION,
@@ -18,11 +19,20 @@ import type { IndexStore } from './index-db.js';
 
 const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * One session's record on disk. After retention compressed it, a session that comes back gets a new `.jsonl`
+ * beside its `.jsonl.zst`: the record is then the compressed part followed by the plain one.
+ */
 export interface SessionFile {
   /** Key in the index: `YYYY-MM-DD/<id>.jsonl` (also for the compressed `.jsonl.zst`). */
   rel: string;
+  /** The plain `.jsonl` path (where new lines go), whether or not it exists. */
   abs: string;
+  /** Existing parts in order: `.jsonl.zst` first, then `.jsonl`. */
+  parts: string[];
+  /** Only a compressed part exists. */
   compressed: boolean;
+  /** Total bytes of the parts. */
   size: number;
 }
 
@@ -33,7 +43,7 @@ export async function listSessionFiles(sessionsDir: string): Promise<SessionFile
   } catch {
     return [];
   }
-  const out: SessionFile[] = [];
+  const byRel = new Map<string, SessionFile>();
   for (const day of days) {
     let names: string[];
     try {
@@ -42,18 +52,37 @@ export async function listSessionFiles(sessionsDir: string): Promise<SessionFile
       continue;
     }
     for (const name of names.sort()) {
-      const compressed = name.endsWith('.jsonl.zst');
-      if (!compressed && !name.endsWith('.jsonl')) continue;
-      const abs = path.join(sessionsDir, day, name);
+      const zst = name.endsWith('.jsonl.zst');
+      if (!zst && !name.endsWith('.jsonl')) continue;
+      const part = path.join(sessionsDir, day, name);
+      let size: number;
       try {
-        const st = await fs.stat(abs);
-        out.push({ rel: `${day}/${compressed ? name.slice(0, -4) : name}`, abs, compressed, size: st.size });
+        size = (await fs.stat(part)).size;
       } catch {
-        /* removed meanwhile */
+        continue; // removed meanwhile
       }
+      const plain = zst ? part.slice(0, -4) : part;
+      const rel = `${day}/${zst ? name.slice(0, -4) : name}`;
+      let f = byRel.get(rel);
+      if (!f) {
+        f = { rel, abs: plain, parts: [], compressed: true, size: 0 };
+        byRel.set(rel, f);
+      }
+      if (zst) f.parts.unshift(part);
+      else {
+        f.parts.push(part);
+        f.compressed = false;
+      }
+      f.size += size;
     }
   }
-  return out;
+  return [...byRel.values()];
+}
+
+/** The existing parts of the session file `rel` (see SessionFile). */
+export function sessionParts(sessionsDir: string, rel: string): string[] {
+  const plain = path.join(sessionsDir, rel);
+  return [plain + '.zst', plain].filter((p) => fsSync.existsSync(p));
 }
 
 export interface ReadResult {
@@ -91,6 +120,18 @@ export async function readSessionFile(abs: string): Promise<ReadResult> {
     }
   }
   return { lines, skipped, torn };
+}
+
+/** Read all parts of a session file in order; `torn` refers to the last part. */
+export async function readSessionParts(parts: readonly string[]): Promise<ReadResult> {
+  const out: ReadResult = { lines: [], skipped: 0, torn: false };
+  for (const p of parts) {
+    const r = await readSessionFile(p);
+    for (const l of r.lines) out.lines.push(l);
+    out.skipped += r.skipped;
+    out.torn = r.torn;
+  }
+  return out;
 }
 
 /** Responses for requests that never got one: the process ended mid-exchange. */
@@ -204,13 +245,16 @@ export async function reconcile(
     if (!o.full && known.get(f.rel) === f.size && !unfinished.has(f.rel)) continue;
     let read: ReadResult;
     try {
-      read = await readSessionFile(f.abs);
+      read = await readSessionParts(f.parts);
     } catch (err) {
       o.log?.('warn', `cannot read ${f.abs}: ${(err as Error).message}`);
       continue;
     }
     result.skippedLines += read.skipped;
-    const crashed = o.markCrashed === false ? [] : crashResponses(read.lines, (await fs.stat(f.abs)).mtimeMs);
+    const crashed =
+      o.markCrashed === false
+        ? []
+        : crashResponses(read.lines, (await fs.stat(f.parts[f.parts.length - 1]!)).mtimeMs);
     let size = f.size;
     // Terminate a torn last line, so the torn fragment stays a line of its own: otherwise the next line
     // appended (a crash marker here, or the session's next request later) would be glued to it and lost.

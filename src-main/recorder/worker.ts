@@ -14,7 +14,10 @@ import { ensurePrivateDir } from '../storage/fsutil.js';
 import { RecorderEngine } from './engine.js';
 import { openIndex } from './index-db.js';
 import { reconcile } from './reindex.js';
-import { FileSink } from './sink.js';
+import { JsonlWriter } from '../storage/jsonl-writer.js';
+import { startRetention, type RetentionHandle } from '../storage/retention.js';
+import { forgetFile } from './indexer.js';
+import { RECORD_VERSION, type GapLine } from '../../src-shared/records.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { QUERIES, type QueryName } from './queries.js';
 
@@ -26,6 +29,15 @@ export interface RecorderWorkerData {
   wasmPath?: string;
   indexSaveIntervalMs?: number;
   sinkIntervalMs?: number;
+  /** An exchange not heard of for this long is recorded as interrupted/stale. */
+  staleMs?: number;
+  /** null = no retention (tests that must not have files removed under them). */
+  retention: {
+    maxAgeDays: number;
+    maxSizeMb: number;
+    compressAfterDays: number;
+    intervalMinutes: number;
+  } | null;
 }
 
 const port = parentPort!;
@@ -75,19 +87,27 @@ async function main(): Promise<void> {
   }
   await db.save();
 
-  const sink = new FileSink({
-    intervalMs: data.sinkIntervalMs ?? 100,
-    onError: (file, err) => {
-      log('error', `writing ${file} failed: ${err.message}`);
+  const liveBatch: LiveEvent[] = [];
+  const sink = new JsonlWriter({
+    flushIntervalMs: data.sinkIntervalMs ?? 100,
+    // The writer puts this marker exactly where lines were lost, so readers know a gap exists.
+    gapRecord: (info): GapLine => ({
+      type: 'gap',
+      v: RECORD_VERSION,
+      at: info.lastDroppedAt,
+      dropped: info.dropped,
+      reason: info.reasons.join(','),
+    }),
+    onError: (err) => {
+      log('error', `writing ${err.file} failed: ${err.code} ${err.message}`);
       liveBatch.push({
         type: 'recorder_problem',
         kind: 'write_error',
-        count: 1,
-        message: `writing ${path.basename(file)} failed: ${err.message}`,
+        count: err.lostLines,
+        message: `writing ${path.basename(err.file)} failed: ${err.code}`,
       });
     },
   });
-  const liveBatch: LiveEvent[] = [];
   const e = new RecorderEngine({
     sessionsDir,
     sink,
@@ -96,7 +116,9 @@ async function main(): Promise<void> {
     maxBodyBytes: data.maxBodyBytes,
     onLive: (ev) => liveBatch.push(ev),
     log,
+    ...(data.staleMs ? { staleMs: data.staleMs } : {}),
   });
+  setInterval(() => e.sweep(), 60_000).unref();
   // Live events go out in batches every ~50 ms, and progress is only computed while someone listens.
   setInterval(() => {
     e.tickProgress();
@@ -104,6 +126,32 @@ async function main(): Promise<void> {
   }, 50).unref();
   engine = e;
   for (const b of backlog.splice(0)) process(e, b);
+
+  // Retention runs now and then every interval, never on a file the writer still holds, and keeps the index
+  // in step: removed files leave it, compressed ones keep their rows (the key has no .zst suffix).
+  let retention: RetentionHandle | null = null;
+  if (data.retention) {
+    const rel = (abs: string): string => path.relative(sessionsDir, abs).replace(/\.zst$/, '');
+    retention = startRetention({
+      dataDir: data.dataDir,
+      maxAgeDays: data.retention.maxAgeDays,
+      maxSizeMb: data.retention.maxSizeMb,
+      compressAfterDays: data.retention.compressAfterDays,
+      intervalMs: data.retention.intervalMinutes * 60_000,
+      isOpen: (p) => sink.isOpen(p) || e.isActive(p),
+      onRemoved: async (paths) => {
+        await e.flushIndex();
+        db.runSync(paths.flatMap((p) => forgetFile(rel(p))));
+        e.forgetFiles(paths);
+        log('info', `retention removed ${paths.length} session file(s)`);
+      },
+      onCompressed: async (_from, to) => {
+        const size = (await import('node:fs')).statSync(to).size;
+        db.runSync([{ sql: 'UPDATE files SET size = ? WHERE path = ?', params: [size, rel(to)] }]);
+      },
+      onError: (err: unknown) => log('warn', `retention: ${(err as Error).message ?? String(err)}`),
+    });
+  }
   send({ t: 'ready' });
 
   function process(eng: RecorderEngine, batch: ToWorker[]): void {
@@ -141,7 +189,10 @@ async function main(): Promise<void> {
             const closing = m.t === 'close';
             void (closing ? eng.close() : eng.settle())
               .then(async () => {
-                await sink.flush();
+                if (closing) {
+                  await retention?.stop();
+                  await sink.close(1_500);
+                } else await sink.flush();
                 await eng.flushIndex();
                 if (closing) await db.close();
                 else await db.save();
@@ -154,8 +205,8 @@ async function main(): Promise<void> {
                   seq,
                   stats: {
                     ...eng.stats,
-                    linesDropped: sink.counters.dropped,
-                    writeErrors: sink.counters.errors,
+                    linesDropped: sink.counters().dropped + sink.counters().failed,
+                    writeErrors: sink.counters().errors,
                   },
                 });
               });

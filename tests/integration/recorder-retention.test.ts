@@ -1,0 +1,121 @@
+// Retention through the running recorder: at start-up, session files past compress_after_days become .jsonl.zst
+// (byte-identical through Debian's `zstd -d`) and stay browsable; files past max_age_days are deleted and leave
+// the index; the recorder keeps writing to a compressed session's file without losing what was compressed.
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import Anthropic from '@anthropic-ai/sdk';
+import { startCore, type CoreHandle } from '../../src-main/app/core.js';
+import { createLogger } from '../../src-main/log.js';
+import { makeTestConfig, makeTempDir } from '../support/config.js';
+import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import type { SessionDetail, ListSessionsArgs } from '../../src-main/recorder/queries.js';
+
+let fake: FakeProvider | null = null;
+let core: CoreHandle | null = null;
+afterEach(async () => {
+  await core?.stop();
+  await fake?.close();
+  core = null;
+  fake = null;
+});
+
+async function start(dataDir: string): Promise<CoreHandle> {
+  fake ??= await startFakeProvider();
+  core = await startCore(
+    makeTestConfig({ anthropicUrl: fake.url, openaiUrl: fake.url + '/v1', recording: true, dataDir }),
+    createLogger('silent'),
+  );
+  return core;
+}
+
+async function send(c: CoreHandle, session: string, text: string): Promise<void> {
+  const a = new Anthropic({
+    apiKey: 'k',
+    baseURL: c.proxyUrl,
+    maxRetries: 0,
+    defaultHeaders: { 'x-claude-code-session-id': session },
+  });
+  await a.messages.create({
+    model: 'claude-test',
+    max_tokens: 10,
+    messages: [{ role: 'user', content: text }],
+  });
+}
+
+function sessionFile(dataDir: string, id: string): string {
+  const day = fs.readdirSync(path.join(dataDir, 'sessions'))[0]!;
+  return path.join(dataDir, 'sessions', day, `${id}.jsonl`);
+}
+
+describe('retention', () => {
+  it('compresses files past compress_after_days, deletes files past max_age_days, and keeps the index in step', async () => {
+    const dataDir = makeTempDir();
+    let c = await start(dataDir);
+    for (const id of ['fresh', 'week-old', 'ancient']) await send(c, id, `hello from ${id}`);
+    await c.recorder.client.flush();
+    await c.stop();
+    const DAY = 86_400_000;
+    const age = (id: string, days: number): void => {
+      const t = new Date(Date.now() - days * DAY);
+      fs.utimesSync(sessionFile(dataDir, id), t, t);
+    };
+    age('week-old', 8);
+    age('ancient', 31);
+    const weekOldText = fs.readFileSync(sessionFile(dataDir, 'week-old'));
+
+    c = await start(dataDir);
+    // Retention runs at start-up; wait (bounded) for its result on disk.
+    const deadline = Date.now() + 10_000;
+    while (
+      Date.now() < deadline &&
+      (fs.existsSync(sessionFile(dataDir, 'ancient')) ||
+        !fs.existsSync(sessionFile(dataDir, 'week-old') + '.zst'))
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(fs.existsSync(sessionFile(dataDir, 'fresh'))).toBe(true);
+    expect(fs.existsSync(sessionFile(dataDir, 'ancient'))).toBe(false);
+    expect(fs.existsSync(sessionFile(dataDir, 'week-old'))).toBe(false);
+    const zst = sessionFile(dataDir, 'week-old') + '.zst';
+    expect(fs.statSync(zst).mode & 0o777).toBe(0o600);
+    expect(execFileSync('zstd', ['-d', '-c', zst])).toEqual(weekOldText);
+
+    const list = await c.recorder.client.query<{ sessions: { id: string }[] }>(
+      'sessions.list',
+      {} satisfies ListSessionsArgs,
+    );
+    expect(list.sessions.map((s) => s.id).sort()).toEqual(['fresh', 'week-old']);
+    const detail = await c.recorder.client.query<SessionDetail>('sessions.get', { id: 'week-old' });
+    expect(detail.requests).toHaveLength(1);
+    const bodies = await c.recorder.client.query<{ body: { messages: { content: string }[] } }>(
+      'requests.bodies',
+      { id: detail.requests[0]!.id },
+    );
+    expect(bodies.body.messages[0]!.content).toBe('hello from week-old');
+
+    // The compressed session comes back: its new lines go to a fresh .jsonl beside the .zst, and both are read.
+    await send(c, 'week-old', 'back again');
+    await c.recorder.client.flush();
+    const again = await c.recorder.client.query<SessionDetail>('sessions.get', { id: 'week-old' });
+    expect(again.requests).toHaveLength(2);
+    expect(again.session.request_count).toBe(2);
+    const firstAgain = await c.recorder.client.query<{ body: { messages: { content: string }[] } } | null>(
+      'requests.bodies',
+      { id: detail.requests[0]!.id },
+    );
+    expect(firstAgain?.body.messages[0]!.content).toBe('hello from week-old');
+    const lines = await c.recorder.client.query<{ lines: { type: string }[] }>('sessions.lines', {
+      id: 'week-old',
+    });
+    expect(lines.lines.filter((l) => l.type === 'request')).toHaveLength(2);
+
+    // And after a restart that re-reads both parts (index deleted), nothing of either part is lost.
+    await c.stop();
+    fs.rmSync(path.join(dataDir, 'lunaroute.db'));
+    c = await start(dataDir);
+    const rebuilt = await c.recorder.client.query<SessionDetail>('sessions.get', { id: 'week-old' });
+    expect(rebuilt.requests).toHaveLength(2);
+  });
+});

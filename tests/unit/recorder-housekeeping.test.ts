@@ -1,0 +1,157 @@
+// Recorder housekeeping: an exchange whose end never arrives is recorded as interrupted/stale (nothing stays
+// "in progress" forever), and idle sessions leave memory yet keep their file and pending tool calls.
+import { describe, expect, it } from 'vitest';
+import { compilePolicy } from '../../src-main/redaction/index.js';
+import { RecorderEngine, type LineSink } from '../../src-main/recorder/engine.js';
+import { openIndex } from '../../src-main/recorder/index-db.js';
+import type { OpenMsg } from '../../src-main/recorder/protocol.js';
+import type { RecordLine, ResponseLine } from '../../src-shared/records.js';
+
+class MemorySink implements LineSink {
+  readonly lines: { file: string; line: RecordLine }[] = [];
+  append(file: string, line: string): void {
+    this.lines.push({ file, line: JSON.parse(line) as RecordLine });
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function open(id: string, session: string): OpenMsg {
+  return {
+    t: 'open',
+    id,
+    dialect: 'anthropic',
+    endpoint: 'messages',
+    transport: 'http',
+    method: 'POST',
+    url: '/v1/messages',
+    upstreamUrl: 'http://127.0.0.1:9/v1/messages',
+    headers: { 'x-claude-code-session-id': session },
+    credentialSource: 'client',
+    startedAt: Date.now(),
+  };
+}
+
+async function engine() {
+  const sink = new MemorySink();
+  const { db } = await openIndex(null);
+  const e = new RecorderEngine({
+    sessionsDir: '/tmp/lr-sessions',
+    sink,
+    index: db,
+    redactor: compilePolicy({ mode: 'mask' }),
+    maxBodyBytes: 1 << 20,
+    indexIntervalMs: 1,
+    staleMs: 1_000,
+    sessionIdleMs: 5_000,
+  });
+  return { sink, db, e };
+}
+
+describe('stale exchanges', () => {
+  it('records an exchange whose end never came as interrupted/stale, once, and ignores a late end', async () => {
+    const { sink, db, e } = await engine();
+    e.handle(open('r1', 's1'));
+    e.handle({
+      t: 'rq',
+      id: 'r1',
+      c: Buffer.from('{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}'),
+    });
+    e.handle({ t: 'rqEnd', id: 'r1', ms: 1 });
+    e.handle({ t: 'head', id: 'r1', status: 200, headers: { 'content-type': 'text/event-stream' }, ms: 5 });
+    e.handle({
+      t: 'rs',
+      id: 'r1',
+      c: Buffer.from(
+        'event: message_start\ndata: {"type":"message_start","message":{"id":"m1","model":"m","usage":{"input_tokens":3,"output_tokens":1}}}\n\n',
+      ),
+      ms: 6,
+    });
+    e.sweep(Date.now() + 500);
+    await e.settle();
+    expect(sink.lines.filter((l) => l.line.type === 'response')).toHaveLength(0);
+    e.sweep(Date.now() + 2_000);
+    await e.settle();
+    // A late end from the proxy (it should not happen) must not add a second outcome.
+    e.handle({
+      t: 'end',
+      id: 'r1',
+      end: { kind: 'completed' },
+      ms: 3_000,
+      dispatchMs: null,
+      overheadMs: null,
+    });
+    await e.settle();
+    await e.flushIndex();
+    const responses = sink.lines.map((l) => l.line).filter((l): l is ResponseLine => l.type === 'response');
+    expect(responses).toHaveLength(1);
+    expect(responses[0]).toMatchObject({ outcome: 'interrupted', reason: 'stale', usage: { input: 3 } });
+    expect(db.querySync('SELECT outcome, reason FROM requests')).toEqual([
+      { outcome: 'interrupted', reason: 'stale' },
+    ]);
+  });
+});
+
+describe('idle sessions', () => {
+  it('leave memory after the idle time but return to the same file with their pending tool calls', async () => {
+    const { sink, e } = await engine();
+    const t0 = Date.now();
+    e.handle(open('a1', 'idle-session'));
+    e.handle({
+      t: 'rq',
+      id: 'a1',
+      c: Buffer.from('{"model":"m","messages":[{"role":"user","content":"run it"}]}'),
+    });
+    e.handle({ t: 'rqEnd', id: 'a1', ms: 1 });
+    e.handle({ t: 'head', id: 'a1', status: 200, headers: { 'content-type': 'application/json' }, ms: 2 });
+    e.handle({
+      t: 'rs',
+      id: 'a1',
+      c: Buffer.from(
+        JSON.stringify({
+          id: 'msg',
+          type: 'message',
+          role: 'assistant',
+          model: 'm',
+          content: [{ type: 'tool_use', id: 'toolu_idle', name: 'Bash', input: {} }],
+          stop_reason: 'tool_use',
+          usage: { input_tokens: 1, output_tokens: 1 },
+        }),
+      ),
+      ms: 3,
+    });
+    e.handle({ t: 'end', id: 'a1', end: { kind: 'completed' }, ms: 4, dispatchMs: 1, overheadMs: 0.01 });
+    await e.settle();
+    await e.flushIndex();
+    const file = sink.lines[0]!.file;
+    expect(e.isActive(file)).toBe(true);
+    e.sweep(t0 + 60_000);
+    expect(e.isActive(file)).toBe(false);
+    // The session comes back: same file, and its tool result is matched to the call made before eviction.
+    e.handle(open('a2', 'idle-session'));
+    e.handle({
+      t: 'rq',
+      id: 'a2',
+      c: Buffer.from(
+        JSON.stringify({
+          model: 'm',
+          messages: [
+            { role: 'user', content: 'run it' },
+            { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_idle', name: 'Bash', input: {} }] },
+            { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_idle', content: 'ok' }] },
+          ],
+        }),
+      ),
+    });
+    e.handle({ t: 'rqEnd', id: 'a2', ms: 1 });
+    await e.settle();
+    const requests = sink.lines.filter((l) => l.line.type === 'request');
+    expect(requests.map((r) => r.file)).toEqual([file, file]);
+    expect(sink.lines.filter((l) => l.line.type === 'session')).toHaveLength(1);
+    const second = requests[1]!.line as Extract<RecordLine, { type: 'request' }>;
+    expect(second.tool_results).toEqual([
+      { id: 'toolu_idle', is_error: false, call_request_id: 'a1', latency_ms: expect.any(Number) as number },
+    ]);
+  });
+});
