@@ -1,0 +1,487 @@
+// The one contract between the core and the renderer: every call (name, argument schema, result schema) and
+// every pushed event, with schemas. The headless HTTP/event API (src-main/ui-server), the future preload bridge
+// and IPC handlers (src-main/electron) and the renderer's single API module (src-renderer/lib/api.ts) are all
+// derived from CALLS and EVENTS below, so they cannot drift. Anything crossing the boundary is parsed with
+// these schemas on the receiving side; a payload that fails is rejected with a ContractError naming the field.
+// Pure TypeScript: no Node, no DOM, no electron.
+import type { LiveEvent } from './live.js';
+import * as s from './schema.js';
+import type { Infer, Schema } from './schema.js';
+
+// --- shared pieces ----------------------------------------------------------------------------------------
+
+export const CLIENT_KINDS = ['claude_code', 'codex', 'opencode', 'sdk', 'other'] as const;
+export const OUTCOMES = ['completed', 'failed', 'interrupted'] as const;
+export const OUTCOME_REASONS = [
+  'client_abort',
+  'upstream_reset',
+  'upstream_error',
+  'upstream_status',
+  'stream_error',
+  'shutdown',
+  'stale',
+  'crash',
+  'recording_dropped',
+] as const;
+/** Session status filter: `in_flight` = has a request without an outcome; the others by request outcomes. */
+export const STATUS_FILTERS = ['in_flight', 'completed', 'failed', 'interrupted'] as const;
+export const EXPORT_FORMATS = ['jsonl', 'har', 'md'] as const;
+export const REDACTION_MODES = ['mask', 'remove', 'tokenize', 'partial', 'off'] as const;
+
+const id = s.string({ min: 1, max: 200 });
+const nstr = s.nullable(s.string());
+const nnum = s.nullable(s.number());
+const count = s.int({ min: 0 });
+
+export const UsageSchema = s.object({
+  input: nnum,
+  cacheRead: nnum,
+  cacheWrite: nnum,
+  output: nnum,
+  reasoning: nnum,
+  raw: s.nullable(s.json()),
+});
+
+/** One row of the session list. Token sums are null when no request reported them. Times: epoch ms. */
+export const SessionRowSchema = s.object({
+  id: s.string(),
+  client: s.string(),
+  client_version: nstr,
+  started_at: s.number(),
+  last_at: s.number(),
+  /** End of the session's last finished request (null while none finished). */
+  ended_at: nnum,
+  request_count: count,
+  failed_count: count,
+  interrupted_count: count,
+  /** Requests without an outcome yet (streaming or waiting). */
+  in_flight: count,
+  input_tokens: nnum,
+  output_tokens: nnum,
+  cache_read_tokens: nnum,
+  cache_write_tokens: nnum,
+  reasoning_tokens: nnum,
+  tool_call_count: count,
+  /** Comma-separated distinct models. */
+  models: nstr,
+  gaps: count,
+  last_status: s.nullable(s.int()),
+  last_outcome: nstr,
+  /** The last request's model (the answering model once known, else the requested one). */
+  last_model: nstr,
+  /** The last request's response text preview, else its prompt preview. */
+  last_preview: nstr,
+  /** With a search: a snippet of a match, the matched words between \u0002 and \u0003. */
+  match: s.optional(nstr),
+});
+
+export const RequestRowSchema = s.object({
+  id: s.string(),
+  session_id: s.string(),
+  at: s.number(),
+  dialect: s.string(),
+  endpoint: s.string(),
+  transport: s.string(),
+  client: s.string(),
+  method: s.string(),
+  url: s.string(),
+  model_requested: nstr,
+  model: nstr,
+  stream: s.int(),
+  status: s.nullable(s.int()),
+  /** null while in flight. */
+  outcome: nstr,
+  reason: nstr,
+  error_type: nstr,
+  error_message: nstr,
+  input_tokens: nnum,
+  output_tokens: nnum,
+  cache_read_tokens: nnum,
+  cache_write_tokens: nnum,
+  reasoning_tokens: nnum,
+  /** Milliseconds since `at`. */
+  ttfb_ms: nnum,
+  first_content_ms: nnum,
+  duration_ms: nnum,
+  provider_ms: nnum,
+  overhead_ms: nnum,
+  request_bytes: s.number(),
+  response_bytes: nnum,
+  chunks: nnum,
+  stop_reason: nstr,
+  finish_reason: nstr,
+  has_refusal: s.int(),
+  tool_call_count: count,
+  prompt_preview: nstr,
+  response_preview: nstr,
+  ended_at: nnum,
+});
+
+export const ToolCallRowSchema = s.object({
+  id: s.string(),
+  session_id: s.string(),
+  request_id: s.string(),
+  name: s.string(),
+  kind: s.string(),
+  arguments_preview: nstr,
+  called_at: s.number(),
+  result_request_id: nstr,
+  result_at: nnum,
+  /** From the end of the response that asked for the tool to the request that carried its result. */
+  latency_ms: nnum,
+  is_error: s.nullable(s.int()),
+});
+
+export const TRANSCRIPT_KINDS = [
+  'system',
+  'user',
+  'assistant',
+  'thinking',
+  'tool_call',
+  'tool_result',
+  'refusal',
+  'error',
+  'other',
+] as const;
+
+/** One piece of the conversation as shown in the transcript. */
+export const TranscriptItemSchema = s.object({
+  kind: s.oneOf(TRANSCRIPT_KINDS),
+  text: s.string(),
+  /** Tool name (tool_call) or the provider's type (other). */
+  name: nstr,
+  /** Tool call id (tool_call, tool_result). */
+  tool_id: nstr,
+  is_error: s.nullable(s.boolean()),
+});
+
+/** What one request added to the conversation: the new input items, then its response. */
+export const TranscriptTurnSchema = s.object({
+  request_id: s.string(),
+  at: s.number(),
+  model: nstr,
+  endpoint: s.string(),
+  input: s.array(TranscriptItemSchema),
+  output: s.array(TranscriptItemSchema),
+});
+
+/** Redaction placeholders found in what was stored for a session (by label), and failed redactions. */
+export const RedactionReportSchema = s.object({
+  counts: s.array(s.object({ label: s.string(), count: count })),
+  failed: count,
+});
+
+export const SessionViewSchema = s.object({
+  session: SessionRowSchema,
+  requests: s.array(RequestRowSchema),
+  tool_calls: s.array(ToolCallRowSchema),
+  transcript: s.array(TranscriptTurnSchema),
+  redaction: RedactionReportSchema,
+});
+
+export const SearchHitSchema = s.object({
+  request_id: s.string(),
+  session_id: s.string(),
+  at: s.number(),
+  /** Match context; matched words between \u0002 and \u0003 (render as text, mark by splitting). */
+  snippet: s.string(),
+});
+
+export const SettingsSchema = s.object({
+  recording: s.boolean(),
+  redaction_mode: s.oneOf(REDACTION_MODES),
+  retention: s.object({
+    max_age_days: s.int({ min: 1 }),
+    max_size_mb: s.int({ min: 1 }),
+    compress_after_days: s.int({ min: 0 }),
+  }),
+  /** Read-only here (a restart applies a change). */
+  data_dir: s.string(),
+  proxy_url: s.string(),
+  ui_url: nstr,
+});
+
+export const PROBLEM_KINDS = [
+  'port_busy',
+  'upstream_unreachable',
+  'storage_full',
+  'write_error',
+  'index_error',
+  'redaction_failed',
+  'dropped',
+] as const;
+
+/** Something the user must see (not only in a log). */
+export const ProblemSchema = s.object({
+  kind: s.oneOf(PROBLEM_KINDS),
+  message: s.string(),
+  at: s.number(),
+});
+
+export const StatsSchema = s.object({
+  sessions: count,
+  requests: count,
+  in_flight: count,
+  failed: count,
+  input_tokens: count,
+  output_tokens: count,
+  clients: s.array(s.string()),
+  models: s.array(s.string()),
+  dropped: count,
+  problems: s.array(ProblemSchema),
+});
+
+// --- calls ------------------------------------------------------------------------------------------------
+
+interface CallDef<A, R> {
+  args: Schema<A>;
+  result: Schema<R>;
+  /** Changes state (the HTTP API always needs the token; this marks what a confirmation would guard). */
+  mutates: boolean;
+  summary: string;
+}
+const call = <A, R>(args: Schema<A>, result: Schema<R>, summary: string, mutates = false): CallDef<A, R> => ({
+  args,
+  result,
+  summary,
+  mutates,
+});
+
+const epoch = s.number({ min: 0 });
+
+export const CALLS = {
+  'sessions.list': call(
+    s.object(
+      {
+        since: s.optional(epoch),
+        until: s.optional(epoch),
+        client: s.optional(s.oneOf(CLIENT_KINDS)),
+        model: s.optional(s.string({ max: 200 })),
+        status: s.optional(s.oneOf(STATUS_FILTERS)),
+        /** Full-text query over prompts and responses (words, all must match). */
+        q: s.optional(s.string({ max: 500 })),
+        limit: s.optional(s.int({ min: 1, max: 1000 })),
+        offset: s.optional(s.int({ min: 0 })),
+      },
+      { strict: true },
+    ),
+    s.object({ sessions: s.array(SessionRowSchema), total: count }),
+    'Sessions, newest activity first, filtered, one page',
+  ),
+  'sessions.view': call(
+    s.object({ id }, { strict: true }),
+    s.nullable(SessionViewSchema),
+    'One session: rows, tool calls, transcript, redaction report',
+  ),
+  'requests.bodies': call(
+    s.object({ id }, { strict: true }),
+    s.nullable(
+      s.object({ request: s.json(), body: s.json(), headers: s.json(), response: s.nullable(s.json()) }),
+    ),
+    "One request's full JSON (body rebuilt from its blocks) and its response",
+  ),
+  search: call(
+    s.object(
+      { q: s.string({ min: 1, max: 500 }), limit: s.optional(s.int({ min: 1, max: 500 })) },
+      { strict: true },
+    ),
+    s.object({ hits: s.array(SearchHitSchema) }),
+    'Full-text search over prompts and responses',
+  ),
+  export: call(
+    s.object({ id, format: s.oneOf(EXPORT_FORMATS) }, { strict: true }),
+    s.object({ filename: s.string(), mime: s.string(), content: s.string() }),
+    'A session as a file: JSONL records, HAR 1.2, or a Markdown transcript (redacted like storage)',
+  ),
+  'settings.get': call(s.object({}, { strict: true }), SettingsSchema, 'Current settings'),
+  'settings.set': call(
+    s.object(
+      {
+        recording: s.optional(s.boolean()),
+        redaction_mode: s.optional(s.oneOf(REDACTION_MODES)),
+        retention: s.optional(
+          s.object(
+            {
+              max_age_days: s.optional(s.int({ min: 1, max: 36500 })),
+              max_size_mb: s.optional(s.int({ min: 1, max: 10_000_000 })),
+              compress_after_days: s.optional(s.int({ min: 0, max: 36500 })),
+            },
+            { strict: true },
+          ),
+        ),
+      },
+      { strict: true },
+    ),
+    SettingsSchema,
+    'Change settings live; answers the new settings (and pushes settings_changed)',
+    true,
+  ),
+  'stats.get': call(s.object({}, { strict: true }), StatsSchema, 'Totals, filter choices, recent problems'),
+} as const;
+
+export type CallName = keyof typeof CALLS;
+export type CallArgs<N extends CallName> = Infer<(typeof CALLS)[N]['args']>;
+export type CallResult<N extends CallName> = Infer<(typeof CALLS)[N]['result']>;
+export const CALL_NAMES = Object.keys(CALLS) as CallName[];
+
+export type SessionRow = Infer<typeof SessionRowSchema>;
+export type RequestRow = Infer<typeof RequestRowSchema>;
+export type ToolCallRow = Infer<typeof ToolCallRowSchema>;
+export type TranscriptItem = Infer<typeof TranscriptItemSchema>;
+export type TranscriptTurn = Infer<typeof TranscriptTurnSchema>;
+export type RedactionReport = Infer<typeof RedactionReportSchema>;
+export type SessionView = Infer<typeof SessionViewSchema>;
+export type SearchHit = Infer<typeof SearchHitSchema>;
+export type Settings = Infer<typeof SettingsSchema>;
+export type Problem = Infer<typeof ProblemSchema>;
+export type Stats = Infer<typeof StatsSchema>;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export type ClientKindName = (typeof CLIENT_KINDS)[number];
+export type StatusFilter = (typeof STATUS_FILTERS)[number];
+
+// --- events -----------------------------------------------------------------------------------------------
+
+const common = { id: s.string(), session_id: s.string() };
+
+export const EVENTS = {
+  request_started: s.object({
+    type: s.literal('request_started'),
+    ...common,
+    at: s.number(),
+    client: s.oneOf(CLIENT_KINDS),
+    dialect: s.string(),
+    endpoint: s.string(),
+    model: nstr,
+    stream: s.boolean(),
+    prompt_preview: nstr,
+  }),
+  response_progress: s.object({
+    type: s.literal('response_progress'),
+    ...common,
+    text_delta: s.string(),
+    text_chars: count,
+  }),
+  request_finished: s.object({
+    type: s.literal('request_finished'),
+    ...common,
+    at: s.number(),
+    outcome: s.oneOf(OUTCOMES),
+    reason: s.nullable(s.oneOf(OUTCOME_REASONS)),
+    status: s.nullable(s.int()),
+    model: nstr,
+    usage: UsageSchema,
+    duration_ms: nnum,
+    error_message: nstr,
+  }),
+  recorder_problem: s.object({
+    type: s.literal('recorder_problem'),
+    kind: s.oneOf(['dropped', 'write_error', 'index_error', 'redaction_failed'] as const),
+    count,
+    message: s.string(),
+  }),
+  settings_changed: s.object({ type: s.literal('settings_changed'), settings: SettingsSchema }),
+  problem: s.object({ type: s.literal('problem'), problem: ProblemSchema }),
+} as const;
+
+export const EventSchema = s.tagged('type', EVENTS);
+export type UiEvent = Infer<typeof EventSchema>;
+export type EventType = keyof typeof EVENTS;
+export const EVENT_TYPES = Object.keys(EVENTS) as EventType[];
+
+// Compile-time check: every LiveEvent the recorder produces is a valid UiEvent.
+type Assignable<A, B extends A> = B;
+export type _LiveEventsFitTheContract = Assignable<UiEvent, LiveEvent>;
+
+// --- errors and dispatch ----------------------------------------------------------------------------------
+
+export type ContractErrorCode = 'unknown_call' | 'bad_args' | 'bad_result' | 'bad_event' | 'failed';
+
+export class ContractError extends Error {
+  override readonly name = 'ContractError';
+  constructor(
+    readonly code: ContractErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isCallName(name: string): name is CallName {
+  return Object.hasOwn(CALLS, name);
+}
+
+export function parseArgs<N extends CallName>(name: N, raw: unknown): CallArgs<N> {
+  try {
+    return CALLS[name].args.parse(raw ?? {}) as CallArgs<N>;
+  } catch (err) {
+    throw new ContractError('bad_args', `${name}: invalid arguments: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+export function parseResult<N extends CallName>(name: N, raw: unknown): CallResult<N> {
+  try {
+    return CALLS[name].result.parse(raw) as CallResult<N>;
+  } catch (err) {
+    throw new ContractError('bad_result', `${name}: invalid result: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+export function parseEvent(raw: unknown): UiEvent {
+  try {
+    return EventSchema.parse(raw);
+  } catch (err) {
+    throw new ContractError('bad_event', `invalid event: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The implementation side of the contract (the UI server and the IPC handlers each hold one). */
+export type CallHandlers = { [N in CallName]: (args: CallArgs<N>) => Promise<CallResult<N>> };
+
+/** Parse the arguments, run the handler, parse its result: the one entry point for every transport. */
+export async function dispatchCall(handlers: CallHandlers, name: string, rawArgs: unknown): Promise<unknown> {
+  if (!isCallName(name)) throw new ContractError('unknown_call', `no such call: ${name.slice(0, 80)}`);
+  const args = parseArgs(name, rawArgs);
+  let result: unknown;
+  try {
+    result = await (handlers[name] as (a: unknown) => Promise<unknown>)(args);
+  } catch (err) {
+    if (err instanceof ContractError) throw err;
+    throw new ContractError('failed', `${name} failed: ${(err as Error).message}`, { cause: err });
+  }
+  return parseResult(name, result);
+}
+
+// --- transports -------------------------------------------------------------------------------------------
+
+/** Headless HTTP: `POST ${HTTP_CALL_PREFIX}<name>` with the JSON args; the answer is a CallResponse. */
+export const HTTP_CALL_PREFIX = '/api/call/';
+/** Headless event stream (text/event-stream); each message's data is a JSON array of events. */
+export const HTTP_EVENTS_PATH = '/api/events';
+/** Header carrying the per-run token the page receives in `<meta name="lunaroute-token">`. */
+export const TOKEN_HEADER = 'x-lunaroute-token';
+export const TOKEN_META = 'lunaroute-token';
+
+export type CallResponse =
+  | { ok: true; value: unknown }
+  | { ok: false; error: { code: ContractErrorCode | 'forbidden'; message: string } };
+
+/** Electron: one ipcMain.handle channel per call, one channel for pushed event batches. */
+export const ipcCallChannel = (name: CallName): string => `lunaroute:call:${name}`;
+export const IPC_EVENTS_CHANNEL = 'lunaroute:events';
+export const IPC_READY_CHANNEL = 'lunaroute:ready';
+/** The name under which the preload exposes the bridge on `window`. */
+export const BRIDGE_KEY = 'lunaroute';
+
+/** What the preload exposes (built from CALL_NAMES): intent-level functions, never ipcRenderer itself. */
+export interface LunarouteBridge {
+  calls: { [N in CallName]: (args: unknown) => Promise<unknown> };
+  /** Receives raw event batches; returns an unsubscribe function. */
+  onEvents(listener: (events: unknown[]) => void): () => void;
+  /** Tells main the renderer is listening (main holds pushes until then). */
+  ready(): void;
+}
