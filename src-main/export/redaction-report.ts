@@ -1,0 +1,44 @@
+// Counts the redaction placeholders in what was stored for a session (`[EMAIL]`, `[API_KEY:1f2e…]`, and
+// `[REDACTION_FAILED]`), by label. Only the built-in labels are counted, so a literal "[TODO]" in a prompt is
+// not mistaken for a redaction. Re-sent history is stored once, so a value counts once per distinct block.
+// `partial` and `remove` leave no label behind and cannot be counted this way. Pure.
+import type { RedactionReport } from '../../src-shared/contract.js';
+import type { JsonValue } from '../../src-shared/exchange.js';
+import type { RecordLine } from '../../src-shared/records.js';
+
+const LABELS = [
+  'PRIVATE_KEY',
+  'JWT',
+  'API_KEY',
+  'SECRET_KEY',
+  'TOKEN',
+  'PASSWORD',
+  'SECRET',
+  'EMAIL',
+  'CREDIT_CARD',
+  'IBAN',
+  'SSN',
+  'PHONE',
+  'IP_ADDRESS',
+  'MAC_ADDRESS',
+  'REDACTION_FAILED',
+];
+const PLACEHOLDER = new RegExp(`\\[(${LABELS.join('|')})(?::[0-9a-f]{16})?\\]`, 'g');
+
+export function redactionReport(lines: readonly RecordLine[]): RedactionReport {
+  const counts = new Map<string, number>();
+  const visit = (v: JsonValue | undefined): void => {
+    if (typeof v === 'string') {
+      if (!v.includes('[')) return;
+      for (const m of v.matchAll(PLACEHOLDER)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+    } else if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') for (const x of Object.values(v)) visit(x);
+  };
+  for (const l of lines) if (l.type !== 'session' && l.type !== 'gap') visit(l as unknown as JsonValue);
+  const failed = counts.get('REDACTION_FAILED') ?? 0;
+  counts.delete('REDACTION_FAILED');
+  return {
+    counts: [...counts].map(([label, count]) => ({ label, count })).sort((a, b) => b.count - a.count),
+    failed,
+  };
+}
