@@ -1,5 +1,6 @@
 // Lint: typescript-eslint with type information, plus the process boundaries as import rules:
-// only src-main/electron may import electron / electron-store; src-shared imports no Node, DOM or Electron.
+// only src-main/electron may import electron / electron-store; src-shared imports no Node, DOM or Electron;
+// src-renderer (type-checked against tsconfig.renderer.json) imports no Node and no Electron.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -62,6 +63,55 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    files: ['src-renderer/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: './tsconfig.renderer.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+      globals: { ...globals.browser },
+    },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...electronOnlyInShell,
+          patterns: [
+            {
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'http',
+                'https',
+                'net',
+                'os',
+                'crypto',
+                'child_process',
+                'worker_threads',
+              ],
+              message:
+                'src-renderer runs in a browser window: no Node modules (talk to the core through lib/api.ts).',
+            },
+            {
+              group: ['**/src-main/**'],
+              message: 'src-renderer may only import src-shared, never src-main.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['vite.config.ts'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: null },
+      globals: { ...globals.node },
     },
   },
   {

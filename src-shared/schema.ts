@@ -94,7 +94,16 @@ export function oneOf<const T extends readonly string[]>(values: T): Schema<T[nu
 
 export function nullable<T>(inner: Schema<T>): Schema<T | null> {
   const expected = `${inner.expected} or null`;
-  return make(expected, (v, p) => (v === null ? null : inner.parse(v, p)));
+  return make(expected, (v, p) => {
+    if (v === null) return null;
+    try {
+      return inner.parse(v, p);
+    } catch (err) {
+      // Say "or null" when the value itself was wrong (not something nested inside it).
+      if (err instanceof SchemaError && err.path === p) throw new SchemaError(p, expected, err.got);
+      throw err;
+    }
+  });
 }
 
 export function optional<T>(inner: Schema<T>): OptionalSchema<T> {

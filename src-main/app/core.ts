@@ -1,11 +1,14 @@
-// Composition root of the core: builds the proxy (and, in later layers, the recorder and UI server) from a
-// resolved Config, and shuts them down in order. Plain Node: never imports electron.
+// Composition root of the core: builds the recorder, the proxy and the headless UI server from a resolved
+// Config, and shuts them down in order (proxy drains, UI closes, recorder flushes). Plain Node: never imports
+// electron.
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { startProxyServer, PortInUseError, type ProxyServer } from '../proxy/server.js';
 import { CodexAuthFile } from '../proxy/auth.js';
 import { VERSION } from '../version.js';
 import { startRecorder, type RecorderHandle } from '../recorder/start.js';
+import { UiState } from '../ui-server/handlers.js';
+import { findRendererDir, startUiServer, UiPortInUseError, type UiServer } from '../ui-server/server.js';
 
 export { PortInUseError };
 
@@ -16,6 +19,10 @@ export interface CoreHandle {
   proxy: ProxyServer;
   /** The recorder (always running; `recorder.client.enabled` is the recording toggle). */
   recorder: RecorderHandle;
+  /** The headless UI server, or null when its port was taken (the proxy runs anyway; a warning is logged). */
+  ui: UiServer | null;
+  /** The contract's call handlers and live problems/settings (the Electron IPC handlers reuse them). */
+  uiState: UiState;
   /** Stop accepting, let in-flight streams finish for up to config.timeouts.shutdownGraceMs, then cut them. */
   stop(): Promise<void>;
 }
@@ -48,16 +55,42 @@ export async function startCore(config: Config, logger: Logger): Promise<CoreHan
     await codex?.close();
     throw err;
   }
+  let ui: UiServer | null = null;
+  const uiState = new UiState(
+    { config, recorder: recorder.client, proxyUrl: proxy.url, uiUrl: () => ui?.url ?? null },
+    (e) => ui?.push(e),
+  );
+  try {
+    ui = await startUiServer({
+      port: config.uiPort,
+      rendererDir: findRendererDir(),
+      handlers: uiState.handlers(),
+      subscribe: (l) => recorder.client.subscribe(l),
+      observe: (e) => uiState.observe(e),
+      logger,
+    });
+  } catch (err) {
+    if (!(err instanceof UiPortInUseError)) {
+      await proxy.close(0);
+      await recorder.close(500).catch(() => undefined);
+      await codex?.close();
+      throw err;
+    }
+    logger.warn(`${err.message}; the proxy runs without it`);
+  }
   let stopping: Promise<void> | null = null;
   return {
     proxyUrl: proxy.url,
     port: proxy.port,
     proxy,
     recorder,
+    ui,
+    uiState,
     stop() {
-      // Ordered: stop accepting and drain streams, then flush what was recorded (its exchanges have ended).
+      // Ordered: stop accepting and drain streams, close the UI, then flush what was recorded.
       stopping ??= (async () => {
         await proxy.close(config.timeouts.shutdownGraceMs);
+        await ui?.close();
         await recorder.close(2_000);
         await codex?.close();
       })();

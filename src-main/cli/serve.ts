@@ -54,7 +54,7 @@ export const serveCommand: Command = {
       if (err instanceof PortInUseError) throw new CliError(portInUseMessage(err.host, err.port), 1);
       throw err;
     }
-    ctx.stdout(readyLine(handle.proxyUrl, config) + '\n');
+    ctx.stdout(readyLine(handle.proxyUrl, config) + (handle.ui ? ` — UI ${handle.ui.url}` : '') + '\n');
     installSignalHandlers(handle, config, ctx);
     return 'running';
   },

@@ -1,0 +1,104 @@
+// The contract's calls implemented over the running core: reads go to the recorder worker's named queries (the
+// worker owns the index, so nothing here blocks the proxy); settings change the recorder live and are announced
+// as `settings_changed`; problems (recorder trouble, unreachable upstreams) are kept briefly so a page that
+// opens later still sees them. Shared by the headless UI server and, later, the Electron IPC handlers.
+import type { CallHandlers, Problem, Settings, UiEvent } from '../../src-shared/contract.js';
+import type { LiveEvent } from '../../src-shared/live.js';
+import type { Config } from '../config/types.js';
+import type { RecorderClient } from '../recorder/client.js';
+import type { IndexStats } from '../recorder/queries.js';
+
+export interface CoreAccess {
+  config: Config;
+  recorder: Pick<RecorderClient, 'query' | 'enabled' | 'dropped' | 'setRedaction' | 'lastStats'>;
+  proxyUrl: string;
+  /** The UI's own URL once it listens (null in Electron or before). */
+  uiUrl(): string | null;
+}
+
+const MAX_PROBLEMS = 20;
+
+export class UiState {
+  private readonly problems: Problem[] = [];
+  private readonly settings: Settings;
+
+  constructor(
+    private readonly core: CoreAccess,
+    /** Pushes an event to every connected view. */
+    private readonly push: (e: UiEvent) => void,
+    private readonly now: () => number = Date.now,
+  ) {
+    const r = core.config.retention;
+    this.settings = {
+      recording: core.recorder.enabled,
+      redaction_mode: core.config.redaction.mode ?? 'mask',
+      retention: {
+        max_age_days: r.maxAgeDays,
+        max_size_mb: r.maxSizeMb,
+        compress_after_days: r.compressAfterDays,
+      },
+      data_dir: core.config.dataDir,
+      proxy_url: core.proxyUrl,
+      ui_url: null,
+    };
+  }
+
+  getSettings(): Settings {
+    return { ...this.settings, recording: this.core.recorder.enabled, ui_url: this.core.uiUrl() };
+  }
+
+  problem(kind: Problem['kind'], message: string): void {
+    const p: Problem = { kind, message, at: this.now() };
+    this.problems.push(p);
+    if (this.problems.length > MAX_PROBLEMS) this.problems.shift();
+    this.push({ type: 'problem', problem: p });
+  }
+
+  recentProblems(): Problem[] {
+    return [...this.problems];
+  }
+
+  /** Derive user-visible problems from the recorder's live events. */
+  observe(e: LiveEvent): void {
+    if (e.type === 'recorder_problem') {
+      const kind = e.kind === 'write_error' && /ENOSPC|no space/i.test(e.message) ? 'storage_full' : e.kind;
+      this.problem(kind, e.message);
+    } else if (e.type === 'request_finished' && e.reason === 'upstream_error') {
+      this.problem('upstream_unreachable', e.error_message ?? 'the upstream could not be reached');
+    }
+  }
+
+  handlers(): CallHandlers {
+    const q = <T>(name: string, args: unknown): Promise<T> => this.core.recorder.query<T>(name, args);
+    return {
+      'sessions.list': (a) => q('sessions.list', a),
+      'sessions.view': (a) => q('sessions.view', a),
+      'requests.bodies': (a) => q('requests.bodies', a),
+      search: (a) => q('search', a),
+      export: async (a) => {
+        const file = await q<{ filename: string; mime: string; content: string } | null>('export', a);
+        if (!file) throw new Error(`no session ${a.id} (or its file is gone)`);
+        return file;
+      },
+      'settings.get': async () => this.getSettings(),
+      'settings.set': async (a) => {
+        if (a.recording !== undefined) this.core.recorder.enabled = a.recording;
+        if (a.redaction_mode !== undefined && a.redaction_mode !== this.settings.redaction_mode) {
+          this.core.recorder.setRedaction({
+            t: 'redaction',
+            config: { ...this.core.config.redaction, mode: a.redaction_mode },
+          });
+          this.settings.redaction_mode = a.redaction_mode;
+        }
+        if (a.retention) this.settings.retention = { ...this.settings.retention, ...a.retention };
+        const next = this.getSettings();
+        this.push({ type: 'settings_changed', settings: next });
+        return next;
+      },
+      'stats.get': async () => {
+        const s = await q<IndexStats>('stats', {});
+        return { ...s, dropped: this.core.recorder.dropped, problems: this.recentProblems() };
+      },
+    };
+  }
+}

@@ -1,0 +1,2 @@
+// Ambient types for the renderer build: stylesheet imports handled by Vite.
+declare module '*.css';
