@@ -21,8 +21,13 @@ export interface ResponseProgressEvent {
   type: 'response_progress';
   id: string;
   session_id: string;
-  /** Text appended since the previous progress event of this request. */
+  /**
+   * Redacted text appended since the previous progress event of this request; with `reset`, the whole text so
+   * far (replace what was shown: a secret completed after part of it was sent). The last ~128 characters of a
+   * running stream are held back until more follows; the finished response has everything.
+   */
   text_delta: string;
+  reset?: boolean;
   /** Total characters of response text so far. */
   text_chars: number;
 }

@@ -138,6 +138,11 @@ export interface RequestLine {
   system_chars: number;
   /** Tool results this request delivers for the first time. */
   tool_results: ToolResultLine[];
+  /**
+   * Values the redactor replaced in what this line (and the blocks written with it) stored, by detector.
+   * Absent when none; re-sent context is counted once per session, when its block is first stored.
+   */
+  redaction?: Record<string, number>;
 }
 
 export interface ResponseTimings {
@@ -182,6 +187,8 @@ export interface ResponseLine {
   response_bytes: number;
   chunks: number;
   truncated: boolean;
+  /** Values the redactor replaced in this line, by detector (absent when none). */
+  redaction?: Record<string, number>;
 }
 
 /** Written when lines were lost (queue full, write error): readers know a gap exists. */

@@ -154,8 +154,18 @@ export const sessionsCommand: Command = {
       if (!id) throw new UsageError('show needs a session id', 'sessions');
       const d = getSession({ index, sessionsDir }, { id });
       if (!d) throw new CliError(`no session '${id}' (see lunaroute sessions list)`, 1);
+      const redactions = index.querySync<{ detector: string; count: number }>(
+        'SELECT detector, count FROM redactions WHERE session_id = ? ORDER BY count DESC, detector',
+        [d.session.id],
+      );
       if (values['json']) {
-        ctx.stdout(JSON.stringify(d, null, 2) + '\n');
+        ctx.stdout(
+          JSON.stringify(
+            { ...d, redactions: Object.fromEntries(redactions.map((r) => [r.detector, r.count])) },
+            null,
+            2,
+          ) + '\n',
+        );
         return 0;
       }
       const s = d.session;
@@ -165,6 +175,7 @@ export const sessionsCommand: Command = {
           `  started   ${fmtTime(s.started_at)}   last ${fmtTime(s.last_at)}\n` +
           `  requests  ${s.request_count} (${statusOf(s)})   models ${s.models ?? '–'}\n` +
           `  tokens    input ${fmtTokens(s.input_tokens)}  output ${fmtTokens(s.output_tokens)}  reasoning ${fmtTokens(s.reasoning_tokens)}  cache read ${fmtTokens(s.cache_read_tokens)}  cache write ${fmtTokens(s.cache_write_tokens)}\n` +
+          `  redacted  ${redactions.length ? redactions.map((r) => `${r.detector} ${r.count}`).join(', ') : 'nothing'}\n` +
           `  file      ${path.join(sessionsDir, s.file)}\n\n`,
       );
       ctx.stdout(

@@ -17,12 +17,21 @@ export function hashText(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
+/** Counts of redacted values by detector. */
+export type Findings = Record<string, number>;
+
 /** Redacts one JSON value. Must return a value of the same shape; must never return raw secrets. */
-export type ValueRedactor = (value: JsonValue) => JsonValue;
+export type ValueRedactor = (value: JsonValue) => { value: JsonValue; findings: Findings };
 
 interface Redacted {
   hash: string;
   value: JsonValue;
+  /** What the redactor found in this value (counted once per session file that stores it). */
+  findings: Findings;
+}
+
+export function addFindings(into: Findings, from: Findings): void {
+  for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
 }
 
 /** A bounded map from raw-JSON hash to its redacted form, shared by all sessions of one recorder. */
@@ -41,7 +50,11 @@ export class RedactionMemo {
       return hit;
     }
     const red = redact(value);
-    const entry = { hash: red === value ? hashText(json) : hashText(JSON.stringify(red)), value: red };
+    const entry = {
+      hash: red.value === value ? hashText(json) : hashText(JSON.stringify(red.value)),
+      value: red.value,
+      findings: red.findings,
+    };
     this.map.set(rawKey, entry);
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
     return entry;
@@ -88,10 +101,21 @@ export class SessionBlocks {
     private readonly redact: ValueRedactor,
   ) {}
 
+  /** Findings of the blocks newly written by the current call (drained by the caller). */
+  private pending: Findings = {};
+
+  /** What the redactor found in the blocks written since the last call, and reset. */
+  takeFindings(): Findings {
+    const f = this.pending;
+    this.pending = {};
+    return f;
+  }
+
   private block(kind: BlockKind, value: JsonValue, out: BlockLine[]): string {
     const r = this.memo.get(JSON.stringify(value), value, this.redact);
     if (!this.written.has(r.hash)) {
       this.written.add(r.hash);
+      addFindings(this.pending, r.findings);
       out.push({ type: 'block', v: RECORD_VERSION, hash: r.hash, kind, value: r.value });
     }
     return r.hash;
@@ -107,7 +131,11 @@ export class SessionBlocks {
    * redacted as a whole) and appends the blocks this session's file does not hold yet to `out`.
    */
   split(dialect: Dialect, endpoint: Endpoint, body: JsonValue, out: BlockLine[]): JsonValue {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return this.redact(body);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      const r = this.redact(body);
+      addFindings(this.pending, r.findings);
+      return r.value;
+    }
     const { refs, chain } = layout(dialect, endpoint);
     const rest: JsonObject = {};
     const placed: JsonObject = {};
@@ -125,7 +153,9 @@ export class SessionBlocks {
         rest[key] = value;
       }
     }
-    const redactedRest = this.redact(rest) as JsonObject;
+    const red = this.redact(rest);
+    addFindings(this.pending, red.findings);
+    const redactedRest = red.value as JsonObject;
     // Keep the client's key order.
     const skeleton: JsonObject = {};
     for (const key of Object.keys(body))

@@ -18,7 +18,7 @@ import {
 } from '../../src-shared/records.js';
 import type { Redactor } from '../redaction/index.js';
 import { dayDirName } from '../storage/fsutil.js';
-import { RedactionMemo, SessionBlocks } from './blocks.js';
+import { RedactionMemo, SessionBlocks, addFindings, type Findings } from './blocks.js';
 import { decodeAll } from './decode.js';
 import { HttpExchange, decideOutcome } from './exchange.js';
 import { statementsFor, type Stmt } from './indexer.js';
@@ -84,8 +84,19 @@ interface SessionState {
 }
 
 interface LiveProgress {
-  sentChars: number;
+  /** Raw characters of response text seen at the last tick. */
+  rawChars: number;
+  /** The redacted text already sent to the UI. */
+  sent: string;
 }
+
+/**
+ * Live text is held back this many characters while a stream runs, so a secret split across deltas is whole
+ * (and redacted) before any of it is shown. Longer secrets (PEM blocks) may show partly for a moment; the
+ * next tick then sends a reset with the fully redacted text. Storage is never affected: it redacts the
+ * reassembled text.
+ */
+const LIVE_HOLDBACK = 128;
 
 const PROMPT_CHARS = 16 * 1024;
 
@@ -142,17 +153,50 @@ export class RecorderEngine {
 
   // --- redaction helpers -----------------------------------------------------------------------------------
 
-  private redactValue = (v: JsonValue): JsonValue => {
+  /** Findings of the line being built (null when no line is being built). */
+  private acc: Findings | null = null;
+
+  /** The redactor as blocks use it: value and findings (failures count as `redaction_failed`). */
+  private redactValue = (v: JsonValue): { value: JsonValue; findings: Findings } => {
     const r = this.redactor.redactJson(v);
     this.stats.redactionFailures += r.report.failed;
-    return r.value;
+    const findings = r.report.failed
+      ? { ...r.report.findings, redaction_failed: r.report.failed }
+      : r.report.findings;
+    return { value: r.value, findings };
   };
+
+  /** Redact a value that is not a block; its findings go to the line being built. */
+  private redactOne(v: JsonValue): JsonValue {
+    const r = this.redactValue(v);
+    if (this.acc) addFindings(this.acc, r.findings);
+    return r.value;
+  }
 
   private redactText(s: string | null): string | null {
     if (s === null) return null;
     const r = this.redactor.redactText(s);
     if (r.failed) this.stats.redactionFailures++;
+    if (this.acc) addFindings(this.acc, r.failed ? { ...r.findings, redaction_failed: 1 } : r.findings);
     return r.value;
+  }
+
+  private redactHeaderMap(h: Record<string, string | string[]>): Record<string, string | string[]> {
+    const r = this.redactor.redactHeaders(h);
+    if (this.acc) addFindings(this.acc, r.findings);
+    return r.value;
+  }
+
+  /** Start collecting findings for a line; `finish` returns them (undefined when none). */
+  private beginLine(): void {
+    this.acc = {};
+  }
+
+  private endLine(extra?: Findings): Findings | undefined {
+    const f = this.acc ?? {};
+    this.acc = null;
+    if (extra) addFindings(f, extra);
+    return Object.keys(f).length > 0 ? f : undefined;
   }
 
   // --- message handling ------------------------------------------------------------------------------------
@@ -412,10 +456,9 @@ export class RecorderEngine {
     const lines: RecordLine[] = [];
     const s = await this.session(identity.id, at, client, identity.source, lines);
     const run = s.queue.then(() => {
+      this.beginLine();
       const blocks: BlockLine[] = [];
-      const storedHeaders: Record<string, string | string[]> = {
-        ...this.redactor.redactHeaders(open.headers).value,
-      };
+      const storedHeaders: Record<string, string | string[]> = { ...this.redactHeaderMap(open.headers) };
       delete storedHeaders['content-length'];
       const headersRef = s.blocks.store('headers', storedHeaders as JsonValue, blocks);
       const skeleton =
@@ -462,6 +505,8 @@ export class RecorderEngine {
         system_chars: facts.systemPromptChars,
         tool_results: toolResults,
       };
+      const redaction = this.endLine(s.blocks.takeFindings());
+      if (redaction) request.redaction = redaction;
       this.write(s, [...lines, ...blocks, request]);
       this.emit({
         type: 'request_started',
@@ -540,8 +585,9 @@ export class RecorderEngine {
   ): Promise<void> {
     const run = s.queue.then(() => {
       const o = decideOutcome(r.end, r.status, r.response);
+      this.beginLine();
       const response = r.response
-        ? (this.redactValue(r.response as unknown as JsonValue) as unknown as ReassembledResponse)
+        ? (this.redactOne(r.response as unknown as JsonValue) as unknown as ReassembledResponse)
         : null;
       const usage = response?.usage ?? {
         input: null,
@@ -559,7 +605,7 @@ export class RecorderEngine {
         session_id: s.id,
         at: r.at,
         status: r.status,
-        headers: r.headers ? (this.redactor.redactHeaders(r.headers).value as JsonValue) : null,
+        headers: r.headers ? (this.redactHeaderMap(r.headers) as JsonValue) : null,
         outcome: o.outcome,
         reason: o.reason,
         error:
@@ -581,6 +627,8 @@ export class RecorderEngine {
         chunks: r.chunks,
         truncated: r.truncated,
       };
+      const redaction = this.endLine();
+      if (redaction) line.redaction = redaction;
       this.write(s, [line]);
       for (const b of response?.content ?? []) {
         if (b.type === 'tool_call' && b.kind !== 'server' && !s.answered.has(b.id))
@@ -669,19 +717,27 @@ export class RecorderEngine {
       if (!snap) continue;
       let text = '';
       for (const b of snap.content) if (b.type === 'text') text += b.text;
-      const p = this.progress.get(id) ?? { sentChars: 0 };
-      if (text.length > p.sentChars) {
-        const delta = this.redactText(text.slice(p.sentChars)) ?? '';
-        this.emit({
-          type: 'response_progress',
-          id,
-          session_id: ex.sessionId,
-          text_delta: delta,
-          text_chars: text.length,
-        });
-        p.sentChars = text.length;
+      const p = this.progress.get(id) ?? { rawChars: 0, sent: '' };
+      if (text.length <= p.rawChars) continue;
+      p.rawChars = text.length;
+      // Redact the whole text so far (a secret split across deltas is whole here), then show all but the tail.
+      const redacted = this.redactText(text) ?? '';
+      const visible = redacted.slice(0, Math.max(0, redacted.length - LIVE_HOLDBACK));
+      if (visible.length <= p.sent.length && visible.startsWith(p.sent)) {
         this.progress.set(id, p);
+        continue;
       }
+      const reset = !visible.startsWith(p.sent);
+      this.emit({
+        type: 'response_progress',
+        id,
+        session_id: ex.sessionId,
+        text_delta: reset ? visible : visible.slice(p.sent.length),
+        text_chars: text.length,
+        ...(reset ? { reset: true } : {}),
+      });
+      p.sent = visible;
+      this.progress.set(id, p);
     }
   }
 

@@ -2,7 +2,7 @@
 // lines by `Indexer`. Bodies stay in the JSONL; the index holds the facts the list, stats and search views need.
 // Token columns are NULL when unknown (never 0 for unknown). Session totals are sums of request rows.
 
-export const INDEX_SCHEMA_VERSION = 1;
+export const INDEX_SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -92,5 +92,11 @@ CREATE TABLE IF NOT EXISTS tool_calls (
 );
 CREATE INDEX IF NOT EXISTS tool_calls_name ON tool_calls(name);
 CREATE INDEX IF NOT EXISTS tool_calls_request ON tool_calls(request_id);
+CREATE TABLE IF NOT EXISTS redactions (   -- the session's redaction report: values replaced, by detector
+  session_id TEXT NOT NULL,
+  detector TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (session_id, detector)
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS request_text USING fts4(request_id, session_id, prompt, response, tokenize=unicode61);
 `;

@@ -168,15 +168,24 @@ export function sessionTotals(sessionId: string, at: number): Stmt {
   };
 }
 
+function redactionStmts(sessionId: string, findings: Record<string, number> | undefined): Stmt[] {
+  if (!findings) return [];
+  return Object.entries(findings).map(([detector, n]) => ({
+    sql: `INSERT INTO redactions (session_id, detector, count) VALUES (?, ?, ?)
+          ON CONFLICT(session_id, detector) DO UPDATE SET count = count + excluded.count`,
+    params: [sessionId, detector, n],
+  }));
+}
+
 /** Statements for one line of the file `file` (relative to the sessions dir). */
 export function statementsFor(line: RecordLine, file: string): Stmt[] {
   switch (line.type) {
     case 'session':
       return [sessionStmt(line, file)];
     case 'request':
-      return requestStmts(line);
+      return [...requestStmts(line), ...redactionStmts(line.session_id, line.redaction)];
     case 'response':
-      return responseStmts(line);
+      return [...responseStmts(line), ...redactionStmts(line.session_id, line.redaction)];
     case 'gap':
       return [
         {
@@ -194,6 +203,7 @@ export function forgetFile(file: string): Stmt[] {
   const sessions = `(SELECT id FROM sessions WHERE file = ?)`;
   return [
     { sql: `DELETE FROM request_text WHERE session_id IN ${sessions}`, params: [file] },
+    { sql: `DELETE FROM redactions WHERE session_id IN ${sessions}`, params: [file] },
     { sql: `DELETE FROM tool_calls WHERE session_id IN ${sessions}`, params: [file] },
     { sql: `DELETE FROM requests WHERE session_id IN ${sessions}`, params: [file] },
     { sql: `DELETE FROM sessions WHERE file = ?`, params: [file] },

@@ -5,7 +5,7 @@ import type { JsonValue } from '../../src-shared/exchange.js';
 import type { BlockLine } from '../../src-shared/records.js';
 import { RedactionMemo, SessionBlocks, rebuildBody } from '../../src-main/recorder/blocks.js';
 
-const identity = (v: JsonValue): JsonValue => v;
+const identity = (v: JsonValue) => ({ value: v, findings: {} });
 
 function claudeTurn(n: number): JsonValue {
   const messages: JsonValue[] = [];
@@ -111,8 +111,10 @@ describe('SessionBlocks', () => {
   });
 
   it('hashes the redacted value, so a stored hash cannot confirm a guessed secret', () => {
-    const redact = (v: JsonValue): JsonValue =>
-      JSON.parse(JSON.stringify(v).replace(/4111111111111111/g, '[CREDIT_CARD]')) as JsonValue;
+    const redact = (v: JsonValue) => ({
+      value: JSON.parse(JSON.stringify(v).replace(/4111111111111111/g, '[CREDIT_CARD]')) as JsonValue,
+      findings: {},
+    });
     const s1 = new SessionBlocks(new RedactionMemo(), redact);
     const s2 = new SessionBlocks(new RedactionMemo(), redact);
     const o1: BlockLine[] = [];
