@@ -243,6 +243,44 @@ result.matchesRare = db.querySync(
   `SELECT COUNT(*) AS n FROM request_text WHERE request_text MATCH 'ticket'`,
 )[0].n;
 
+// Cost of recording one response as the session grows: responseStmts ends with sessionTotals, whose
+// subqueries re-read every request row of the session (COUNT/SUM over requests WHERE session_id = ?).
+const responseCost = {};
+for (const n of [10, 100, 1000, 5000]) {
+  const sid = `grow-${n}`;
+  db.db.exec(`INSERT INTO sessions (id, file, client, id_source, started_at, last_at)
+    VALUES ('${sid}', '2026-11-27/${sid}.jsonl', 'claude_code', 'generated', ${now}, ${now})`);
+  db.db.exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${n - 1})
+    INSERT INTO requests (id, session_id, at, dialect, endpoint, transport, client, method, url, stream,
+      request_bytes, input_tokens, output_tokens, model, outcome)
+    SELECT printf('${sid}-%06d', i), '${sid}', ${now} + i, 'anthropic', 'messages', 'http', 'claude_code', 'POST',
+      '/v1/messages', 1, 80000, 4, 100, 'claude-sonnet-4-5-20250929', 'completed' FROM n`);
+  const line = (i) => ({
+    type: 'response',
+    v: 1,
+    id: `${sid}-${String(i).padStart(6, '0')}`,
+    session_id: sid,
+    at: now + n + i,
+    status: 200,
+    headers: null,
+    outcome: 'completed',
+    reason: null,
+    error: null,
+    response: { content: [{ type: 'text', text: 'ok' }] },
+    body_text: null,
+    model: 'claude-sonnet-4-5-20250929',
+    usage: { input: 4, output: 100, cacheRead: 20_000, cacheWrite: 900, reasoning: null },
+    stop_reason: 'end_turn',
+    timings: { ttfb_ms: 1, first_content_ms: 1, duration_ms: 2, provider_ms: 2, overhead_ms: 0.3 },
+    response_bytes: 2_000,
+    chunks: 20,
+    truncated: false,
+  });
+  let i = 0;
+  responseCost[n] = time(() => db.runSync(statementsFor(line(i++ % n), `2026-11-27/${sid}.jsonl`)));
+}
+result.responseCost = responseCost;
+
 t0 = process.hrtime.bigint();
 const exported = db.db.export();
 result.exportMs = ms(t0);
