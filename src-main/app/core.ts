@@ -7,6 +7,7 @@ import { startProxyServer, PortInUseError, type ProxyServer } from '../proxy/ser
 import { CodexAuthFile } from '../proxy/auth.js';
 import { VERSION } from '../version.js';
 import { startRecorder, type RecorderHandle } from '../recorder/start.js';
+import { buildRedactor, redactingLogger } from '../recorder/redactor.js';
 import { UiState } from '../ui-server/handlers.js';
 import { findRendererDir, startUiServer, UiPortInUseError, type UiServer } from '../ui-server/server.js';
 
@@ -28,7 +29,12 @@ export interface CoreHandle {
 }
 
 /** Start the core. Rejects with PortInUseError when the port is taken. */
-export async function startCore(config: Config, logger: Logger): Promise<CoreHandle> {
+export async function startCore(config: Config, baseLogger: Logger): Promise<CoreHandle> {
+  // Log lines pass through the same redaction policy as recordings (credentials are scrubbed regardless).
+  const logger =
+    config.redaction.mode === 'off'
+      ? baseLogger
+      : redactingLogger(baseLogger, buildRedactor(config.dataDir, config.redaction));
   const codex = config.codex.useAuthFile ? new CodexAuthFile(config.codex.authFile, logger) : null;
   await codex?.start();
   // The recorder starts at once; until its index is reconciled with the session files, what the proxy posts
@@ -48,6 +54,13 @@ export async function startCore(config: Config, logger: Logger): Promise<CoreHan
     await codex?.close();
     throw err;
   }
+  proxy.metrics.recorderStats = () => ({
+    dropped: recorder.client.dropped,
+    inFlightBytes: recorder.client.inFlightBytes,
+    redactionFailures: recorder.client.lastStats?.redactionFailures ?? 0,
+    writeErrors: recorder.client.lastStats?.writeErrors ?? 0,
+    linesDropped: recorder.client.lastStats?.linesDropped ?? 0,
+  });
   try {
     await recorder.ready;
   } catch (err) {

@@ -197,7 +197,52 @@ export class ProxyMetrics {
     registers: [this.registry],
   });
 
+  /** Set by the core: the recorder's counters, read at scrape time. */
+  recorderStats:
+    | (() => {
+        dropped: number;
+        inFlightBytes: number;
+        redactionFailures: number;
+        writeErrors: number;
+        linesDropped: number;
+      })
+    | null = null;
+
   constructor(opts: { processMetrics?: boolean } = {}) {
+    const stats = (): ReturnType<NonNullable<ProxyMetrics['recorderStats']>> | null =>
+      this.recorderStats?.() ?? null;
+    new Gauge({
+      name: 'lunaroute_recorder_dropped_exchanges_total',
+      help: 'Exchanges not (fully) recorded because the recorder fell behind (the proxy is never slowed instead).',
+      registers: [this.registry],
+      collect() {
+        this.set(stats()?.dropped ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'lunaroute_recorder_queue_bytes',
+      help: 'Bytes copied to the recorder and not yet processed.',
+      registers: [this.registry],
+      collect() {
+        this.set(stats()?.inFlightBytes ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'lunaroute_recorder_lines_dropped_total',
+      help: 'JSONL lines lost to a full write queue or a write error (a gap line marks each loss).',
+      registers: [this.registry],
+      collect() {
+        this.set(stats()?.linesDropped ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'lunaroute_redaction_failures_total',
+      help: 'Values stored as [REDACTION_FAILED] because redacting them failed or ran out of time (never stored raw).',
+      registers: [this.registry],
+      collect() {
+        this.set(stats()?.redactionFailures ?? 0);
+      },
+    });
     if (opts.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'lunaroute_process_' });
   }

@@ -54,8 +54,16 @@ export class RecorderClient implements ExchangeObserver {
     worker.on('message', (m) => this.onMessage(m));
   }
 
+  /** Bytes copied to the worker and not yet acknowledged. */
+  get inFlightBytes(): number {
+    return this.inFlight;
+  }
+
   private onMessage(m: FromWorker): void {
     switch (m.t) {
+      case 'stats':
+        this.lastStats = m.stats;
+        return;
       case 'ack':
         this.inFlight = Math.max(0, this.inFlight - m.bytes);
         return;

@@ -61,6 +61,8 @@ export type FromWorker =
   | { t: 'ack'; bytes: number }
   | { t: 'live'; events: LiveEvent[] }
   | { t: 'done'; seq: number; stats: WorkerStats }
+  /** Counters, sent every few seconds. */
+  | { t: 'stats'; stats: WorkerStats }
   | { t: 'result'; seq: number; ok: true; value: unknown }
   | { t: 'result'; seq: number; ok: false; error: string }
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };

@@ -4,12 +4,8 @@
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LiveEvent } from '../../src-shared/live.js';
-import {
-  compilePolicy,
-  loadOrCreateSecret,
-  type RedactionConfig,
-  type Redactor,
-} from '../redaction/index.js';
+import type { RedactionConfig } from '../redaction/index.js';
+import { buildRedactor } from './redactor.js';
 import { ensurePrivateDir } from '../storage/fsutil.js';
 import { RecorderEngine } from './engine.js';
 import { openIndex } from './index-db.js';
@@ -45,17 +41,6 @@ const data = workerData as RecorderWorkerData;
 const send = (m: FromWorker): void => port.postMessage(m);
 const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string): void =>
   send({ t: 'log', level, message });
-
-export function buildRedactor(dataDir: string, config: RedactionConfig): Redactor {
-  const needsSecret =
-    config.mode === 'tokenize' ||
-    Object.values(config.detectors ?? {}).includes('tokenize') ||
-    (config.custom ?? []).some((c) => c.mode === 'tokenize');
-  return compilePolicy({
-    ...config,
-    ...(needsSecret ? { tokenizeSecret: loadOrCreateSecret(dataDir) } : {}),
-  });
-}
 
 async function main(): Promise<void> {
   const sessionsDir = path.join(data.dataDir, 'sessions');
@@ -119,6 +104,10 @@ async function main(): Promise<void> {
     ...(data.staleMs ? { staleMs: data.staleMs } : {}),
   });
   setInterval(() => e.sweep(), 60_000).unref();
+  setInterval(() => {
+    const c = sink.counters();
+    send({ t: 'stats', stats: { ...e.stats, linesDropped: c.dropped + c.failed, writeErrors: c.errors } });
+  }, 2_000).unref();
   // Live events go out in batches every ~50 ms, and progress is only computed while someone listens.
   setInterval(() => {
     e.tickProgress();

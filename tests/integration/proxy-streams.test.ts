@@ -431,3 +431,29 @@ describe('shutdown', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 });
+
+describe('logs and metrics of the recorder', () => {
+  it('passes log lines through the redaction policy (an email in a failing request path never reaches the log)', async () => {
+    const lines: string[] = [];
+    const { core } = await setup({ logLines: lines, anthropicUrl: 'http://127.0.0.1:9' });
+    const email = ['ops.team', 'acme-corp.io'].join('@');
+    await rawRequest(core.proxyUrl + `/v1/messages?notify=${email}`, { method: 'POST', body: '{}' });
+    await rawRequest(core.proxyUrl + `/v1/${email}/x`, {
+      method: 'POST',
+      headers: { 'anthropic-version': '1' },
+      body: '{}',
+    });
+    await core.stop();
+    expect(lines.some((l) => l.includes('could not reach'))).toBe(true);
+    expect(lines.join('\n')).not.toContain(email);
+  });
+
+  it('exposes recorder queue, drops and redaction failures in /metrics', async () => {
+    const { core } = await setup({ recording: true });
+    const text = (await rawRequest(core.proxyUrl + '/metrics')).body.toString();
+    expect(text).toMatch(/^lunaroute_recorder_dropped_exchanges_total 0$/m);
+    expect(text).toMatch(/^lunaroute_recorder_queue_bytes \d+$/m);
+    expect(text).toMatch(/^lunaroute_recorder_lines_dropped_total 0$/m);
+    expect(text).toMatch(/^lunaroute_redaction_failures_total 0$/m);
+  });
+});
