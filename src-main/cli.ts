@@ -7,6 +7,7 @@ import { scrubSecrets } from './log.js';
 import { VERSION } from './version.js';
 import { CliError, parseCommandArgs, UsageError, type CliContext, type Command } from './cli/command.js';
 import { envCommand } from './cli/env.js';
+import { exportCommand } from './cli/export.js';
 import { commandHelp, mainHelp } from './cli/help.js';
 import { findPackageRoot } from './cli/package-info.js';
 import { serveCommand } from './cli/serve.js';
@@ -14,7 +15,13 @@ import { sessionsCommand } from './cli/sessions.js';
 import { reindexCommand } from './cli/reindex.js';
 
 /** Every command, in help order. Add a module, add it here. */
-export const COMMANDS: readonly Command[] = [serveCommand, envCommand, sessionsCommand, reindexCommand];
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  envCommand,
+  sessionsCommand,
+  reindexCommand,
+  exportCommand,
+];
 
 export interface MainOptions {
   /** Overrides for tests and for scripts/start.js; defaults are the real process. */

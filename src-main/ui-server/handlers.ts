@@ -82,6 +82,12 @@ export class UiState {
       },
       'settings.get': async () => this.getSettings(),
       'settings.set': async (a) => {
+        if (a.retention) {
+          // The retention sweeper runs inside the recorder worker with the policy it started with.
+          throw new Error(
+            'retention cannot be changed live yet: set retention.* in the config file and restart',
+          );
+        }
         if (a.recording !== undefined) this.core.recorder.enabled = a.recording;
         if (a.redaction_mode !== undefined && a.redaction_mode !== this.settings.redaction_mode) {
           this.core.recorder.setRedaction({
@@ -90,7 +96,6 @@ export class UiState {
           });
           this.settings.redaction_mode = a.redaction_mode;
         }
-        if (a.retention) this.settings.retention = { ...this.settings.retention, ...a.retention };
         const next = this.getSettings();
         this.push({ type: 'settings_changed', settings: next });
         return next;

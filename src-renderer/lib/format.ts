@@ -115,5 +115,5 @@ export function prettyArgs(text: string): string {
 
 /** A short id for display: the first 8 characters. */
 export function shortId(id: string): string {
-  return id.length > 12 ? id.slice(0, 8) : id;
+  return id.length > 12 ? `${id.slice(0, 8)}…` : id;
 }

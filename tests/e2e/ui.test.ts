@@ -143,7 +143,7 @@ describe.skipIf(missing !== null)('the live window in Chromium', () => {
     expect(appearedMs).toBeLessThan(1000);
     await expect.poll(() => row.getByTestId('row-status').getAttribute('data-status')).toBe('streaming');
     const preview = row.getByTestId('row-preview');
-    await expect.poll(async () => (await preview.innerText()).includes('chunk')).toBe(true);
+    await expect.poll(() => preview.innerText(), { timeout: 3000 }).toContain('chunk');
     const first = await preview.innerText();
     await expect.poll(async () => (await preview.innerText()) !== first, { timeout: 5000 }).toBe(true);
     await screenshot(page, '03-live-streaming-light');
