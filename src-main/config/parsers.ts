@@ -139,9 +139,7 @@ export function detectorModes(
 }
 
 /** A list of custom regex detectors (`redaction.custom`). Regexes are compiled here so a typo fails at start-up. */
-export function customDetectors(
-  modes: readonly string[],
-): Parser<
+export function customDetectors(modes: readonly string[]): Parser<
   {
     name: string;
     pattern: string;

@@ -98,9 +98,7 @@ afterAll(async () => {
 });
 
 /** The server writes lines within ~100 ms; poll the CLI until it sees `n` sessions. */
-async function listJson(
-  minSessions: number,
-): Promise<{
+async function listJson(minSessions: number): Promise<{
   sessions: {
     id: string;
     client: string;
