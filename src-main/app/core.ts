@@ -61,12 +61,29 @@ export async function startCore(config: Config, baseLogger: Logger): Promise<Cor
     writeErrors: recorder.client.lastStats?.writeErrors ?? 0,
     linesDropped: recorder.client.lastStats?.linesDropped ?? 0,
   });
-  try {
-    await recorder.ready;
-  } catch (err) {
+  // A recorder that cannot start at all (unwritable data dir…) fails start-up. One that is still reconciling a
+  // large index with the session files (seconds for thousands of files) is not waited for: traffic queues in
+  // its worker meanwhile and is recorded once it is ready.
+  const READY_WAIT_MS = 1_500;
+  const early = await Promise.race([
+    recorder.ready.then(
+      () => 'ready' as const,
+      (err: Error) => err,
+    ),
+    new Promise<'pending'>((r) => setTimeout(() => r('pending'), READY_WAIT_MS).unref()),
+  ]);
+  if (early instanceof Error) {
     await proxy.close(0);
     await codex?.close();
-    throw err;
+    throw early;
+  }
+  if (early === 'pending') {
+    logger.info(
+      'the recorder is still indexing the session files; traffic is recorded as soon as it is done',
+    );
+    recorder.ready.catch((err: Error) =>
+      logger.error(`the recorder could not start: ${err.message}; traffic is proxied but not recorded`),
+    );
   }
   let ui: UiServer | null = null;
   const uiState = new UiState(

@@ -2,7 +2,7 @@
 // lines by `Indexer`. Bodies stay in the JSONL; the index holds the facts the list, stats and search views need.
 // Token columns are NULL when unknown (never 0 for unknown). Session totals are sums of request rows.
 
-export const INDEX_SCHEMA_VERSION = 2;
+export const INDEX_SCHEMA_VERSION = 3;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -98,5 +98,6 @@ CREATE TABLE IF NOT EXISTS redactions (   -- the session's redaction report: val
   count INTEGER NOT NULL,
   PRIMARY KEY (session_id, detector)
 );
+-- docid = rowid of the request row (see indexer.ts).
 CREATE VIRTUAL TABLE IF NOT EXISTS request_text USING fts4(request_id, session_id, prompt, response, tokenize=unicode61);
 `;

@@ -44,7 +44,8 @@ function sessionStmt(l: SessionLine, file: string): Stmt {
 function requestStmts(l: RequestLine): Stmt[] {
   const out: Stmt[] = [
     {
-      sql: `INSERT OR REPLACE INTO requests (id, session_id, at, dialect, endpoint, transport, client, method, url,
+      // OR IGNORE, not OR REPLACE: the row's rowid is the docid of its full-text row and must never change.
+      sql: `INSERT OR IGNORE INTO requests (id, session_id, at, dialect, endpoint, transport, client, method, url,
               model_requested, stream, request_bytes, prompt_preview)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       params: [
@@ -77,8 +78,11 @@ function requestStmts(l: RequestLine): Stmt[] {
   }
   if (l.prompt) {
     out.push({
-      sql: `INSERT INTO request_text (request_id, session_id, prompt, response) VALUES (?, ?, ?, '')`,
-      params: [l.id, l.session_id, l.prompt.slice(0, FTS_CHARS)],
+      // Full-text rows are keyed by the request row's rowid (docid): FTS4 cannot index its other columns, so
+      // finding a row by request_id would scan the whole table on every response.
+      sql: `INSERT OR IGNORE INTO request_text (docid, request_id, session_id, prompt, response)
+            SELECT rowid, id, session_id, ?, '' FROM requests WHERE id = ?`,
+      params: [l.prompt.slice(0, FTS_CHARS), l.id],
     });
   }
   return out;
@@ -135,34 +139,36 @@ function responseStmts(l: ResponseLine): Stmt[] {
   }
   if (text) {
     out.push({
-      sql: `UPDATE request_text SET response = ? WHERE request_id = ?`,
+      sql: `UPDATE request_text SET response = ? WHERE docid = (SELECT rowid FROM requests WHERE id = ?)`,
       params: [text.slice(0, FTS_CHARS), l.id],
     });
     out.push({
-      sql: `INSERT INTO request_text (request_id, session_id, prompt, response)
-            SELECT ?, ?, '', ? WHERE NOT EXISTS (SELECT 1 FROM request_text WHERE request_id = ?)`,
-      params: [l.id, l.session_id, text.slice(0, FTS_CHARS), l.id],
+      sql: `INSERT INTO request_text (docid, request_id, session_id, prompt, response)
+            SELECT r.rowid, r.id, r.session_id, '', ? FROM requests r
+            WHERE r.id = ? AND NOT EXISTS (SELECT 1 FROM request_text WHERE docid = r.rowid)`,
+      params: [text.slice(0, FTS_CHARS), l.id],
     });
   }
   out.push(sessionTotals(l.session_id, l.at));
   return out;
 }
 
-/** Session totals are recomputed as sums of its request rows: never a max, never double-counted. */
+/**
+ * Session totals are recomputed as sums of its request rows — never a max, never double-counted — in one pass
+ * over the session's rows (an index range scan).
+ */
 export function sessionTotals(sessionId: string, at: number): Stmt {
   return {
     sql: `UPDATE sessions SET
             last_at = MAX(last_at, ?2),
-            request_count = (SELECT COUNT(*) FROM requests WHERE session_id = ?1),
-            failed_count = (SELECT COUNT(*) FROM requests WHERE session_id = ?1 AND outcome = 'failed'),
-            interrupted_count = (SELECT COUNT(*) FROM requests WHERE session_id = ?1 AND outcome = 'interrupted'),
-            input_tokens = (SELECT SUM(input_tokens) FROM requests WHERE session_id = ?1),
-            output_tokens = (SELECT SUM(output_tokens) FROM requests WHERE session_id = ?1),
-            cache_read_tokens = (SELECT SUM(cache_read_tokens) FROM requests WHERE session_id = ?1),
-            cache_write_tokens = (SELECT SUM(cache_write_tokens) FROM requests WHERE session_id = ?1),
-            reasoning_tokens = (SELECT SUM(reasoning_tokens) FROM requests WHERE session_id = ?1),
-            tool_call_count = (SELECT COUNT(*) FROM tool_calls WHERE session_id = ?1),
-            models = (SELECT group_concat(model) FROM (SELECT DISTINCT model FROM requests WHERE session_id = ?1 AND model IS NOT NULL))
+            (request_count, failed_count, interrupted_count, input_tokens, output_tokens, cache_read_tokens,
+             cache_write_tokens, reasoning_tokens, models) = (
+              SELECT COUNT(*), COUNT(CASE WHEN outcome = 'failed' THEN 1 END),
+                     COUNT(CASE WHEN outcome = 'interrupted' THEN 1 END),
+                     SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens),
+                     SUM(reasoning_tokens), group_concat(DISTINCT model)
+              FROM requests WHERE session_id = ?1),
+            tool_call_count = (SELECT COUNT(*) FROM tool_calls WHERE session_id = ?1)
           WHERE id = ?1`,
     params: [sessionId, at],
   };
@@ -202,7 +208,10 @@ export function statementsFor(line: RecordLine, file: string): Stmt[] {
 export function forgetFile(file: string): Stmt[] {
   const sessions = `(SELECT id FROM sessions WHERE file = ?)`;
   return [
-    { sql: `DELETE FROM request_text WHERE session_id IN ${sessions}`, params: [file] },
+    {
+      sql: `DELETE FROM request_text WHERE docid IN (SELECT rowid FROM requests WHERE session_id IN ${sessions})`,
+      params: [file],
+    },
     { sql: `DELETE FROM redactions WHERE session_id IN ${sessions}`, params: [file] },
     { sql: `DELETE FROM tool_calls WHERE session_id IN ${sessions}`, params: [file] },
     { sql: `DELETE FROM requests WHERE session_id IN ${sessions}`, params: [file] },

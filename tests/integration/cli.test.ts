@@ -14,7 +14,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'lunaroute.js');
 const START = join(ROOT, 'scripts', 'start.js');
-const READY = /^LunaRoute listening on (http:\/\/127\.0\.0\.1:(\d+)) — Anthropic → (\S+), OpenAI → (\S+)$/;
+const READY =
+  /^LunaRoute listening on (http:\/\/127\.0\.0\.1:(\d+)) — Anthropic → (\S+), OpenAI → (\S+)(?: — UI (\S+))?$/;
 const STACK_LINE = /^\s+at /m;
 
 let home: string;

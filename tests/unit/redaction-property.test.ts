@@ -198,7 +198,9 @@ describe('redaction properties', () => {
       fc.property(fc.jsonValue(), (doc) => {
         const { value } = redactor.redactJson(doc);
         expect(shape(value)).toEqual(shape(doc));
-        expect(JSON.parse(JSON.stringify(value))).toEqual(value);
+        // Compared as text: `-0` is a legal parsed value that JSON writes as `0`, so a value round trip differs.
+        const text = JSON.stringify(value);
+        expect(JSON.stringify(JSON.parse(text))).toBe(text);
       }),
       { numRuns: 300 },
     );
