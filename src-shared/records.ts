@@ -62,8 +62,11 @@ export interface ChainValue {
   prev: string | null;
   /** How many items of `prev`'s expansion are kept before `items` (a conversation may branch or be edited). */
   prev_len: number;
-  /** Hashes of the blocks appended, in order. */
-  items: string[];
+  /**
+   * The blocks appended, in order: a block hash, or `{h, cc}` — the hash of the message stored without its
+   * `cache_control` markers, and the markers to put back as `[content index, key position, value]`.
+   */
+  items: (string | { h: string; cc: [number, number, JsonValue][] })[];
 }
 
 export interface SessionLine {

@@ -171,12 +171,16 @@ export class SessionBlocks {
     // when that chain went on differently — Claude Code moves `cache_control` to the newest message each turn).
     let prefix = '';
     let known: { chain: string; len: number } | null = null;
-    const itemHashes: string[] = [];
+    const itemHashes: ChainItem[] = [];
     const prefixHashes: string[] = [];
     for (let i = 0; i < items.length; i++) {
-      const h = this.block(kind, items[i]!, out);
-      itemHashes.push(h);
-      prefix = hashText(`${prefix}|${h}`);
+      // The message is stored without its `cache_control` markers, which Claude Code moves to the newest message
+      // every turn; the chain item says where they sat, so the same message is stored once.
+      const { base, marks } = liftCacheControl(items[i]!);
+      const h = this.block(kind, base, out);
+      const item: ChainItem = marks.length > 0 ? { h, cc: marks } : h;
+      itemHashes.push(item);
+      prefix = hashText(`${prefix}|${typeof item === 'string' ? item : JSON.stringify(item)}`);
       prefixHashes.push(prefix);
       const hit = this.prefixes.get(prefix);
       if (hit) known = hit;
@@ -207,6 +211,44 @@ export class SessionBlocks {
   }
 }
 
+/** A `cache_control` marker lifted out of a message: [content index, key position, value]. */
+type CacheMark = [number, number, JsonValue];
+/** A chain entry: the message block's hash, or the hash plus the markers to put back. */
+export type ChainItem = string | { h: string; cc: CacheMark[] };
+
+/** Split `cache_control` keys out of a message's content blocks. Messages without them are returned as they are. */
+export function liftCacheControl(message: JsonValue): { base: JsonValue; marks: CacheMark[] } {
+  if (!message || typeof message !== 'object' || Array.isArray(message)) return { base: message, marks: [] };
+  const content = message['content'];
+  if (!Array.isArray(content)) return { base: message, marks: [] };
+  const marks: CacheMark[] = [];
+  let copied: JsonValue[] | null = null;
+  content.forEach((part, i) => {
+    if (!part || typeof part !== 'object' || Array.isArray(part) || !('cache_control' in part)) return;
+    copied ??= content.slice();
+    const keys = Object.keys(part);
+    marks.push([i, keys.indexOf('cache_control'), part['cache_control']!]);
+    const rest: JsonObject = {};
+    for (const k of keys) if (k !== 'cache_control') rest[k] = part[k]!;
+    copied[i] = rest;
+  });
+  if (!copied) return { base: message, marks: [] };
+  return { base: { ...message, content: copied }, marks };
+}
+
+/** Put lifted `cache_control` markers back, each at its original key position. */
+function restoreCacheControl(base: JsonValue, marks: CacheMark[]): JsonValue {
+  const msg = base as JsonObject;
+  const content = (msg['content'] as JsonValue[]).slice();
+  for (const [i, pos, value] of marks) {
+    const part = content[i] as JsonObject;
+    const entries = Object.entries(part);
+    entries.splice(pos, 0, ['cache_control', value]);
+    content[i] = Object.fromEntries(entries) as JsonObject;
+  }
+  return { ...msg, content };
+}
+
 export class MissingBlockError extends Error {
   override readonly name = 'MissingBlockError';
 }
@@ -227,10 +269,11 @@ export function expandChain(hash: string, blocks: ReadonlyMap<string, JsonValue>
   const v = blocks.get(hash) as unknown as ChainValue | undefined;
   if (!v || !Array.isArray(v.items)) throw new MissingBlockError(`chain block ${hash} is missing`);
   const out = v.prev === null ? [] : expandChain(v.prev, blocks, depth + 1).slice(0, v.prev_len);
-  for (const h of v.items) {
+  for (const entry of v.items as ChainItem[]) {
+    const h = typeof entry === 'string' ? entry : entry.h;
     const item = blocks.get(h);
     if (item === undefined) throw new MissingBlockError(`block ${h} is missing`);
-    out.push(item);
+    out.push(typeof entry === 'string' ? item : restoreCacheControl(item, entry.cc));
   }
   return out;
 }
