@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { startRecorder, type RecorderHandle } from '../recorder/start.js';
 import { buildRedactor, redactingLogger } from '../recorder/redactor.js';
 import { UiState } from '../ui-server/handlers.js';
+import { applyPersistedSettings, openSettingsStore, type SettingsStore } from '../settings/store.js';
 import { findRendererDir, startUiServer, UiPortInUseError, type UiServer } from '../ui-server/server.js';
 
 export { PortInUseError };
@@ -24,12 +25,17 @@ export interface CoreHandle {
   ui: UiServer | null;
   /** The contract's call handlers and live problems/settings (the Electron IPC handlers reuse them). */
   uiState: UiState;
+  /** <dataDir>/settings.json: persisted recording / redaction choices (applied at start, written on change). */
+  settings: SettingsStore;
   /** Stop accepting, let in-flight streams finish for up to config.timeouts.shutdownGraceMs, then cut them. */
   stop(): Promise<void>;
 }
 
 /** Start the core. Rejects with PortInUseError when the port is taken. */
-export async function startCore(config: Config, baseLogger: Logger): Promise<CoreHandle> {
+export async function startCore(fileConfig: Config, baseLogger: Logger): Promise<CoreHandle> {
+  // What the user last chose in the tray or the UI wins over the config file (headless and desktop agree).
+  const settings = openSettingsStore(fileConfig.dataDir, baseLogger);
+  const config = applyPersistedSettings(fileConfig, settings.get());
   // Log lines pass through the same redaction policy as recordings (credentials are scrubbed regardless).
   const logger =
     config.redaction.mode === 'off'
@@ -87,7 +93,7 @@ export async function startCore(config: Config, baseLogger: Logger): Promise<Cor
   }
   let ui: UiServer | null = null;
   const uiState = new UiState(
-    { config, recorder: recorder.client, proxyUrl: proxy.url, uiUrl: () => ui?.url ?? null },
+    { config, recorder: recorder.client, proxyUrl: proxy.url, uiUrl: () => ui?.url ?? null, settings },
     (e) => ui?.push(e),
   );
   try {
@@ -116,6 +122,7 @@ export async function startCore(config: Config, baseLogger: Logger): Promise<Cor
     recorder,
     ui,
     uiState,
+    settings,
     stop() {
       // Ordered: stop accepting and drain streams, close the UI, then flush what was recorded.
       stopping ??= (async () => {

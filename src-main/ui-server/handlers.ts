@@ -7,6 +7,7 @@ import type { LiveEvent } from '../../src-shared/live.js';
 import type { Config } from '../config/types.js';
 import type { RecorderClient } from '../recorder/client.js';
 import type { IndexStats } from '../recorder/queries.js';
+import type { SettingsStore } from '../settings/store.js';
 
 export interface CoreAccess {
   config: Config;
@@ -14,6 +15,8 @@ export interface CoreAccess {
   proxyUrl: string;
   /** The UI's own URL once it listens (null in Electron or before). */
   uiUrl(): string | null;
+  /** Where recording / redaction changes persist (settings.json); none = live only. */
+  settings?: Pick<SettingsStore, 'set'>;
 }
 
 const MAX_PROBLEMS = 20;
@@ -68,6 +71,15 @@ export class UiState {
     }
   }
 
+  /** A reloaded config file's redaction policy (the caller resolves the mode: the user's choice wins). */
+  reloadRedaction(next: Config['redaction']): void {
+    this.core.config.redaction = next;
+    this.core.recorder.setRedaction({ t: 'redaction', config: next });
+    const changed = (next.mode ?? 'mask') !== this.settings.redaction_mode;
+    this.settings.redaction_mode = next.mode ?? 'mask';
+    if (changed) this.push({ type: 'settings_changed', settings: this.getSettings() });
+  }
+
   handlers(): CallHandlers {
     const q = <T>(name: string, args: unknown): Promise<T> => this.core.recorder.query<T>(name, args);
     return {
@@ -95,6 +107,12 @@ export class UiState {
             config: { ...this.core.config.redaction, mode: a.redaction_mode },
           });
           this.settings.redaction_mode = a.redaction_mode;
+        }
+        try {
+          this.core.settings?.set({ recording: a.recording, redaction_mode: a.redaction_mode });
+        } catch (err) {
+          // Applied live anyway; the user learns that it will not survive a restart.
+          this.problem('write_error', `settings could not be saved: ${(err as Error).message}`);
         }
         const next = this.getSettings();
         this.push({ type: 'settings_changed', settings: next });

@@ -1,0 +1,146 @@
+// The core's settings store (<dataDir>/settings.json via conf): what the tray or the UI changed survives a
+// restart, is shared with the desktop shell's electron-store (same file, same schema), and is applied over the
+// config file when the core starts.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCore, type CoreHandle } from '../../src-main/app/core.js';
+import { createLogger } from '../../src-main/log.js';
+import { SETTINGS_FILE } from '../../src-main/settings/schema.js';
+import { applyPersistedSettings, openSettingsStore } from '../../src-main/settings/store.js';
+import { UiState } from '../../src-main/ui-server/handlers.js';
+import { makeTempDir, makeTestConfig } from '../support/config.js';
+
+const silent = createLogger('silent');
+
+describe('settings store', () => {
+  it('starts empty without creating a file, then persists changes atomically with mode 0600', () => {
+    const dir = makeTempDir();
+    const a = openSettingsStore(dir);
+    expect(a.get()).toEqual({});
+    expect(fs.existsSync(path.join(dir, SETTINGS_FILE))).toBe(false);
+    a.set({ recording: false, redaction_mode: 'tokenize', start_at_login: undefined });
+    expect(fs.statSync(path.join(dir, SETTINGS_FILE)).mode & 0o777).toBe(0o600);
+    // Another reader of the same file (the shell's electron-store, or the next start) sees the change.
+    expect(openSettingsStore(dir).get()).toEqual({ recording: false, redaction_mode: 'tokenize' });
+    a.set({ window_bounds: { width: 900, height: 600 } });
+    expect(a.get()).toEqual({
+      recording: false,
+      redaction_mode: 'tokenize',
+      window_bounds: { width: 900, height: 600 },
+    });
+  });
+
+  it('sees a change written by another instance on the same file (read on every access)', () => {
+    const dir = makeTempDir();
+    const a = openSettingsStore(dir);
+    const b = openSettingsStore(dir);
+    b.set({ recording: true });
+    expect(a.get()).toEqual({ recording: true });
+  });
+
+  it('refuses a value outside the schema', () => {
+    const s = openSettingsStore(makeTempDir());
+    expect(() => s.set({ redaction_mode: 'scramble' as never })).toThrow(/redaction_mode/);
+    expect(() => s.set({ window_bounds: { width: 10, height: 600 } })).toThrow(/width/);
+    expect(s.get()).toEqual({});
+  });
+
+  it('moves an invalid file aside with a warning and carries on with the config file’s values', () => {
+    const dir = makeTempDir();
+    fs.writeFileSync(path.join(dir, SETTINGS_FILE), '{"recording": "yes"}');
+    const warnings: string[] = [];
+    const logger = { ...silent, warn: (m: string) => warnings.push(m) };
+    const s = openSettingsStore(dir, logger, () => 42);
+    expect(s.get()).toEqual({});
+    expect(fs.existsSync(path.join(dir, `${SETTINGS_FILE}.invalid-42`))).toBe(true);
+    expect(warnings.join('\n')).toMatch(/settings\.json was invalid .*moved it to .*invalid-42/);
+  });
+
+  it('applies persisted recording and redaction over the config file, and only the keys that are set', () => {
+    const config = makeTestConfig({
+      recording: true,
+      redaction: { mode: 'mask', detectors: { email: 'off' } },
+    });
+    const applied = applyPersistedSettings(config, { recording: false, redaction_mode: 'partial' });
+    expect(applied.recording.enabled).toBe(false);
+    expect(applied.redaction).toEqual({ mode: 'partial', detectors: { email: 'off' } });
+    expect(config.recording.enabled).toBe(true); // a new object; the caller's config is untouched
+    expect(applyPersistedSettings(config, {})).toEqual(config);
+  });
+});
+
+describe('settings.set persists what it changes', () => {
+  const fakeCore = (dir: string) => {
+    const posted: unknown[] = [];
+    const store = openSettingsStore(dir);
+    const core = {
+      config: makeTestConfig({ dataDir: dir }),
+      recorder: {
+        enabled: true,
+        dropped: 0,
+        lastStats: null,
+        query: () => Promise.reject(new Error('no')),
+        setRedaction: (m: unknown) => posted.push(m),
+      },
+      proxyUrl: 'http://127.0.0.1:1',
+      uiUrl: () => null,
+      settings: store,
+    };
+    return { core, posted, store };
+  };
+
+  it('writes recording and redaction mode to settings.json and still pushes settings_changed', async () => {
+    const dir = makeTempDir();
+    const { core, posted } = fakeCore(dir);
+    const events: unknown[] = [];
+    const ui = new UiState(core, (e) => events.push(e));
+    const next = await ui.handlers()['settings.set']({ recording: false, redaction_mode: 'remove' });
+    expect(next).toMatchObject({ recording: false, redaction_mode: 'remove' });
+    expect(openSettingsStore(dir).get()).toEqual({ recording: false, redaction_mode: 'remove' });
+    expect(posted).toHaveLength(1);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'settings_changed' }));
+  });
+
+  it('applies a change live even when it cannot be saved, and reports a write_error problem', async () => {
+    const dir = makeTempDir();
+    const { core } = fakeCore(dir);
+    core.settings = {
+      ...core.settings,
+      set: () => {
+        throw new Error('EROFS: read-only file system');
+      },
+    };
+    const events: { type: string; problem?: { kind: string; message: string } }[] = [];
+    const ui = new UiState(core, (e) => events.push(e as never));
+    await expect(ui.handlers()['settings.set']({ recording: false })).resolves.toMatchObject({
+      recording: false,
+    });
+    expect(events.find((e) => e.type === 'problem')?.problem).toMatchObject({
+      kind: 'write_error',
+      message: expect.stringMatching(/settings could not be saved: EROFS/),
+    });
+  });
+});
+
+describe('startCore and settings.json', () => {
+  let handle: CoreHandle | null = null;
+  afterEach(async () => {
+    await handle?.stop();
+    handle = null;
+  });
+
+  it('starts with the persisted choices and writes the next change, so a restart keeps it', async () => {
+    const dir = makeTempDir();
+    openSettingsStore(dir).set({ recording: false, redaction_mode: 'off' });
+    handle = await startCore(makeTestConfig({ dataDir: dir, recording: true }), silent);
+    expect(handle.recorder.client.enabled).toBe(false);
+    expect(handle.uiState.getSettings()).toMatchObject({ recording: false, redaction_mode: 'off' });
+    await handle.uiState.handlers()['settings.set']({ recording: true, redaction_mode: 'mask' });
+    expect(handle.settings.get()).toEqual({ recording: true, redaction_mode: 'mask' });
+    await handle.stop();
+    handle = await startCore(makeTestConfig({ dataDir: dir, recording: false }), silent);
+    expect(handle.recorder.client.enabled).toBe(true);
+    expect(handle.uiState.getSettings().redaction_mode).toBe('mask');
+  });
+});
