@@ -360,6 +360,8 @@ export const EVENTS = {
     ...common,
     text_delta: s.string(),
     text_chars: count,
+    /** The delta is the whole (redacted) text so far: replace, do not append. */
+    reset: s.optional(s.boolean()),
   }),
   request_finished: s.object({
     type: s.literal('request_finished'),

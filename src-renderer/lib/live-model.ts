@@ -73,7 +73,8 @@ export function applyEvents(
       case 'response_progress': {
         const s = streams();
         const prev = s.get(e.id) ?? { session_id: e.session_id, text: '', chars: 0 };
-        const text = (prev.text + e.text_delta).slice(-STREAM_TAIL);
+        // `reset`: a secret completed after part of it was shown; the delta is the whole redacted text.
+        const text = (e.reset ? e.text_delta : prev.text + e.text_delta).slice(-STREAM_TAIL);
         s.set(e.id, { session_id: e.session_id, text, chars: e.text_chars });
         break;
       }

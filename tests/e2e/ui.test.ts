@@ -246,7 +246,7 @@ describe.skipIf(missing !== null)('the live window in Chromium', () => {
     await page.getByTestId('tab-tools').click();
     expect(await page.getByTestId('tool-stats').innerText()).toContain('Bash');
     await page.getByTestId('tab-redaction').click();
-    expect(await page.getByTestId('redaction-report').innerText()).toContain('[EMAIL]');
+    expect(await page.getByTestId('redaction-report').innerText()).toMatch(/email\s+\d+/);
     await screenshot(page, '07-session-redaction-light');
 
     const dark = await newPage(browser, { colorScheme: 'dark' });

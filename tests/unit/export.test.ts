@@ -331,3 +331,20 @@ describe('redaction report', () => {
     });
   });
 });
+
+describe('redaction report from recorded findings', () => {
+  it('sums the findings lines carry, by detector, and counts failures apart', () => {
+    const lines = [
+      { type: 'request', redaction: { email: 2, credit_card: 1 } },
+      { type: 'response', redaction: { email: 1, redaction_failed: 1 } },
+      { type: 'block', hash: 'h', kind: 'message', value: 'not counted [EMAIL]' },
+    ] as unknown as Parameters<typeof redactionReport>[0];
+    expect(redactionReport(lines)).toEqual({
+      counts: [
+        { label: 'email', count: 3 },
+        { label: 'credit_card', count: 1 },
+      ],
+      failed: 1,
+    });
+  });
+});
