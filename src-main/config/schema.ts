@@ -232,9 +232,9 @@ export const CONFIG_KEYS = {
     parse: integer(1, Number.MAX_SAFE_INTEGER, 'MB'),
   }),
   'retention.compress_after_days': key({
-    description: 'Compress session files older than this to .jsonl.zst (days)',
+    description: 'Compress session files older than this to .jsonl.zst (days; 0 = never)',
     default: DEFAULT_RETENTION_COMPRESS_AFTER_DAYS,
-    parse: integer(1, 36500, 'days'),
+    parse: integer(0, 36500, 'days'),
   }),
   'retention.interval_minutes': key({
     description: 'How often retention runs after start-up (minutes)',

@@ -188,6 +188,11 @@ export class RecorderClient implements ExchangeObserver {
     this.post(config);
   }
 
+  /** Replace the retention policy; the worker sweeps with it at once. */
+  setRetention(policy: (ToWorker & { t: 'retention' })['policy']): void {
+    this.post({ t: 'retention', policy });
+  }
+
   /** Run a named read query in the worker (see queries.ts). */
   query<T>(name: string, args: unknown = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the recorder is stopped'));

@@ -39,6 +39,11 @@ export type ToWorker =
   /** The proxy's thread stopped copying this exchange (queue full): record what arrived and say so. */
   | { t: 'drop'; id: string }
   | { t: 'redaction'; config: RedactionConfig }
+  /** A new retention policy: the sweeper restarts with it (and sweeps at once). */
+  | {
+      t: 'retention';
+      policy: { maxAgeDays: number; maxSizeMb: number; compressAfterDays: number; intervalMinutes: number };
+    }
   | { t: 'live'; on: boolean }
   | { t: 'flush'; seq: number }
   /** A named read query (see queries.ts), answered with `result`. */

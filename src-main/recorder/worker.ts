@@ -119,14 +119,18 @@ async function main(): Promise<void> {
   // Retention runs now and then every interval, never on a file the writer still holds, and keeps the index
   // in step: removed files leave it, compressed ones keep their rows (the key has no .zst suffix).
   let retention: RetentionHandle | null = null;
-  if (data.retention) {
-    const rel = (abs: string): string => path.relative(sessionsDir, abs).replace(/\.zst$/, '');
+  const rel = (abs: string): string => path.relative(sessionsDir, abs).replace(/\.zst$/, '');
+  /** (Re)start the sweeper with a policy: at once, then every interval. A new policy replaces the old one. */
+  const applyRetention = async (policy: RecorderWorkerData['retention']): Promise<void> => {
+    await retention?.stop();
+    retention = null;
+    if (!policy) return;
     retention = startRetention({
       dataDir: data.dataDir,
-      maxAgeDays: data.retention.maxAgeDays,
-      maxSizeMb: data.retention.maxSizeMb,
-      compressAfterDays: data.retention.compressAfterDays,
-      intervalMs: data.retention.intervalMinutes * 60_000,
+      maxAgeDays: policy.maxAgeDays,
+      maxSizeMb: policy.maxSizeMb,
+      compressAfterDays: policy.compressAfterDays,
+      intervalMs: policy.intervalMinutes * 60_000,
       isOpen: (p) => sink.isOpen(p) || e.isActive(p),
       onRemoved: async (paths) => {
         await e.flushIndex();
@@ -140,7 +144,8 @@ async function main(): Promise<void> {
       },
       onError: (err: unknown) => log('warn', `retention: ${(err as Error).message ?? String(err)}`),
     });
-  }
+  };
+  await applyRetention(data.retention);
   send({ t: 'ready' });
 
   function process(eng: RecorderEngine, batch: ToWorker[]): void {
@@ -150,6 +155,9 @@ async function main(): Promise<void> {
         switch (m.t) {
           case 'live':
             eng.live = m.on;
+            break;
+          case 'retention':
+            void applyRetention(m.policy).catch((err: Error) => log('warn', `retention: ${err.message}`));
             break;
           case 'redaction':
             eng.setRedactor(buildRedactor(data.dataDir, m.config));

@@ -11,7 +11,8 @@ import type { SettingsStore } from '../settings/store.js';
 
 export interface CoreAccess {
   config: Config;
-  recorder: Pick<RecorderClient, 'query' | 'enabled' | 'dropped' | 'setRedaction' | 'lastStats'>;
+  recorder: Pick<RecorderClient, 'query' | 'enabled' | 'dropped' | 'setRedaction' | 'lastStats'> &
+    Partial<Pick<RecorderClient, 'setRetention'>>;
   proxyUrl: string;
   /** The UI's own URL once it listens (null in Electron or before). */
   uiUrl(): string | null;
@@ -95,10 +96,16 @@ export class UiState {
       'settings.get': async () => this.getSettings(),
       'settings.set': async (a) => {
         if (a.retention) {
-          // The retention sweeper runs inside the recorder worker with the policy it started with.
-          throw new Error(
-            'retention cannot be changed live yet: set retention.* in the config file and restart',
-          );
+          // The recorder worker restarts its sweeper with the new policy and sweeps at once.
+          const r = { ...this.settings.retention, ...a.retention };
+          this.settings.retention = r;
+          const policy = {
+            maxAgeDays: r.max_age_days,
+            maxSizeMb: r.max_size_mb,
+            compressAfterDays: r.compress_after_days,
+          };
+          this.core.config.retention = { ...this.core.config.retention, ...policy };
+          this.core.recorder.setRetention?.(this.core.config.retention);
         }
         if (a.recording !== undefined) this.core.recorder.enabled = a.recording;
         if (a.redaction_mode !== undefined && a.redaction_mode !== this.settings.redaction_mode) {

@@ -119,3 +119,28 @@ describe('retention', () => {
     expect(rebuilt.requests).toHaveLength(2);
   });
 });
+
+describe('retention changed live', () => {
+  it('applies a new max_age_days from the settings call at once, without a restart', async () => {
+    const dataDir = makeTempDir();
+    let c = await start(dataDir);
+    await send(c, 'two-days-old', 'hello');
+    await send(c, 'today', 'hello');
+    await c.recorder.client.flush();
+    await c.stop();
+    const old = new Date(Date.now() - 2 * 86_400_000);
+    fs.utimesSync(sessionFile(dataDir, 'two-days-old'), old, old);
+    // Restarted (sessions idle: files being written are never touched); the start-up sweep keeps it (30 days).
+    c = await start(dataDir);
+    expect(fs.existsSync(sessionFile(dataDir, 'two-days-old'))).toBe(true);
+    const settings = await c.uiState.handlers()['settings.set']({ retention: { max_age_days: 1 } });
+    expect(settings.retention.max_age_days).toBe(1);
+    const deadline = Date.now() + 10_000;
+    while (fs.existsSync(sessionFile(dataDir, 'two-days-old')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(fs.existsSync(sessionFile(dataDir, 'two-days-old'))).toBe(false);
+    expect(fs.existsSync(sessionFile(dataDir, 'today'))).toBe(true);
+    const list = await c.recorder.client.query<{ sessions: { id: string }[] }>('sessions.list', {});
+    expect(list.sessions.map((s) => s.id)).toEqual(['today']);
+  });
+});
