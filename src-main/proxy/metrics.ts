@@ -209,40 +209,41 @@ export class ProxyMetrics {
     | null = null;
 
   constructor(opts: { processMetrics?: boolean } = {}) {
-    const stats = (): ReturnType<NonNullable<ProxyMetrics['recorderStats']>> | null =>
-      this.recorderStats?.() ?? null;
-    new Gauge({
-      name: 'lunaroute_recorder_dropped_exchanges_total',
-      help: 'Exchanges not (fully) recorded because the recorder fell behind (the proxy is never slowed instead).',
-      registers: [this.registry],
-      collect() {
-        this.set(stats()?.dropped ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'lunaroute_recorder_queue_bytes',
-      help: 'Bytes copied to the recorder and not yet processed.',
-      registers: [this.registry],
-      collect() {
-        this.set(stats()?.inFlightBytes ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'lunaroute_recorder_lines_dropped_total',
-      help: 'JSONL lines lost to a full write queue or a write error (a gap line marks each loss).',
-      registers: [this.registry],
-      collect() {
-        this.set(stats()?.linesDropped ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'lunaroute_redaction_failures_total',
-      help: 'Values stored as [REDACTION_FAILED] because redacting them failed or ran out of time (never stored raw).',
-      registers: [this.registry],
-      collect() {
-        this.set(stats()?.redactionFailures ?? 0);
-      },
-    });
+    // Recorder counters, read from the recorder at scrape time.
+    type RecorderStat = keyof NonNullable<ReturnType<NonNullable<ProxyMetrics['recorderStats']>>>;
+    const recorderGauges: [string, string, RecorderStat][] = [
+      [
+        'lunaroute_recorder_dropped_exchanges_total',
+        'Exchanges not (fully) recorded because the recorder fell behind (the proxy is never slowed instead).',
+        'dropped',
+      ],
+      [
+        'lunaroute_recorder_queue_bytes',
+        'Bytes copied to the recorder and not yet processed.',
+        'inFlightBytes',
+      ],
+      [
+        'lunaroute_recorder_lines_dropped_total',
+        'JSONL lines lost to a full write queue or a write error (a gap line marks each loss).',
+        'linesDropped',
+      ],
+      [
+        'lunaroute_redaction_failures_total',
+        'Values stored as [REDACTION_FAILED] because redacting them failed or ran out of time (never stored raw).',
+        'redactionFailures',
+      ],
+    ];
+    for (const [name, help, field] of recorderGauges) {
+      const read = (): number => this.recorderStats?.()[field] ?? 0;
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    }
     if (opts.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'lunaroute_process_' });
   }

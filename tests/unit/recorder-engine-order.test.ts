@@ -5,20 +5,11 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from '../../src-main/redaction/index.js';
-import { RecorderEngine, type LineSink } from '../../src-main/recorder/engine.js';
+import { RecorderEngine } from '../../src-main/recorder/engine.js';
+import { MemorySink } from '../support/memory-sink.js';
 import { openIndex } from '../../src-main/recorder/index-db.js';
 import type { OpenMsg } from '../../src-main/recorder/protocol.js';
 import type { RecordLine, RequestLine, ResponseLine } from '../../src-shared/records.js';
-
-class MemorySink implements LineSink {
-  readonly lines: RecordLine[] = [];
-  append(_file: string, line: string): void {
-    this.lines.push(JSON.parse(line) as RecordLine);
-  }
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 function open(id: string, startedAt: number): OpenMsg {
   return {

@@ -2,20 +2,11 @@
 // "in progress" forever), and idle sessions leave memory yet keep their file and pending tool calls.
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from '../../src-main/redaction/index.js';
-import { RecorderEngine, type LineSink } from '../../src-main/recorder/engine.js';
+import { RecorderEngine } from '../../src-main/recorder/engine.js';
+import { MemorySink } from '../support/memory-sink.js';
 import { openIndex } from '../../src-main/recorder/index-db.js';
 import type { OpenMsg } from '../../src-main/recorder/protocol.js';
 import type { RecordLine, ResponseLine } from '../../src-shared/records.js';
-
-class MemorySink implements LineSink {
-  readonly lines: { file: string; line: RecordLine }[] = [];
-  append(file: string, line: string): void {
-    this.lines.push({ file, line: JSON.parse(line) as RecordLine });
-  }
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 function open(id: string, session: string): OpenMsg {
   return {
@@ -70,7 +61,7 @@ describe('stale exchanges', () => {
     });
     e.sweep(Date.now() + 500);
     await e.settle();
-    expect(sink.lines.filter((l) => l.line.type === 'response')).toHaveLength(0);
+    expect(sink.lines.filter((l) => l.type === 'response')).toHaveLength(0);
     e.sweep(Date.now() + 2_000);
     await e.settle();
     // A late end from the proxy (it should not happen) must not add a second outcome.
@@ -84,7 +75,7 @@ describe('stale exchanges', () => {
     });
     await e.settle();
     await e.flushIndex();
-    const responses = sink.lines.map((l) => l.line).filter((l): l is ResponseLine => l.type === 'response');
+    const responses = sink.lines.filter((l): l is ResponseLine => l.type === 'response');
     expect(responses).toHaveLength(1);
     expect(responses[0]).toMatchObject({ outcome: 'interrupted', reason: 'stale', usage: { input: 3 } });
     expect(db.querySync('SELECT outcome, reason FROM requests')).toEqual([
@@ -124,7 +115,7 @@ describe('idle sessions', () => {
     e.handle({ t: 'end', id: 'a1', end: { kind: 'completed' }, ms: 4, dispatchMs: 1, overheadMs: 0.01 });
     await e.settle();
     await e.flushIndex();
-    const file = sink.lines[0]!.file;
+    const file = sink.entries[0]!.file;
     expect(e.isActive(file)).toBe(true);
     e.sweep(t0 + 60_000);
     expect(e.isActive(file)).toBe(false);
@@ -146,9 +137,9 @@ describe('idle sessions', () => {
     });
     e.handle({ t: 'rqEnd', id: 'a2', ms: 1 });
     await e.settle();
-    const requests = sink.lines.filter((l) => l.line.type === 'request');
+    const requests = sink.entries.filter((l) => l.line.type === 'request');
     expect(requests.map((r) => r.file)).toEqual([file, file]);
-    expect(sink.lines.filter((l) => l.line.type === 'session')).toHaveLength(1);
+    expect(sink.lines.filter((l) => l.type === 'session')).toHaveLength(1);
     const second = requests[1]!.line as Extract<RecordLine, { type: 'request' }>;
     expect(second.tool_results).toEqual([
       { id: 'toolu_idle', is_error: false, call_request_id: 'a1', latency_ms: expect.any(Number) as number },
