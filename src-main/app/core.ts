@@ -1,6 +1,7 @@
 // Composition root of the core: builds the recorder, the proxy and the headless UI server from a resolved
 // Config, and shuts them down in order (proxy drains, UI closes, recorder flushes). Plain Node: never imports
 // electron.
+import type { UiEvent } from '../../src-shared/contract.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { startProxyServer, PortInUseError, type ProxyServer } from '../proxy/server.js';
@@ -27,6 +28,10 @@ export interface CoreHandle {
   uiState: UiState;
   /** <dataDir>/settings.json: persisted recording / redaction choices (applied at start, written on change). */
   settings: SettingsStore;
+  /** The config in force (the file's, with the persisted settings applied). */
+  config: Config;
+  /** Also receive what uiState pushes to views (settings_changed, problem): the desktop window and tray. */
+  onUiEvent(listener: (e: UiEvent) => void): () => void;
   /** Stop accepting, let in-flight streams finish for up to config.timeouts.shutdownGraceMs, then cut them. */
   stop(): Promise<void>;
 }
@@ -92,9 +97,13 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
     );
   }
   let ui: UiServer | null = null;
+  const uiListeners = new Set<(e: UiEvent) => void>();
   const uiState = new UiState(
     { config, recorder: recorder.client, proxyUrl: proxy.url, uiUrl: () => ui?.url ?? null, settings },
-    (e) => ui?.push(e),
+    (e) => {
+      ui?.push(e);
+      for (const l of uiListeners) l(e);
+    },
   );
   try {
     ui = await startUiServer({
@@ -123,6 +132,11 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
     ui,
     uiState,
     settings,
+    config,
+    onUiEvent(listener) {
+      uiListeners.add(listener);
+      return () => void uiListeners.delete(listener);
+    },
     stop() {
       // Ordered: stop accepting and drain streams, close the UI, then flush what was recorded.
       stopping ??= (async () => {

@@ -339,13 +339,15 @@ export interface IndexStats {
 }
 
 /** Totals and the values the filters offer. */
-export function indexStats(ctx: QueryContext): IndexStats {
+export function indexStats(ctx: QueryContext, a: { since?: number } = {}): IndexStats {
   const q = <T>(sql: string): T[] => ctx.index.querySync<T>(sql);
+  // `since` (epoch ms): request totals from then on (the tray's "today"); sessions and filters stay global.
+  const since = typeof a.since === 'number' && Number.isFinite(a.since) ? Math.trunc(a.since) : null;
   const r = q<Omit<IndexStats, 'sessions' | 'clients' | 'models'>>(
     `SELECT COUNT(*) AS requests, COALESCE(SUM(outcome IS NULL), 0) AS in_flight,
             COALESCE(SUM(outcome = 'failed'), 0) AS failed,
             COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens
-     FROM requests`,
+     FROM requests${since === null ? '' : ` WHERE at >= ${since}`}`,
   )[0]!;
   return {
     sessions: q<{ n: number }>('SELECT COUNT(*) AS n FROM sessions')[0]?.n ?? 0,
@@ -366,7 +368,7 @@ export const QUERIES = {
   'sessions.view': (ctx: QueryContext, a: { id: string }) => sessionView(ctx, a),
   search: (ctx: QueryContext, a: { q: string; limit?: number }) => search(ctx, a),
   export: (ctx: QueryContext, a: { id: string; format: ExportFormat }) => exportSession(ctx, a),
-  stats: (ctx: QueryContext) => indexStats(ctx),
+  stats: (ctx: QueryContext, a: { since?: number }) => indexStats(ctx, a ?? {}),
 } as const;
 
 export type QueryName = keyof typeof QUERIES;
