@@ -17,7 +17,7 @@ export function linuxAutostartEntry(exec: string): string {
     'Type=Application',
     'Name=LunaRoute',
     'Comment=Proxy and recorder for AI coding assistants',
-    `Exec=${execArg(exec)}`,
+    `Exec=${execArg(exec)} --hidden`,
     'Icon=lunaroute',
     'Terminal=false',
     'X-GNOME-Autostart-enabled=true',

@@ -66,7 +66,7 @@ export function resolveRendererPath(rendererDir: string, rawUrl: string): string
   } catch {
     return null;
   }
-  if (rel.includes('\0') || rel.includes('\\')) return null;
+  if (rel.includes('\0') || rel.includes('\\') || rel.split('/').includes('..')) return null;
   if (rel === '/' || rel === '') rel = '/index.html';
   const root = path.resolve(rendererDir);
   const abs = path.resolve(root, '.' + path.posix.normalize(rel));
