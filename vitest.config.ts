@@ -7,6 +7,7 @@ export default defineConfig({
       'tests/integration/**/*.test.ts',
       'tests/e2e/**/*.test.ts',
       'tests/clients/**/*.test.ts',
+      'tests/electron/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**'],
     testTimeout: 30_000,
