@@ -2,7 +2,7 @@
 // lines by `Indexer`. Bodies stay in the JSONL; the index holds the facts the list, stats and search views need.
 // Token columns are NULL when unknown (never 0 for unknown). Session totals are sums of request rows.
 
-export const INDEX_SCHEMA_VERSION = 3;
+export const INDEX_SCHEMA_VERSION = 4;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS sessions (
   reasoning_tokens INTEGER,
   tool_call_count INTEGER NOT NULL DEFAULT 0,
   models TEXT,                    -- comma-separated distinct models used
-  gaps INTEGER NOT NULL DEFAULT 0 -- lines lost (queue full, write errors)
+  gaps INTEGER NOT NULL DEFAULT 0, -- lines lost (queue full, write errors)
+  cost_usd REAL,                  -- sum of the priced requests' cost (NULL when none is priced)
+  unpriced_count INTEGER NOT NULL DEFAULT 0 -- requests with usage but no (complete) price
 );
 CREATE INDEX IF NOT EXISTS sessions_last_at ON sessions(last_at DESC);
 CREATE INDEX IF NOT EXISTS sessions_client_last ON sessions(client, last_at DESC);
@@ -71,7 +73,11 @@ CREATE TABLE IF NOT EXISTS requests (
   tool_call_count INTEGER NOT NULL DEFAULT 0,
   prompt_preview TEXT,
   response_preview TEXT,
-  ended_at INTEGER
+  ended_at INTEGER,
+  cost_usd REAL,                  -- NULL = unpriced model or unknown usage (see cost_status); never 0 for unknown
+  cost_status TEXT,               -- priced | partial | unpriced | no_usage | free (analytics/cost.ts)
+  priced INTEGER,                 -- 1 when cost_usd is complete, 0 when not; NULL while in flight
+  class TEXT NOT NULL DEFAULT 'main' -- main | subagent | title | count_tokens | compaction | probe (analytics/classify.ts)
 );
 CREATE INDEX IF NOT EXISTS requests_session ON requests(session_id, at);
 CREATE INDEX IF NOT EXISTS requests_at ON requests(at);
@@ -92,6 +98,10 @@ CREATE TABLE IF NOT EXISTS tool_calls (
 );
 CREATE INDEX IF NOT EXISTS tool_calls_name ON tool_calls(name);
 CREATE INDEX IF NOT EXISTS tool_calls_request ON tool_calls(request_id);
+CREATE TABLE IF NOT EXISTS block_hints ( -- request class implied by a stored system/instructions block
+  hash TEXT PRIMARY KEY,
+  hint TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS redactions (   -- the session's redaction report: values replaced, by detector
   session_id TEXT NOT NULL,
   detector TEXT NOT NULL,

@@ -1,8 +1,17 @@
 // Turns JSONL record lines into SQL statements for the index. The same code serves live recording and
 // `reindex`, so the index can always be rebuilt from the JSONL alone. Pure: it returns statements; the caller
 // runs them (in one transaction per batch).
-import type { RecordLine, RequestLine, ResponseLine, SessionLine } from '../../src-shared/records.js';
+import type {
+  BlockLine,
+  RecordLine,
+  RequestLine,
+  ResponseLine,
+  SessionLine,
+} from '../../src-shared/records.js';
 import type { ContentBlock } from '../../src-shared/exchange.js';
+import { classifyRequest, systemHint, systemTextOf } from '../analytics/classify.js';
+import { requestCost } from '../analytics/cost.js';
+import type { Prices } from '../analytics/prices.js';
 
 export type SqlValue = string | number | null;
 export interface Stmt {
@@ -41,13 +50,40 @@ function sessionStmt(l: SessionLine, file: string): Stmt {
   };
 }
 
+/** The class of a request (analytics/classify.ts); a main turn's system block may still say otherwise. */
+function requestClass(l: RequestLine): { cls: string; systemRef: string | null } {
+  const body = l.body && typeof l.body === 'object' && !Array.isArray(l.body) ? l.body : null;
+  const max = body?.['max_tokens'] ?? body?.['max_completion_tokens'] ?? body?.['max_output_tokens'];
+  const cls = classifyRequest({
+    method: l.method,
+    endpoint: l.endpoint,
+    toolCount: l.tool_count,
+    maxTokens: typeof max === 'number' ? max : null,
+    lastUserText: l.prompt,
+  });
+  const sys = body?.['system'] ?? body?.['instructions'];
+  const ref = sys && typeof sys === 'object' && !Array.isArray(sys) ? sys['$ref'] : undefined;
+  return { cls, systemRef: cls === 'main' && typeof ref === 'string' ? ref : null };
+}
+
+function blockStmts(l: BlockLine): Stmt[] {
+  if (l.kind !== 'system' && l.kind !== 'instructions') return [];
+  const text = systemTextOf(l.value);
+  const hint = text ? systemHint(text) : null;
+  return hint
+    ? [{ sql: `INSERT OR IGNORE INTO block_hints (hash, hint) VALUES (?, ?)`, params: [l.hash, hint] }]
+    : [];
+}
+
 function requestStmts(l: RequestLine): Stmt[] {
+  const { cls, systemRef } = requestClass(l);
   const out: Stmt[] = [
     {
       // OR IGNORE, not OR REPLACE: the row's rowid is the docid of its full-text row and must never change.
       sql: `INSERT OR IGNORE INTO requests (id, session_id, at, dialect, endpoint, transport, client, method, url,
-              model_requested, stream, request_bytes, prompt_preview)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              model_requested, stream, request_bytes, prompt_preview, class)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+              COALESCE((SELECT hint FROM block_hints WHERE hash = ?), ?))`,
       params: [
         l.id,
         l.session_id,
@@ -62,6 +98,8 @@ function requestStmts(l: RequestLine): Stmt[] {
         l.stream ? 1 : 0,
         l.body_bytes,
         preview(l.prompt),
+        systemRef,
+        cls,
       ],
     },
     {
@@ -88,18 +126,22 @@ function requestStmts(l: RequestLine): Stmt[] {
   return out;
 }
 
-function responseStmts(l: ResponseLine): Stmt[] {
+function responseStmts(l: ResponseLine, prices: Prices | undefined): Stmt[] {
   const r = l.response;
   const toolCalls = (r?.content ?? []).filter((b) => b.type === 'tool_call');
   const text = responseText(r?.content);
   const u = l.usage;
+  const cost = requestCost({ model: l.model ?? r?.model ?? null, usage: u, endpoint: r?.endpoint }, prices);
   const out: Stmt[] = [
     {
       sql: `UPDATE requests SET model = ?, status = ?, outcome = ?, reason = ?, error_type = ?, error_message = ?,
               input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?, reasoning_tokens = ?,
               ttfb_ms = ?, first_content_ms = ?, duration_ms = ?, provider_ms = ?, overhead_ms = ?,
               response_bytes = ?, chunks = ?, stop_reason = ?, finish_reason = ?, has_refusal = ?,
-              tool_call_count = ?, response_preview = ?, ended_at = ?
+              tool_call_count = ?, response_preview = ?, ended_at = ?,
+              cost_usd = CASE WHEN endpoint IN ('count_tokens', 'models') THEN 0 ELSE ? END,
+              cost_status = CASE WHEN endpoint IN ('count_tokens', 'models') THEN 'free' ELSE ? END,
+              priced = CASE WHEN endpoint IN ('count_tokens', 'models') THEN 1 ELSE ? END
             WHERE id = ?`,
       params: [
         l.model,
@@ -126,6 +168,9 @@ function responseStmts(l: ResponseLine): Stmt[] {
         toolCalls.length,
         preview(text || l.body_text),
         l.at,
+        cost.usd,
+        cost.status,
+        cost.status === 'priced' || cost.status === 'free' ? 1 : 0,
         l.id,
       ],
     },
@@ -162,11 +207,12 @@ export function sessionTotals(sessionId: string, at: number): Stmt {
     sql: `UPDATE sessions SET
             last_at = MAX(last_at, ?2),
             (request_count, failed_count, interrupted_count, input_tokens, output_tokens, cache_read_tokens,
-             cache_write_tokens, reasoning_tokens, models) = (
+             cache_write_tokens, reasoning_tokens, models, cost_usd, unpriced_count) = (
               SELECT COUNT(*), COUNT(CASE WHEN outcome = 'failed' THEN 1 END),
                      COUNT(CASE WHEN outcome = 'interrupted' THEN 1 END),
                      SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens),
-                     SUM(reasoning_tokens), group_concat(DISTINCT model)
+                     SUM(reasoning_tokens), group_concat(DISTINCT model), SUM(cost_usd),
+                     COUNT(CASE WHEN cost_status IN ('unpriced', 'partial') THEN 1 END)
               FROM requests WHERE session_id = ?1),
             tool_call_count = (SELECT COUNT(*) FROM tool_calls WHERE session_id = ?1)
           WHERE id = ?1`,
@@ -183,15 +229,18 @@ function redactionStmts(sessionId: string, findings: Record<string, number> | un
   }));
 }
 
-/** Statements for one line of the file `file` (relative to the sessions dir). */
-export function statementsFor(line: RecordLine, file: string): Stmt[] {
+/**
+ * Statements for one line of the file `file` (relative to the sessions dir). `prices`: the price table for the
+ * request's cost (default: the bundled table).
+ */
+export function statementsFor(line: RecordLine, file: string, prices?: Prices): Stmt[] {
   switch (line.type) {
     case 'session':
       return [sessionStmt(line, file)];
     case 'request':
       return [...requestStmts(line), ...redactionStmts(line.session_id, line.redaction)];
     case 'response':
-      return [...responseStmts(line), ...redactionStmts(line.session_id, line.redaction)];
+      return [...responseStmts(line, prices), ...redactionStmts(line.session_id, line.redaction)];
     case 'gap':
       return [
         {
@@ -200,7 +249,7 @@ export function statementsFor(line: RecordLine, file: string): Stmt[] {
         },
       ];
     case 'block':
-      return [];
+      return blockStmts(line);
   }
 }
 
