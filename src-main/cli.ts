@@ -12,6 +12,7 @@ import { commandHelp, mainHelp } from './cli/help.js';
 import { findPackageRoot } from './cli/package-info.js';
 import { serveCommand } from './cli/serve.js';
 import { sessionsCommand } from './cli/sessions.js';
+import { statsCommand } from './cli/stats.js';
 import { reindexCommand } from './cli/reindex.js';
 
 /** Every command, in help order. Add a module, add it here. */
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   envCommand,
   sessionsCommand,
+  statsCommand,
   reindexCommand,
   exportCommand,
 ];
