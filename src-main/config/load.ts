@@ -91,6 +91,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   // 3. Every key: parse each layer that has a value, so a bad value is reported even when a higher layer
   //    overrides it, and keep the highest-precedence one.
   const values: Record<string, unknown> = {};
+  const explicit: string[] = [];
   for (const name of KEY_NAMES) {
     const spec = CONFIG_KEYS[name] as KeySpec<unknown>;
     let value = parseValue(name, spec, spec.default, { kind: 'default' }, shellCtx);
@@ -113,11 +114,13 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     const fromFlag = spec.flag === undefined ? undefined : flags[spec.flag];
     if (fromFlag !== undefined)
       value = parseValue(name, spec, fromFlag, { kind: 'flag', name: spec.flag! }, shellCtx);
+    if (fromEnv !== undefined || fromFlag !== undefined) explicit.push(name);
     values[name] = value;
   }
 
   // Safe: each entry was produced by the parser declared for that key.
   const config = buildConfig(values as ConfigValues, configFile);
+  config.explicitKeys = explicit;
   if (!isLoopback(config.host)) {
     warnings.push(
       `host ${config.host} is not a loopback address: other machines can reach the proxy and use any configured API keys`,

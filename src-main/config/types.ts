@@ -54,6 +54,11 @@ export interface Config {
   };
   /** Redaction policy applied to everything recorded (mode default `mask`). */
   redaction: RedactionConfig;
+  /**
+   * Keys set by a LUNAROUTE_* variable or a flag for this run. Choices saved from the UI or tray apply over the
+   * config file but never over these: an explicit `--redaction off` wins.
+   */
+  explicitKeys?: readonly string[];
   retention: {
     /** Session files older than this are deleted (days, default 30). */
     maxAgeDays: number;

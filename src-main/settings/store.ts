@@ -62,9 +62,13 @@ export function openSettingsStore(
 
 /** The config with the persisted recording and redaction choices applied on top (a new object). */
 export function applyPersistedSettings(config: Config, s: PersistedSettings): Config {
+  // Precedence: defaults < config file < saved choices < LUNAROUTE_* environment < flags.
+  const explicit = new Set(config.explicitKeys ?? []);
+  const recording = explicit.has('recording.enabled') ? undefined : s.recording;
+  const mode = explicit.has('redaction.mode') ? undefined : s.redaction_mode;
   return {
     ...config,
-    recording: { ...config.recording, enabled: s.recording ?? config.recording.enabled },
-    redaction: { ...config.redaction, mode: s.redaction_mode ?? config.redaction.mode },
+    recording: { ...config.recording, enabled: recording ?? config.recording.enabled },
+    redaction: { ...config.redaction, mode: mode ?? config.redaction.mode },
   };
 }

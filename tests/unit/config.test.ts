@@ -55,6 +55,7 @@ describe('defaults', () => {
       recording: { enabled: true, maxBodyBytes: 32 * 1024 * 1024 },
       redaction: { mode: 'mask', detectors: {}, custom: [], allowlist: { values: [], patterns: [] } },
       retention: { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7, intervalMinutes: 60 },
+      explicitKeys: [],
     });
   });
 

@@ -8,6 +8,7 @@ import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { createLogger } from '../../src-main/log.js';
 import { SETTINGS_FILE } from '../../src-main/settings/schema.js';
 import { applyPersistedSettings, openSettingsStore } from '../../src-main/settings/store.js';
+import { loadConfig } from '../../src-main/config/load.js';
 import { UiState } from '../../src-main/ui-server/handlers.js';
 import { makeTempDir, makeTestConfig } from '../support/config.js';
 
@@ -67,6 +68,27 @@ describe('settings store', () => {
     expect(applied.redaction).toEqual({ mode: 'partial', detectors: { email: 'off' } });
     expect(config.recording.enabled).toBe(true); // a new object; the caller's config is untouched
     expect(applyPersistedSettings(config, {})).toEqual(config);
+  });
+
+  it('never overrides a value set by a flag or LUNAROUTE_* variable for this run (loadConfig marks them)', () => {
+    const dataDir = makeTempDir();
+    const { config } = loadConfig({
+      flags: { redaction: 'off' },
+      env: { LUNAROUTE_DATA_DIR: dataDir, LUNAROUTE_RECORDING: 'true' },
+      homeDir: dataDir,
+    });
+    expect(config.explicitKeys).toEqual(
+      expect.arrayContaining(['redaction.mode', 'recording.enabled', 'data_dir']),
+    );
+    const applied = applyPersistedSettings(config, { recording: false, redaction_mode: 'partial' });
+    expect(applied.redaction.mode).toBe('off');
+    expect(applied.recording.enabled).toBe(true);
+    const { config: plain } = loadConfig({
+      flags: {},
+      env: { LUNAROUTE_DATA_DIR: dataDir },
+      homeDir: dataDir,
+    });
+    expect(applyPersistedSettings(plain, { redaction_mode: 'partial' }).redaction.mode).toBe('partial');
   });
 });
 
