@@ -1,13 +1,12 @@
-// The core's settings store: conf on <dataDir>/settings.json (0600, atomic writes), validated by the shared
-// schema. The file is read on every access, so a change written by the desktop shell's electron-store (same
+// The core's settings store: <dataDir>/settings.json (0600, atomic writes), validated by the shared schema. The file is read on every access, so a change written by the desktop shell's electron-store (same
 // file, same schema) is seen here and the other way round. A file that fails the schema or is not JSON does not
 // stop the proxy: it is moved aside to settings.json.invalid-<time> and the config file's values apply.
-import { renameSync } from 'node:fs';
+import fs from 'node:fs';
 import { join } from 'node:path';
-import Conf, { type Schema } from 'conf';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
-import { SETTINGS_FILE, SETTINGS_NAME, SETTINGS_SCHEMA, type PersistedSettings } from './schema.js';
+import { PRIVATE_FILE_MODE, tmpSiblingName } from '../storage/fsutil.js';
+import { SETTINGS_FILE, SETTINGS_SCHEMA, type PersistedSettings } from './schema.js';
 
 export interface SettingsStore {
   readonly path: string;
@@ -17,50 +16,108 @@ export interface SettingsStore {
   set(patch: PersistedSettings): void;
 }
 
-function openConf(dataDir: string): Conf<PersistedSettings> {
-  return new Conf<PersistedSettings>({
-    cwd: dataDir,
-    configName: SETTINGS_NAME,
-    // One JSON schema per key, declared once for the core and the shell.
-    schema: SETTINGS_SCHEMA as Schema<PersistedSettings>,
-    configFileMode: 0o600,
-    accessPropertiesByDotNotation: false,
-    clearInvalidConfig: false,
-  });
+/**
+ * Check a parsed settings file against SETTINGS_SCHEMA (the subset of JSON schema it uses). Returns the
+ * problem, or null. Keys the schema does not know are kept as they are (the shell may add its own).
+ */
+export function checkSettings(doc: unknown): string | null {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'the file is not a JSON object';
+  const d = doc as Record<string, unknown>;
+  const schema = SETTINGS_SCHEMA as Record<
+    string,
+    {
+      type: string;
+      enum?: readonly string[];
+      properties?: Record<string, { minimum?: number; maximum?: number }>;
+      required?: readonly string[];
+    }
+  >;
+  for (const [key, rule] of Object.entries(schema)) {
+    const v = d[key];
+    if (v === undefined) continue;
+    if (rule.type === 'boolean' && typeof v !== 'boolean') return `${key} must be true or false`;
+    if (rule.type === 'string' && (typeof v !== 'string' || (rule.enum && !rule.enum.includes(v))))
+      return `${key} must be one of ${(rule.enum ?? []).join(', ')}`;
+    if (rule.type === 'object') {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return `${key} must be an object`;
+      const o = v as Record<string, unknown>;
+      for (const name of Object.keys(o)) {
+        const p = rule.properties?.[name];
+        if (!p) return `${key}.${name} is not allowed`;
+        const n = o[name];
+        if (typeof n !== 'number' || !Number.isInteger(n)) return `${key}.${name} must be an integer`;
+        if ((p.minimum !== undefined && n < p.minimum) || (p.maximum !== undefined && n > p.maximum))
+          return `${key}.${name} is out of range`;
+      }
+      for (const name of rule.required ?? []) if (o[name] === undefined) return `${key}.${name} is required`;
+    }
+  }
+  return null;
 }
 
+/** Write JSON atomically and synchronously (tmp + fsync + rename), mode 0600. */
+function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = tmpSiblingName(file);
+  const fd = fs.openSync(tmp, 'wx', PRIVATE_FILE_MODE);
+  try {
+    fs.writeSync(fd, JSON.stringify(value, null, '\t') + '\n');
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+// No `conf` here: it pulls in a module (when-exit) that, on import, hooks every signal and re-sends it to the
+// process after its own callbacks — which turned `serve`'s graceful SIGTERM into an immediate second-signal exit.
 export function openSettingsStore(
   dataDir: string,
   logger?: Logger,
   now: () => number = Date.now,
 ): SettingsStore {
   const file = join(dataDir, SETTINGS_FILE);
-  let conf: Conf<PersistedSettings>;
-  try {
-    conf = openConf(dataDir);
-  } catch (err) {
-    const aside = `${file}.invalid-${now()}`;
+  const read = (): Record<string, unknown> => {
+    let text: string;
     try {
-      renameSync(file, aside);
-    } catch {
-      throw err; // not a bad file (an unwritable data dir…): let the caller report it
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw err;
     }
-    logger?.warn(
-      `${file} was invalid (${(err as Error).message.split('\n')[0]}); moved it to ${aside} — the config file's values apply`,
-    );
-    conf = openConf(dataDir);
-  }
+    let problem: string | null;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+      problem = checkSettings(doc);
+    } catch (err) {
+      problem = `not JSON (${(err as Error).message})`;
+    }
+    if (problem === null) return doc as Record<string, unknown>;
+    const aside = `${file}.invalid-${now()}`;
+    fs.renameSync(file, aside);
+    logger?.warn(`${file} was invalid (${problem}); moved it to ${aside} — the config file's values apply`);
+    return {};
+  };
+  read(); // check (and set aside) a bad file at start
   return {
-    path: conf.path,
-    get: () => ({ ...conf.store }),
+    path: file,
+    get: () => ({ ...(read() as PersistedSettings) }),
     set(patch) {
-      const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-      conf.set(defined as PersistedSettings);
+      const next: Record<string, unknown> = { ...read() };
+      for (const [k, v] of Object.entries(patch)) if (v !== undefined) next[k] = v;
+      const problem = checkSettings(next);
+      if (problem) throw new Error(`invalid settings: ${problem}`);
+      fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      writeJsonAtomic(file, next);
     },
   };
 }
 
-/** The config with the persisted recording and redaction choices applied on top (a new object). */
 export function applyPersistedSettings(config: Config, s: PersistedSettings): Config {
   // Precedence: defaults < config file < saved choices < LUNAROUTE_* environment < flags.
   const explicit = new Set(config.explicitKeys ?? []);
