@@ -65,6 +65,10 @@ export const SessionRowSchema = s.object({
   /** Comma-separated distinct models. */
   models: nstr,
   gaps: count,
+  /** Sum of the priced requests' cost in USD; null when none is priced (never 0 for unknown). */
+  cost_usd: nnum,
+  /** Requests with usage but no (complete) price: the cost above leaves them out. */
+  unpriced_count: count,
   last_status: s.nullable(s.int()),
   last_outcome: nstr,
   /** The last request's model (the answering model once known, else the requested one). */
@@ -76,6 +80,10 @@ export const SessionRowSchema = s.object({
 });
 
 export const RequestRowSchema = s.object({
+  /** USD from this request's own token kinds; null = unpriced model or unknown usage. */
+  cost_usd: nnum,
+  /** priced | partial | unpriced | no_usage | free (null while in flight). */
+  cost_status: nstr,
   id: s.string(),
   session_id: s.string(),
   at: s.number(),
@@ -225,6 +233,10 @@ export const StatsSchema = s.object({
   failed: count,
   input_tokens: count,
   output_tokens: count,
+  /** Cost of the priced requests (USD); null when none is priced. */
+  cost_usd: nnum,
+  /** Requests whose cost is unknown (unpriced model or usage). */
+  unpriced: count,
   clients: s.array(s.string()),
   models: s.array(s.string()),
   dropped: count,

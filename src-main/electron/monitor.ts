@@ -94,8 +94,13 @@ export async function queryToday(
   now: number,
 ): Promise<TodayTotals> {
   const s = await query<IndexStats>('stats', { since: startOfLocalDay(now) });
-  // No price table exists yet: cost stays unknown rather than invented.
-  return { requests: s.requests, inputTokens: s.input_tokens, outputTokens: s.output_tokens, costUsd: null };
+  // The priced requests' cost; null (shown as unknown) when none is priced — never an invented $0.
+  return {
+    requests: s.requests,
+    inputTokens: s.input_tokens,
+    outputTokens: s.output_tokens,
+    costUsd: s.cost_usd,
+  };
 }
 
 export interface MonitorOptions {

@@ -5,7 +5,7 @@ import type { REDACTION_MODES } from '../../src-shared/contract.js';
 
 export type RedactionModeName = (typeof REDACTION_MODES)[number];
 
-/** Totals since local midnight. `costUsd` is null while no price table is known (shown as "cost n/a"). */
+/** Totals since local midnight. `costUsd` is null when no request today has a price (shown as "cost n/a"). */
 export interface TodayTotals {
   requests: number;
   inputTokens: number;

@@ -81,7 +81,7 @@ const SNIPPET = `snippet(request_text, char(2), char(3), '…', -1, 16)`;
 /** SELECT list of a session row with its computed columns (alias `s`); request_count counts in-flight ones too. */
 const SESSION_COLUMNS = `s.id, s.file, s.client, s.client_version, s.user_agent, s.id_source, s.started_at, s.last_at,
   s.failed_count, s.interrupted_count, s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens,
-  s.reasoning_tokens, s.tool_call_count, s.models, s.gaps,
+  s.reasoning_tokens, s.tool_call_count, s.models, s.gaps, s.cost_usd, s.unpriced_count,
   (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id) AS request_count,
   (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL) AS in_flight,
   (SELECT MAX(r.ended_at) FROM requests r WHERE r.session_id = s.id) AS ended_at,
@@ -334,6 +334,10 @@ export interface IndexStats {
   failed: number;
   input_tokens: number;
   output_tokens: number;
+  /** Cost of the priced requests (USD); null when none is priced. */
+  cost_usd: number | null;
+  /** Finished requests with usage whose cost is unknown (unpriced model or incomplete usage). */
+  unpriced: number;
   clients: string[];
   models: string[];
 }
@@ -346,7 +350,8 @@ export function indexStats(ctx: QueryContext, a: { since?: number } = {}): Index
   const r = q<Omit<IndexStats, 'sessions' | 'clients' | 'models'>>(
     `SELECT COUNT(*) AS requests, COALESCE(SUM(outcome IS NULL), 0) AS in_flight,
             COALESCE(SUM(outcome = 'failed'), 0) AS failed,
-            COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens
+            COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
+            SUM(cost_usd) AS cost_usd, COALESCE(SUM(outcome IS NOT NULL AND (priced IS NULL OR priced = 0) AND cost_status NOT IN ('free', 'no_usage')), 0) AS unpriced
      FROM requests${since === null ? '' : ` WHERE at >= ${since}`}`,
   )[0]!;
   return {

@@ -117,3 +117,28 @@ export function prettyArgs(text: string): string {
 export function shortId(id: string): string {
   return id.length > 12 ? `${id.slice(0, 8)}…` : id;
 }
+
+/**
+ * A cost in USD: unknown is "unpriced" (never $0). Small amounts keep significant digits. `unpriced` = how
+ * many requests the amount leaves out (their model has no price, or their usage is unknown).
+ */
+export function cost(
+  usd: number | null | undefined,
+  unpriced = 0,
+): { text: string; title: string; known: boolean } {
+  if (usd === null || usd === undefined) {
+    return {
+      text: 'unpriced',
+      title: 'No price for this model (or no usage reported): cost unknown, not $0',
+      known: false,
+    };
+  }
+  const text = usd === 0 ? '$0' : usd < 0.01 ? `$${usd.toPrecision(2)}` : `$${usd.toFixed(2)}`;
+  return unpriced > 0
+    ? {
+        text: `${text}+`,
+        title: `${text} for the priced requests; ${unpriced} request(s) unpriced and not included`,
+        known: true,
+      }
+    : { text, title: `${text} from each request's own token kinds`, known: true };
+}

@@ -240,6 +240,8 @@ describe.skipIf(missing !== null)('the live window in Chromium', () => {
     expect(text).toContain(FAKE_TOOL_OUTPUT);
     expect(text).toContain('System prompt');
     expect(await page.getByTestId('tokens-input').innerText()).toMatch(/\d/);
+    // claude-sonnet-4-5 has a price: the session shows dollars computed from its token kinds, not "unpriced".
+    expect(await page.getByTestId('session-cost').innerText()).toMatch(/^\$\d/);
     expect(await page.getByTestId('tokens-output').innerText()).toMatch(/\d/);
     await screenshot(page, '04-session-transcript-light');
 

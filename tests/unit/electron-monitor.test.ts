@@ -69,15 +69,22 @@ describe('monitor', () => {
     m.stop();
   });
 
-  it('queries the stats from local midnight, cost unknown', async () => {
-    const query = vi.fn(async () => ({ requests: 4, input_tokens: 10, output_tokens: 20 }) as never);
+  it('queries the stats from local midnight, with the priced cost (null when nothing is priced)', async () => {
+    const query = vi.fn(
+      async () =>
+        ({ requests: 4, input_tokens: 10, output_tokens: 20, cost_usd: 0.42, unpriced: 1 }) as never,
+    );
     const noon = new Date(2026, 10, 27, 12, 30).getTime();
     await expect(queryToday(query, noon)).resolves.toEqual({
       requests: 4,
       inputTokens: 10,
       outputTokens: 20,
-      costUsd: null,
+      costUsd: 0.42,
     });
+    const none = vi.fn(
+      async () => ({ requests: 1, input_tokens: 1, output_tokens: 1, cost_usd: null, unpriced: 1 }) as never,
+    );
+    expect((await queryToday(none, noon)).costUsd).toBeNull();
     expect(query).toHaveBeenCalledWith('stats', { since: new Date(2026, 10, 27).getTime() });
     expect(startOfLocalDay(noon)).toBe(new Date(2026, 10, 27).getTime());
   });

@@ -9,6 +9,8 @@ import { tokenTotals, toolStats, waterfall } from '../../src-renderer/lib/sessio
 
 function req(p: Partial<RequestRow>): RequestRow {
   return {
+    cost_usd: null,
+    cost_status: null,
     id: 'r',
     session_id: 's',
     at: 0,
