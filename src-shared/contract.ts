@@ -488,8 +488,21 @@ export type CallResponse =
 export const ipcCallChannel = (name: CallName): string => `lunaroute:call:${name}`;
 export const IPC_EVENTS_CHANNEL = 'lunaroute:events';
 export const IPC_READY_CHANNEL = 'lunaroute:ready';
+/** Electron only: save an export through the native save dialog (the browser downloads instead). */
+export const IPC_SAVE_CHANNEL = 'lunaroute:save-file';
 /** The name under which the preload exposes the bridge on `window`. */
 export const BRIDGE_KEY = 'lunaroute';
+
+/** What the renderer may ask to save: a suggested file name (no directories) and the text. */
+export const SaveFileSchema = s.object(
+  {
+    filename: s.string({ min: 1, max: 200, pattern: /^[^/\\\0]+$/ }),
+    mime: s.string({ max: 100 }),
+    content: s.string({ max: 256 * 1024 * 1024 }),
+  },
+  { strict: true },
+);
+export type SaveFile = Infer<typeof SaveFileSchema>;
 
 /** What the preload exposes (built from CALL_NAMES): intent-level functions, never ipcRenderer itself. */
 export interface LunarouteBridge {
@@ -498,4 +511,6 @@ export interface LunarouteBridge {
   onEvents(listener: (events: unknown[]) => void): () => void;
   /** Tells main the renderer is listening (main holds pushes until then). */
   ready(): void;
+  /** Save a file through the native save dialog; resolves to the path, or null when the user cancelled. */
+  saveFile(file: SaveFile): Promise<string | null>;
 }

@@ -5,6 +5,7 @@ import {
   CALL_NAMES,
   IPC_EVENTS_CHANNEL,
   IPC_READY_CHANNEL,
+  IPC_SAVE_CHANNEL,
   ipcCallChannel,
   type CallName,
   type CallResponse,
@@ -46,6 +47,9 @@ export function buildBridge(ipc: IpcRendererLike): LunarouteBridge {
     },
     ready() {
       ipc.send(IPC_READY_CHANNEL);
+    },
+    async saveFile(file) {
+      return unwrap('export', await ipc.invoke(IPC_SAVE_CHANNEL, file)) as string | null;
     },
   };
 }

@@ -13,11 +13,14 @@ import {
   ContractError,
   IPC_EVENTS_CHANNEL,
   IPC_READY_CHANNEL,
+  IPC_SAVE_CHANNEL,
+  SaveFileSchema,
   dispatchCall,
   ipcCallChannel,
   parseEvent,
   type CallHandlers,
   type CallResponse,
+  type SaveFile,
   type UiEvent,
 } from '../../src-shared/contract.js';
 import type { Logger } from '../log.js';
@@ -64,6 +67,8 @@ export interface IpcOptions {
   windowId: () => number | null;
   /** The renderer said it listens (its pushes may flow now). */
   onReady: () => void;
+  /** Save an export where the user chooses (native dialog); resolves to the path, or null if cancelled. */
+  saveFile?: (file: SaveFile) => Promise<string | null>;
   logger: Logger;
 }
 
@@ -95,7 +100,33 @@ export function registerIpc(o: IpcOptions): () => void {
     else refuse('ready', event);
   };
   o.ipcMain.on(IPC_READY_CHANNEL, onReady);
+  o.ipcMain.handle(IPC_SAVE_CHANNEL, async (event, raw) => {
+    if (!isTrustedSender(event, o.windowId())) return refuse('save', event);
+    let file: SaveFile;
+    try {
+      file = SaveFileSchema.parse(raw, 'file');
+    } catch (err) {
+      return {
+        ok: false,
+        error: { code: 'bad_args', message: `save: ${(err as Error).message}` },
+      } satisfies CallResponse;
+    }
+    if (!o.saveFile)
+      return {
+        ok: false,
+        error: { code: 'failed', message: 'saving files is not available' },
+      } satisfies CallResponse;
+    try {
+      return { ok: true, value: await o.saveFile(file) } satisfies CallResponse;
+    } catch (err) {
+      return {
+        ok: false,
+        error: { code: 'failed', message: `could not save ${file.filename}: ${(err as Error).message}` },
+      } satisfies CallResponse;
+    }
+  });
   return () => {
+    o.ipcMain.removeHandler(IPC_SAVE_CHANNEL);
     for (const name of CALL_NAMES) o.ipcMain.removeHandler(ipcCallChannel(name));
     o.ipcMain.removeListener(IPC_READY_CHANNEL, onReady);
   };

@@ -6,7 +6,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, clipboard, ipcMain, protocol, shell, type BrowserWindow } from 'electron';
+import fs from 'node:fs';
+import { app, clipboard, dialog, ipcMain, protocol, shell, type BrowserWindow } from 'electron';
 import { dispatchCall, type CallArgs, type UiEvent } from '../../src-shared/contract.js';
 import { PortInUseError, startCore, type CoreHandle } from '../app/core.js';
 import { shellExports } from '../cli/env.js';
@@ -99,6 +100,7 @@ class DesktopApp {
       handlers: core.uiState.handlers(),
       windowId: () => this.window?.webContents.id ?? null,
       onReady: () => this.rendererReady(),
+      saveFile: (file) => this.saveFile(file),
       logger: this.logger,
     });
     core.onUiEvent((e) => this.onUiEvent(e));
@@ -161,6 +163,17 @@ class DesktopApp {
 
   quitDeadlineMs(): number {
     return (this.config?.timeouts.shutdownGraceMs ?? 2_000) + QUIT_DEADLINE_EXTRA_MS;
+  }
+
+  /** An export from the window: the native save dialog, then the file written readable by the user only. */
+  private async saveFile(file: { filename: string; content: string }): Promise<string | null> {
+    const options = { defaultPath: path.join(app.getPath('downloads'), file.filename) };
+    const r = this.window
+      ? await dialog.showSaveDialog(this.window, options)
+      : await dialog.showSaveDialog(options);
+    if (r.canceled || !r.filePath) return null;
+    await fs.promises.writeFile(r.filePath, file.content, { mode: 0o600 });
+    return r.filePath;
   }
 
   private rendererReady(): void {

@@ -120,7 +120,17 @@ export function subscribe(
 }
 
 /** Save an exported file: the browser downloads it (Electron's bridge will show a save dialog instead). */
-export function saveFile(file: { filename: string; mime: string; content: string }): void {
+/**
+ * Save an export: the native save dialog in Electron (through the bridge), a download in the browser.
+ * Resolves to the saved path in Electron (null when the user cancelled), and to null in the browser.
+ */
+export async function saveFile(file: {
+  filename: string;
+  mime: string;
+  content: string;
+}): Promise<string | null> {
+  const bridge = (globalThis as Record<string, unknown>)[BRIDGE_KEY] as LunarouteBridge | undefined;
+  if (bridge) return bridge.saveFile(file);
   const url = URL.createObjectURL(new Blob([file.content], { type: file.mime }));
   const a = document.createElement('a');
   a.href = url;
@@ -129,4 +139,5 @@ export function saveFile(file: { filename: string; mime: string; content: string
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return null;
 }

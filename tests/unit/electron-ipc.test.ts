@@ -14,6 +14,7 @@ import {
   type UiEvent,
 } from '../../src-shared/contract.js';
 import { buildBridge, type IpcRendererLike } from '../../src-main/electron/bridge.js';
+import { IPC_SAVE_CHANNEL, type SaveFile } from '../../src-shared/contract.js';
 import { EventQueue, isTrustedSender, registerIpc, type IpcSenderInfo } from '../../src-main/electron/ipc.js';
 import {
   APP_URL,
@@ -38,7 +39,7 @@ const settings = {
   ui_url: null,
 };
 
-function setup(handlers: Partial<CallHandlers> = {}) {
+function setup(handlers: Partial<CallHandlers> = {}, saveFile?: (f: SaveFile) => Promise<string | null>) {
   const ipcMain = new FakeIpcMain();
   const onReady = vi.fn();
   const seen: unknown[] = [];
@@ -50,7 +51,14 @@ function setup(handlers: Partial<CallHandlers> = {}) {
     },
     ...handlers,
   } as unknown as CallHandlers;
-  const dispose = registerIpc({ ipcMain, handlers: all, windowId: () => WINDOW_ID, onReady, logger: silent });
+  const dispose = registerIpc({
+    ipcMain,
+    handlers: all,
+    windowId: () => WINDOW_ID,
+    onReady,
+    logger: silent,
+    ...(saveFile ? { saveFile } : {}),
+  });
   return { ipcMain, onReady, seen, dispose };
 }
 
@@ -85,7 +93,9 @@ describe('IPC sender check', () => {
 describe('IPC handlers derived from the contract', () => {
   it('registers one handler per contract call and removes them all', () => {
     const { ipcMain, dispose } = setup();
-    expect([...ipcMain.handlers.keys()].sort()).toEqual(CALL_NAMES.map(ipcCallChannel).sort());
+    expect([...ipcMain.handlers.keys()].sort()).toEqual(
+      [...CALL_NAMES.map(ipcCallChannel), IPC_SAVE_CHANNEL].sort(),
+    );
     expect(ipcMain.listenerCount(IPC_READY_CHANNEL)).toBe(1);
     dispose();
     expect(ipcMain.handlers.size).toBe(0);
@@ -234,9 +244,9 @@ describe('preload bridge', () => {
     return { ipc, emit, listeners };
   }
 
-  it('exposes exactly the contract’s calls, onEvents and ready — never ipcRenderer', () => {
+  it('exposes exactly the contract’s calls, onEvents, ready and saveFile — never ipcRenderer', () => {
     const bridge = buildBridge(fakeRenderer().ipc);
-    expect(Object.keys(bridge).sort()).toEqual(['calls', 'onEvents', 'ready']);
+    expect(Object.keys(bridge).sort()).toEqual(['calls', 'onEvents', 'ready', 'saveFile']);
     expect(Object.keys(bridge.calls).sort()).toEqual([...CALL_NAMES].sort());
   });
 
@@ -305,5 +315,61 @@ describe('lunaroute:// protocol', () => {
 
   it('refuses other methods than GET and HEAD', async () => {
     expect((await handle(new Request(APP_URL, { method: 'POST', body: 'x' }))).status).toBe(405);
+  });
+});
+
+describe('saving an export (Electron: the native save dialog)', () => {
+  const file = { filename: 'session-abc.har', mime: 'application/json', content: '{"log":{}}' };
+
+  it('hands a valid file from our window to the dialog and answers the chosen path', async () => {
+    const save = vi.fn(async () => '/home/u/Downloads/session-abc.har');
+    const { ipcMain } = setup({}, save);
+    await expect(ipcMain.invoke(IPC_SAVE_CHANNEL, ours, file)).resolves.toEqual({
+      ok: true,
+      value: '/home/u/Downloads/session-abc.har',
+    });
+    expect(save).toHaveBeenCalledWith(file);
+  });
+
+  it('answers null when the user cancels', async () => {
+    const { ipcMain } = setup({}, async () => null);
+    await expect(ipcMain.invoke(IPC_SAVE_CHANNEL, ours, file)).resolves.toEqual({ ok: true, value: null });
+  });
+
+  it('refuses other frames, names with directories, and extra keys, without opening a dialog', async () => {
+    const save = vi.fn(async () => 'x');
+    const { ipcMain } = setup({}, save);
+    const other = { ...ours, sender: { id: 99 } };
+    await expect(ipcMain.invoke(IPC_SAVE_CHANNEL, other, file)).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
+    for (const bad of [
+      { ...file, filename: '../../.bashrc' },
+      { ...file, filename: 'a/b.md' },
+      { ...file, extra: 1 },
+      { ...file, content: 5 },
+    ]) {
+      await expect(ipcMain.invoke(IPC_SAVE_CHANNEL, ours, bad)).resolves.toMatchObject({
+        ok: false,
+        error: { code: 'bad_args' },
+      });
+    }
+    expect(save).not.toHaveBeenCalled();
+  });
+
+  it('the bridge exposes saveFile over the save channel', async () => {
+    const invoked: unknown[][] = [];
+    const ipc: IpcRendererLike = {
+      invoke: async (...a: unknown[]) => {
+        invoked.push(a);
+        return { ok: true, value: '/tmp/x.md' };
+      },
+      send() {},
+      on() {},
+      removeListener() {},
+    };
+    await expect(buildBridge(ipc).saveFile(file)).resolves.toBe('/tmp/x.md');
+    expect(invoked).toEqual([[IPC_SAVE_CHANNEL, file]]);
   });
 });
