@@ -1,5 +1,5 @@
 // Runs the real AI coding clients (Claude Code, Codex CLI, OpenCode) from the separate tests/clients package:
-// installs it with `npm ci` when missing, resolves each native binary, and launches a client in a throw-away HOME
+// installs it with `npm install --no-save` when missing, resolves each native binary, and launches a client in a throw-away HOME
 // (XDG dirs, CODEX_HOME, TMPDIR inside it) with a minimal environment that switches off telemetry, update checks
 // and plugin downloads, and routes any proxy-aware traffic to a local trap so nothing leaves 127.0.0.1.
 import { spawn } from 'node:child_process';
@@ -32,13 +32,15 @@ export function ensureClientsInstalled(): Promise<void> {
       fs.existsSync(path.join(NM, p, 'package.json')),
     );
     if (present) return;
-    const r = await run('npm', ['ci', '--prefix', CLIENTS_DIR, '--no-audit', '--no-fund'], {
+    // `npm install --no-save`, not `npm ci`: the clients are pinned exactly and the lock is honoured, but npm ci
+    // refuses this lock on a fresh clone (opencode's optional per-platform packages have no entries in it).
+    const r = await run('npm', ['install', '--no-save', '--prefix', CLIENTS_DIR, '--no-audit', '--no-fund'], {
       env: process.env,
       cwd: CLIENTS_DIR,
       timeoutMs: 600_000,
     });
     if (r.code !== 0)
-      throw new Error(`npm ci in tests/clients failed (${r.code}):\n${r.stderr.slice(-4000)}`);
+      throw new Error(`npm install in tests/clients failed (${r.code}):\n${r.stderr.slice(-4000)}`);
   })();
   return installing;
 }
