@@ -304,6 +304,10 @@ if (!app.requestSingleInstanceLock()) {
       app.exit(0);
     });
   });
+  // Logout, shutdown or `kill` send SIGTERM: take the same ordered quit (drain streams, flush recordings) as the
+  // Quit menu. Our listener also keeps the process alive when electron-store's exit hook (when-exit) re-sends
+  // the signal after its own callbacks, which would otherwise end the app mid-flush.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => app.quit());
   desktop.start().catch((err: Error) => {
     process.stderr.write(`LunaRoute: ${err.stack ?? err.message}\n`);
     app.exit(1);

@@ -257,9 +257,12 @@ describe('main process with the real core', () => {
     expect(FakeBrowserWindow.instances.length).toBe(n); // the open one is focused, not a new one
   });
 
-  it('quits by stopping the core first (the proxy port is released)', async () => {
+  it('a SIGTERM (logout, shutdown) takes the ordered quit: the core stops first and the port is released', async () => {
     const listen = tray.item('status').label!.replace('Listening on ', '');
-    tray.item('quit').click!();
+    // main.ts routes SIGTERM to app.quit(); call its listener directly rather than signal the test runner.
+    const onTerm = process.listeners('SIGTERM').find((l) => /app\.quit\(\)/.test(String(l)));
+    expect(onTerm).toBeDefined();
+    onTerm!('SIGTERM');
     await expect(electron.app.exited).resolves.toBe(0);
     expect(tray.destroyed).toBe(true);
     const net = await import('node:net');
