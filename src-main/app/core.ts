@@ -3,6 +3,8 @@
 // electron.
 import type { UiEvent } from '../../src-shared/contract.js';
 import type { Config } from '../config/types.js';
+import { ConfigError } from '../config/errors.js';
+import { buildPrices } from '../analytics/prices.js';
 import type { Logger } from '../log.js';
 import { startProxyServer, PortInUseError, type ProxyServer } from '../proxy/server.js';
 import { CodexAuthFile } from '../proxy/auth.js';
@@ -38,6 +40,12 @@ export interface CoreHandle {
 
 /** Start the core. Rejects with PortInUseError when the port is taken. */
 export async function startCore(fileConfig: Config, baseLogger: Logger): Promise<CoreHandle> {
+  // A price file or override that does not hold up stops start-up with a message naming the key.
+  try {
+    buildPrices(fileConfig.pricing);
+  } catch (err) {
+    throw new ConfigError('CONFIG_INVALID_VALUE', (err as Error).message, { cause: err });
+  }
   // What the user last chose in the tray or the UI wins over the config file (headless and desktop agree).
   const settings = openSettingsStore(fileConfig.dataDir, baseLogger);
   const config = applyPersistedSettings(fileConfig, settings.get());
@@ -72,6 +80,7 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
     writeErrors: recorder.client.lastStats?.writeErrors ?? 0,
     linesDropped: recorder.client.lastStats?.linesDropped ?? 0,
   });
+  proxy.metrics.recordedMetrics = () => recorder.client.lastStats?.metrics ?? null;
   // A recorder that cannot start at all (unwritable data dir…) fails start-up. One that is still reconciling a
   // large index with the session files (seconds for thousands of files) is not waited for: traffic queues in
   // its worker meanwhile and is recorded once it is ready.

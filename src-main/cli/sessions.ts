@@ -5,6 +5,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { openIndex, type IndexStore } from '../recorder/index-db.js';
 import { reconcile } from '../recorder/reindex.js';
+import { buildPrices, type Prices } from '../analytics/prices.js';
 import { getSession, listSessions, type SessionRow } from '../recorder/queries.js';
 import { CliError, UsageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
@@ -38,7 +39,10 @@ const OPTIONS: readonly CommandOption[] = [
 ];
 
 /** Open the index read-only and catch up with the session files. */
-export async function openForReading(dataDir: string): Promise<{ index: IndexStore; sessionsDir: string }> {
+export async function openForReading(
+  dataDir: string,
+  prices?: Prices,
+): Promise<{ index: IndexStore; sessionsDir: string }> {
   const sessionsDir = path.join(dataDir, 'sessions');
   const file = path.join(dataDir, 'lunaroute.db');
   if (!fs.existsSync(sessionsDir) && !fs.existsSync(file)) {
@@ -49,7 +53,7 @@ export async function openForReading(dataDir: string): Promise<{ index: IndexSto
   }
   // Never saved: a running server owns the file.
   const { db } = await openIndex(file, { readOnly: true });
-  await reconcile(db, sessionsDir, { markCrashed: false });
+  await reconcile(db, sessionsDir, { markCrashed: false, ...(prices ? { prices } : {}) });
   return { index: db, sessionsDir };
 }
 
@@ -81,7 +85,7 @@ export const sessionsCommand: Command = {
     if (extra !== undefined || (sub === 'list' && id !== undefined))
       throw new UsageError(`unexpected argument '${extra ?? id}'`, 'sessions');
     const config = loadConfigForCli(values, ctx);
-    const { index, sessionsDir } = await openForReading(config.dataDir);
+    const { index, sessionsDir } = await openForReading(config.dataDir, buildPrices(config.pricing));
     try {
       if (sub === 'list') {
         let since: number | undefined;

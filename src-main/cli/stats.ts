@@ -13,6 +13,7 @@ import { CONFIG_OPTIONS } from './config-options.js';
 import { fmtMs, fmtTokens, parseSince, table } from './format.js';
 import { loadConfigForCli } from './serve.js';
 import { openForReading } from './sessions.js';
+import { buildPrices } from '../analytics/prices.js';
 
 const OPTIONS: readonly CommandOption[] = [
   {
@@ -114,7 +115,7 @@ export const statsCommand: Command = {
     if (by !== undefined && !STATS_BY.includes(by as StatsBy))
       throw new UsageError(`--by takes ${STATS_BY.join(', ')}, got "${String(by)}"`, 'stats');
     const config = loadConfigForCli(values, ctx);
-    const { index } = await openForReading(config.dataDir);
+    const { index } = await openForReading(config.dataDir, buildPrices(config.pricing));
     try {
       const r = computeStats(index, { since, ...(by ? { by: by as StatsBy } : {}) });
       ctx.stdout(values['json'] ? JSON.stringify(r, null, 2) + '\n' : renderStats(r));

@@ -218,3 +218,23 @@ export function stringList(regexes = false): Parser<string[]> {
     return list as string[];
   };
 }
+
+/** `pricing.overrides`: model → rates; each entry checked by the analytics price validator. */
+export function priceOverrides(
+  check: (name: string, e: unknown) => string | null,
+): Parser<Record<string, Record<string, unknown>>> {
+  return (raw) => {
+    if (raw === null || raw === undefined || raw === '') return {};
+    if (typeof raw !== 'object' || Array.isArray(raw))
+      throw new ValueProblem('must be a mapping of model name to rates');
+    for (const [model, rates] of Object.entries(raw as Record<string, unknown>)) {
+      const problem = check(model, rates);
+      if (problem) throw new ValueProblem(`has an invalid entry: ${problem}`);
+    }
+    return raw as Record<string, Record<string, unknown>>;
+  };
+}
+
+/** An optional path: '' means none. */
+export const optionalPath: Parser<string | null> = (raw, ctx) =>
+  raw === '' || raw === null || raw === undefined ? null : path(raw, ctx);

@@ -15,10 +15,13 @@ import {
   integer,
   milliseconds,
   oneOf,
+  optionalPath,
   path,
   port,
+  priceOverrides,
   stringList,
 } from './parsers.js';
+import { priceProblem, type PriceOverrides } from '../analytics/prices.js';
 import {
   BUILTIN_DETECTORS,
   REDACTION_MODES,
@@ -236,6 +239,16 @@ export const CONFIG_KEYS = {
     default: DEFAULT_RETENTION_COMPRESS_AFTER_DAYS,
     parse: integer(0, 36500, 'days'),
   }),
+  'pricing.file': key<string | null>({
+    description: 'A JSON price table laid over the bundled one ({source, as_of, models: [...]})',
+    default: '',
+    parse: optionalPath,
+  }),
+  'pricing.overrides': key<Record<string, Record<string, unknown>>>({
+    description: 'Per-model prices in USD per million tokens, e.g. {my-model: {input: 1, output: 4}}',
+    default: {},
+    parse: priceOverrides((name, e) => priceProblem(name, e, true)),
+  }),
   'retention.interval_minutes': key({
     description: 'How often retention runs after start-up (minutes)',
     default: DEFAULT_RETENTION_INTERVAL_MINUTES,
@@ -276,6 +289,7 @@ export function buildConfig(v: ConfigValues, configFile: string): Config {
       custom: v['redaction.custom'] as RedactionConfig['custom'],
       allowlist: { values: v['redaction.allowlist.values'], patterns: v['redaction.allowlist.patterns'] },
     },
+    pricing: { file: v['pricing.file'], overrides: v['pricing.overrides'] as PriceOverrides },
     retention: {
       maxAgeDays: v['retention.max_age_days'],
       maxSizeMb: v['retention.max_size_mb'],

@@ -2,6 +2,7 @@
 // defaults < config file < LUNAROUTE_* environment < CLI flags, and validating every value.
 import type { LogLevel } from '../log.js';
 import type { RedactionConfig } from '../redaction/index.js';
+import type { PriceOverrides } from '../analytics/prices.js';
 
 export interface UpstreamConfig {
   /**
@@ -54,6 +55,12 @@ export interface Config {
   };
   /** Redaction policy applied to everything recorded (mode default `mask`). */
   redaction: RedactionConfig;
+  pricing: {
+    /** A JSON price table laid over the bundled one (null = none). */
+    file: string | null;
+    /** Per-model rates (USD per million tokens) laid over both. */
+    overrides: PriceOverrides;
+  };
   /**
    * Keys set by a LUNAROUTE_* variable or a flag for this run. Choices saved from the UI or tray apply over the
    * config file but never over these: an explicit `--redaction off` wins.

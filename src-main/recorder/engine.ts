@@ -17,6 +17,7 @@ import {
   type ToolResultLine,
 } from '../../src-shared/records.js';
 import type { Redactor } from '../redaction/index.js';
+import type { Prices } from '../analytics/prices.js';
 import { dayDirName } from '../storage/fsutil.js';
 import { RedactionMemo, SessionBlocks, addFindings, type Findings } from './blocks.js';
 import { decodeAll } from './decode.js';
@@ -50,9 +51,13 @@ export interface EngineOptions {
   maxBodyBytes: number;
   /** Live events, batched by the caller. Only called while `live` is on. */
   onLive?: (e: LiveEvent) => void;
+  /** Every line written (already redacted): the worker's metrics and OpenTelemetry export read them. */
+  onLine?: (line: RecordLine) => void;
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   /** Index statements are committed in batches at most this often (ms). */
   indexIntervalMs?: number;
+  /** The price table for request costs in the index (default: the bundled one). */
+  prices?: Prices;
   /** An HTTP exchange not heard of for this long is recorded as interrupted/stale (default 11 min). */
   staleMs?: number;
   /** Sessions idle this long are dropped from memory (reloaded from the index if they come back). */
@@ -357,7 +362,14 @@ export class RecorderEngine {
       s.bytes += Buffer.byteLength(text) + 1;
       s.lines++;
       this.stats.linesWritten++;
-      this.queueIndex(statementsFor(line, s.file));
+      this.queueIndex(statementsFor(line, s.file, this.o.prices));
+      if (this.o.onLine) {
+        try {
+          this.o.onLine(line);
+        } catch (err) {
+          this.log('warn', `line observer failed: ${(err as Error).message}`);
+        }
+      }
     }
     this.queueIndex([fileProgress(s.file, s.bytes, s.lines)]);
   }

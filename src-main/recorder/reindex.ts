@@ -16,6 +16,7 @@ import { PRIVATE_FILE_MODE } from '../storage/fsutil.js';
 import { decodeAll } from './decode.js';
 import { forgetFile, statementsFor, type Stmt } from './indexer.js';
 import type { IndexStore } from './index-db.js';
+import type { Prices } from '../analytics/prices.js';
 
 const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -189,6 +190,8 @@ export interface ReconcileOptions {
   /** Files being written right now (never touched). */
   isOpen?: (abs: string) => boolean;
   onProgress?: (done: number, total: number, file: string) => void;
+  /** The price table for request costs (default: the bundled one). */
+  prices?: Prices;
   log?: (level: 'info' | 'warn', message: string) => void;
 }
 
@@ -266,7 +269,7 @@ export async function reconcile(
       result.crashed += crashed.length;
     }
     const stmts: Stmt[] = [...forgetFile(f.rel)];
-    for (const line of [...read.lines, ...crashed]) stmts.push(...statementsFor(line, f.rel));
+    for (const line of [...read.lines, ...crashed]) stmts.push(...statementsFor(line, f.rel, o.prices));
     stmts.push({
       sql: 'INSERT OR REPLACE INTO files (path, size, lines) VALUES (?, ?, ?)',
       params: [f.rel, size, read.lines.length + crashed.length],

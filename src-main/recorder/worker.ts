@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { LiveEvent } from '../../src-shared/live.js';
 import type { RedactionConfig } from '../redaction/index.js';
 import { buildRedactor } from './redactor.js';
+import { buildPrices, type PriceOverrides } from '../analytics/prices.js';
 import { ensurePrivateDir } from '../storage/fsutil.js';
 import { RecorderEngine } from './engine.js';
 import { openIndex } from './index-db.js';
@@ -16,6 +17,7 @@ import { forgetFile } from './indexer.js';
 import { RECORD_VERSION, type GapLine } from '../../src-shared/records.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { QUERIES, type QueryName } from './queries.js';
+import { RecordedMetrics } from '../otel/aggregate.js';
 
 export interface RecorderWorkerData {
   dataDir: string;
@@ -25,6 +27,8 @@ export interface RecorderWorkerData {
   wasmPath?: string;
   indexSaveIntervalMs?: number;
   sinkIntervalMs?: number;
+  /** `pricing.file` / `pricing.overrides` (validated by the core before the worker starts). */
+  pricing?: { file: string | null; overrides: PriceOverrides };
   /** An exchange not heard of for this long is recorded as interrupted/stale. */
   staleMs?: number;
   /** null = no retention (tests that must not have files removed under them). */
@@ -63,7 +67,8 @@ async function main(): Promise<void> {
       rebuildReason.includes('does not exist') ? 'debug' : 'info',
       `rebuilding the index from the session files: ${rebuildReason}`,
     );
-  const r = await reconcile(db, sessionsDir, { full: rebuildReason !== null, log });
+  const prices = buildPrices(data.pricing ?? {});
+  const r = await reconcile(db, sessionsDir, { full: rebuildReason !== null, log, prices });
   if (r.reindexed > 0 || r.removed > 0) {
     log(
       'info',
@@ -93,6 +98,7 @@ async function main(): Promise<void> {
       });
     },
   });
+  const metrics = new RecordedMetrics();
   const e = new RecorderEngine({
     sessionsDir,
     sink,
@@ -100,13 +106,23 @@ async function main(): Promise<void> {
     redactor: buildRedactor(data.dataDir, data.redaction),
     maxBodyBytes: data.maxBodyBytes,
     onLive: (ev) => liveBatch.push(ev),
+    onLine: (line) => metrics.observe(line),
     log,
     ...(data.staleMs ? { staleMs: data.staleMs } : {}),
+    prices,
   });
   setInterval(() => e.sweep(), 60_000).unref();
   setInterval(() => {
     const c = sink.counters();
-    send({ t: 'stats', stats: { ...e.stats, linesDropped: c.dropped + c.failed, writeErrors: c.errors } });
+    send({
+      t: 'stats',
+      stats: {
+        ...e.stats,
+        linesDropped: c.dropped + c.failed,
+        writeErrors: c.errors,
+        metrics: metrics.snapshot(),
+      },
+    });
   }, 2_000).unref();
   // Live events go out in batches every ~50 ms, and progress is only computed while someone listens.
   setInterval(() => {
@@ -204,6 +220,7 @@ async function main(): Promise<void> {
                     ...eng.stats,
                     linesDropped: sink.counters().dropped + sink.counters().failed,
                     writeErrors: sink.counters().errors,
+                    metrics: metrics.snapshot(),
                   },
                 });
               });

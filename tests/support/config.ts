@@ -20,6 +20,7 @@ export interface TestConfigOptions {
   recording?: boolean;
   maxBodyBytes?: number;
   redaction?: Config['redaction'];
+  priceOverrides?: Config['pricing']['overrides'];
 }
 
 export function makeTempDir(prefix = 'lunaroute-test-'): string {
@@ -53,5 +54,6 @@ export function makeTestConfig(o: TestConfigOptions = {}): Config {
     recording: { enabled: o.recording ?? false, maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024 },
     redaction: o.redaction ?? { mode: 'mask' },
     retention: { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7, intervalMinutes: 60 },
+    pricing: { file: null, overrides: o.priceOverrides ?? {} },
   };
 }

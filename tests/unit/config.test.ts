@@ -55,6 +55,7 @@ describe('defaults', () => {
       recording: { enabled: true, maxBodyBytes: 32 * 1024 * 1024 },
       redaction: { mode: 'mask', detectors: {}, custom: [], allowlist: { values: [], patterns: [] } },
       retention: { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7, intervalMinutes: 60 },
+      pricing: { file: null, overrides: {} },
       explicitKeys: [],
     });
   });
@@ -469,5 +470,21 @@ describe('recording, redaction and retention', () => {
         homeDir: home,
       }).config.redaction.mode,
     ).toBe('off');
+  });
+});
+
+describe('pricing', () => {
+  it('reads overrides and a price file path, and names the key of an invalid entry', () => {
+    const { config } = load(
+      'pricing:\n  file: prices.json\n  overrides:\n    my-model: { input: 1, output: 4 }\n',
+    );
+    expect(config.pricing.overrides).toEqual({ 'my-model': { input: 1, output: 4 } });
+    expect(config.pricing.file).toBe(join(dataDir, 'prices.json'));
+    expect(() => load('pricing:\n  overrides:\n    my-model: { input: -1 }\n')).toThrow(
+      /pricing\.overrides has an invalid entry: my-model\.input must be a price in USD per million tokens/,
+    );
+    expect(() => load('pricing:\n  overrides: [1, 2]\n')).toThrow(
+      /pricing\.overrides must be a mapping of model name to rates/,
+    );
   });
 });
