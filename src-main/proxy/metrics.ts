@@ -5,6 +5,12 @@
 // registered in a prom-client Registry (one per server), next to prom-client's own gauges and process metrics.
 // Labels are bounded: dialect, endpoint name from the route table, status code — never paths or session ids.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  RECORDED_METRICS,
+  type MetricsSnapshot,
+  type RecordedMetricDef,
+  type RecordedMetricKey,
+} from '../otel/aggregate.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 // The proxy's own overhead lives in the tens of microseconds; buckets from 10 µs to 50 ms.
@@ -134,6 +140,67 @@ export class FastCounter {
   }
 }
 
+/** A metric whose values are the recorder worker's cumulative snapshot, read at scrape time. */
+class SnapshotMetric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: string;
+  readonly aggregator = 'sum';
+
+  constructor(
+    private readonly key: RecordedMetricKey,
+    private readonly def: RecordedMetricDef,
+    private readonly read: () => MetricsSnapshot | null,
+    registry: Registry,
+  ) {
+    this.name = def.name;
+    this.help = def.help;
+    this.type = def.type;
+    registry.registerMetric(this as never);
+  }
+
+  private labels(values: string[]): Labels {
+    const out: Labels = {};
+    this.def.labels.forEach((n, i) => (out[n] = values[i] ?? ''));
+    return out;
+  }
+
+  async get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    values: MetricValue[];
+    aggregator: string;
+  }> {
+    const snap = this.read();
+    const values: MetricValue[] = [];
+    if (this.def.type === 'counter') {
+      for (const [lv, value] of snap?.counters[this.key] ?? [])
+        values.push({ value, labels: this.labels(lv) });
+      // An unlabelled counter always has its one series, 0 until something is counted.
+      if (values.length === 0 && this.def.labels.length === 0) values.push({ value: 0, labels: {} });
+    } else {
+      const buckets = this.def.buckets ?? [];
+      for (const [lv, counts, sum, count] of snap?.histograms[this.key] ?? []) {
+        const labels = this.labels(lv);
+        let cumulative = 0;
+        buckets.forEach((le, i) => {
+          cumulative += counts[i] ?? 0;
+          values.push({
+            value: cumulative,
+            labels: { ...labels, le: String(le) },
+            metricName: `${this.name}_bucket`,
+          });
+        });
+        values.push({ value: count, labels: { ...labels, le: '+Inf' }, metricName: `${this.name}_bucket` });
+        values.push({ value: sum, labels, metricName: `${this.name}_sum` });
+        values.push({ value: count, labels, metricName: `${this.name}_count` });
+      }
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+}
+
 export class ProxyMetrics {
   readonly registry = new Registry();
   /** Key: labelKey(dialect, endpoint, status). */
@@ -208,7 +275,12 @@ export class ProxyMetrics {
       })
     | null = null;
 
+  /** Set by the core: the recorder worker's per-request aggregates (tokens, cost, tools…), read at scrape time. */
+  recordedMetrics: (() => MetricsSnapshot | null) | null = null;
+
   constructor(opts: { processMetrics?: boolean } = {}) {
+    for (const [key, def] of Object.entries(RECORDED_METRICS) as [RecordedMetricKey, RecordedMetricDef][])
+      new SnapshotMetric(key, def, () => this.recordedMetrics?.() ?? null, this.registry);
     // Recorder counters, read from the recorder at scrape time.
     type RecorderStat = keyof NonNullable<ReturnType<NonNullable<ProxyMetrics['recorderStats']>>>;
     const recorderGauges: [string, string, RecorderStat][] = [

@@ -4,6 +4,7 @@ import type { Dialect, Endpoint } from '../../src-shared/dialects.js';
 import type { LiveEvent } from '../../src-shared/live.js';
 import type { ExchangeEnd } from '../proxy/tap.js';
 import type { RedactionConfig } from '../redaction/index.js';
+import type { MetricsSnapshot } from '../otel/aggregate.js';
 
 export type HeaderRecord = Record<string, string | string[]>;
 
@@ -57,6 +58,8 @@ export interface WorkerStats {
   indexErrors: number;
   redactionFailures: number;
   openExchanges: number;
+  /** Cumulative per-request aggregates for /metrics (absent from engines that do not compute them). */
+  metrics?: MetricsSnapshot;
 }
 
 export type FromWorker =

@@ -24,7 +24,7 @@ describe('pricing from the configuration', () => {
       anthropicUrl: fake.url,
       openaiUrl: fake.url + '/v1',
       recording: true,
-      priceOverrides: { 'in-house-model': { input: 2, output: 8, cache_read: 0.5, cache_write: 3 } },
+      priceOverrides: { 'in-house-model': { input: 2, output: 8, cacheRead: 0.5, cacheWrite: 3 } },
     });
     core = await startCore(config, createLogger('silent'));
     const a = new Anthropic({
