@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       });
     },
   });
-  const metrics = new RecordedMetrics();
+  const metrics = new RecordedMetrics(() => prices);
   const e = new RecorderEngine({
     sessionsDir,
     sink,
