@@ -3,6 +3,7 @@
 // ("must be an integer from 0 to 65535"); the loader adds the key, the offending value and where it came from.
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
+import type { CustomDetectorConfig, RedactionMode } from '../redaction/index.js';
 
 export class ValueProblem extends Error {
   override readonly name = 'ValueProblem';
@@ -139,17 +140,7 @@ export function detectorModes(
 }
 
 /** A list of custom regex detectors (`redaction.custom`). Regexes are compiled here so a typo fails at start-up. */
-export function customDetectors(modes: readonly string[]): Parser<
-  {
-    name: string;
-    pattern: string;
-    mode?: string;
-    placeholder?: string;
-    flags?: string;
-    group?: number;
-    confidence?: number;
-  }[]
-> {
+export function customDetectors(modes: readonly string[]): Parser<CustomDetectorConfig[]> {
   return (raw) => {
     if (raw === null || raw === undefined || raw === '') return [];
     if (!Array.isArray(raw)) throw new ValueProblem('must be a list of {name, pattern, mode?, placeholder?}');
@@ -172,16 +163,8 @@ export function customDetectors(modes: readonly string[]): Parser<
       }
       if (d['mode'] !== undefined && (typeof d['mode'] !== 'string' || !modes.includes(d['mode'])))
         throw new ValueProblem(`item ${i + 1} (${d['name']}): mode must be one of ${modes.join(', ')}`);
-      const out: {
-        name: string;
-        pattern: string;
-        mode?: string;
-        placeholder?: string;
-        flags?: string;
-        group?: number;
-        confidence?: number;
-      } = { name: d['name'], pattern: d['pattern'] };
-      if (typeof d['mode'] === 'string') out.mode = d['mode'];
+      const out: CustomDetectorConfig = { name: d['name'], pattern: d['pattern'] };
+      if (typeof d['mode'] === 'string') out.mode = d['mode'] as RedactionMode;
       if (typeof d['placeholder'] === 'string') out.placeholder = d['placeholder'];
       if (typeof d['flags'] === 'string') out.flags = d['flags'];
       if (typeof d['group'] === 'number') out.group = d['group'];

@@ -8,6 +8,7 @@
 // preload bridge), nosniff and no-referrer.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { MIME } from '../ui-server/server.js';
 
 export const APP_SCHEME = 'lunaroute';
 export const APP_HOST = 'app';
@@ -26,19 +27,6 @@ export const WINDOW_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
   "connect-src 'none'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; " +
   "object-src 'none'";
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
 
 const HEADERS = {
   'content-security-policy': WINDOW_CSP,
