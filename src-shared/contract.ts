@@ -217,6 +217,7 @@ export const PROBLEM_KINDS = [
   'index_error',
   'redaction_failed',
   'dropped',
+  'budget_exceeded',
 ] as const;
 
 /** Something the user must see (not only in a log). */

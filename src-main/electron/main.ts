@@ -197,6 +197,8 @@ class DesktopApp {
     this.events.push(e);
     if (e.type === 'settings_changed') {
       this.setState({ recording: e.settings.recording, redaction: e.settings.redaction_mode });
+    } else if (e.type === 'problem' && e.problem.kind === 'budget_exceeded') {
+      this.notifier.show('budget', 'budget reached', e.problem.message);
     }
   }
 
