@@ -22,6 +22,7 @@ import {
   stringList,
 } from './parsers.js';
 import { priceProblem, type PriceOverrides } from '../analytics/prices.js';
+import { otelEndpoint, otelHeaders } from '../otel/config.js';
 import {
   BUILTIN_DETECTORS,
   REDACTION_MODES,
@@ -254,6 +255,19 @@ export const CONFIG_KEYS = {
     default: DEFAULT_RETENTION_INTERVAL_MINUTES,
     parse: integer(1, 10080, 'minutes'),
   }),
+  'otel.endpoint': key({
+    description:
+      "OpenTelemetry OTLP/HTTP endpoint for one span per request ('' = off; /v1/traces is appended)",
+    default: '',
+    parse: otelEndpoint,
+    env: 'LUNAROUTE_OTEL_ENDPOINT',
+  }),
+  'otel.headers': key<Record<string, string>>({
+    description: 'Headers sent with every OpenTelemetry export, e.g. {authorization: Bearer …}',
+    default: {},
+    parse: otelHeaders,
+    secret: true,
+  }),
 };
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -296,5 +310,6 @@ export function buildConfig(v: ConfigValues, configFile: string): Config {
       compressAfterDays: v['retention.compress_after_days'],
       intervalMinutes: v['retention.interval_minutes'],
     },
+    otel: { endpoint: v['otel.endpoint'], headers: v['otel.headers'] },
   };
 }

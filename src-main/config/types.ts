@@ -76,4 +76,6 @@ export interface Config {
     /** How often retention runs after the run at start-up (minutes, default 60). */
     intervalMinutes: number;
   };
+  /** OpenTelemetry export of one span per request (endpoint '' = off). */
+  otel: { endpoint: string; headers: Record<string, string> };
 }

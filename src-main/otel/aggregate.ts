@@ -5,6 +5,7 @@
 import type { RecordLine, RequestLine, ResponseLine } from '../../src-shared/records.js';
 import { requestCost } from '../analytics/cost.js';
 import { bundledPrices, normalizeModel, type Prices } from '../analytics/prices.js';
+import type { OtelStats } from './exporter.js';
 
 export const TTFT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120];
 export const TOOL_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
@@ -67,6 +68,30 @@ export const RECORDED_METRICS = {
     help: 'Values replaced by the redactor in what was recorded, by detector.',
     type: 'counter',
     labels: ['detector'],
+  },
+  otelExported: {
+    name: 'lunaroute_otel_spans_exported_total',
+    help: 'Request spans accepted by the OpenTelemetry collector (otel.endpoint).',
+    type: 'counter',
+    labels: [],
+  },
+  otelDropped: {
+    name: 'lunaroute_otel_spans_dropped_total',
+    help: 'Request spans not exported: the queue was full, or every attempt to send their batch failed.',
+    type: 'counter',
+    labels: [],
+  },
+  otelRetries: {
+    name: 'lunaroute_otel_export_retries_total',
+    help: 'Retried OpenTelemetry export attempts (connection failures, 429 and 5xx answers).',
+    type: 'counter',
+    labels: [],
+  },
+  otelFailures: {
+    name: 'lunaroute_otel_export_failures_total',
+    help: 'OpenTelemetry export batches given up after their retries.',
+    type: 'counter',
+    labels: [],
   },
 } as const satisfies Record<string, RecordedMetricDef>;
 
@@ -216,8 +241,15 @@ export class RecordedMetrics {
     else if (cost.status === 'unpriced' || cost.status === 'partial') this.inc('unpriced', []);
   }
 
-  snapshot(): MetricsSnapshot {
+  /** Cumulative values; `otel`: the exporter's counters, when export is on. */
+  snapshot(otel?: OtelStats): MetricsSnapshot {
     const out: MetricsSnapshot = { counters: {}, histograms: {} };
+    if (otel) {
+      out.counters.otelExported = [[[], otel.spansExported]];
+      out.counters.otelDropped = [[[], otel.spansDropped]];
+      out.counters.otelRetries = [[[], otel.exportRetries]];
+      out.counters.otelFailures = [[[], otel.exportFailures]];
+    }
     for (const [key, m] of this.counters)
       out.counters[key] = [...m].map(([k, v]) => [JSON.parse(k) as string[], v]);
     for (const [key, m] of this.hists)

@@ -46,6 +46,7 @@ export function startRecorder(
     redaction: config.redaction,
     retention: config.retention,
     pricing: config.pricing,
+    otel: config.otel,
     // The proxy cuts an exchange after idle_ms of silence; a minute later the recorder stops waiting for its end.
     staleMs: (config.timeouts.idleMs || 30 * 60_000) + 60_000,
     ...(opts.wasmPath ? { wasmPath: opts.wasmPath } : {}),

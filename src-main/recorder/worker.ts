@@ -18,6 +18,8 @@ import { RECORD_VERSION, type GapLine } from '../../src-shared/records.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { QUERIES, type QueryName } from './queries.js';
 import { RecordedMetrics } from '../otel/aggregate.js';
+import { OtelExporter, type OtelConfig } from '../otel/exporter.js';
+import { VERSION } from '../version.js';
 
 export interface RecorderWorkerData {
   dataDir: string;
@@ -29,6 +31,8 @@ export interface RecorderWorkerData {
   sinkIntervalMs?: number;
   /** `pricing.file` / `pricing.overrides` (validated by the core before the worker starts). */
   pricing?: { file: string | null; overrides: PriceOverrides };
+  /** OpenTelemetry export (endpoint '' = off). */
+  otel?: OtelConfig;
   /** An exchange not heard of for this long is recorded as interrupted/stale. */
   staleMs?: number;
   /** null = no retention (tests that must not have files removed under them). */
@@ -99,6 +103,9 @@ async function main(): Promise<void> {
     },
   });
   const metrics = new RecordedMetrics(() => prices);
+  const otel = data.otel?.endpoint
+    ? new OtelExporter({ ...data.otel, serviceVersion: VERSION, prices: () => prices, log })
+    : null;
   const e = new RecorderEngine({
     sessionsDir,
     sink,
@@ -106,7 +113,10 @@ async function main(): Promise<void> {
     redactor: buildRedactor(data.dataDir, data.redaction),
     maxBodyBytes: data.maxBodyBytes,
     onLive: (ev) => liveBatch.push(ev),
-    onLine: (line) => metrics.observe(line),
+    onLine: (line) => {
+      metrics.observe(line);
+      otel?.observe(line);
+    },
     log,
     ...(data.staleMs ? { staleMs: data.staleMs } : {}),
     prices,
@@ -120,7 +130,7 @@ async function main(): Promise<void> {
         ...e.stats,
         linesDropped: c.dropped + c.failed,
         writeErrors: c.errors,
-        metrics: metrics.snapshot(),
+        metrics: metrics.snapshot(otel?.stats),
       },
     });
   }, 2_000).unref();
@@ -203,9 +213,15 @@ async function main(): Promise<void> {
             void (closing ? eng.close() : eng.settle())
               .then(async () => {
                 if (closing) {
+                  // One last export of what is queued, bounded so a dead collector cannot hold up shutdown.
+                  if (otel)
+                    await Promise.race([otel.close(), new Promise((r) => setTimeout(r, 1_000).unref())]);
                   await retention?.stop();
                   await sink.close(1_500);
-                } else await sink.flush();
+                } else {
+                  void otel?.flush();
+                  await sink.flush();
+                }
                 await eng.flushIndex();
                 if (closing) await db.close();
                 else await db.save();
@@ -220,7 +236,7 @@ async function main(): Promise<void> {
                     ...eng.stats,
                     linesDropped: sink.counters().dropped + sink.counters().failed,
                     writeErrors: sink.counters().errors,
-                    metrics: metrics.snapshot(),
+                    metrics: metrics.snapshot(otel?.stats),
                   },
                 });
               });

@@ -21,6 +21,7 @@ export interface TestConfigOptions {
   maxBodyBytes?: number;
   redaction?: Config['redaction'];
   priceOverrides?: Config['pricing']['overrides'];
+  otel?: Config['otel'];
 }
 
 export function makeTempDir(prefix = 'lunaroute-test-'): string {
@@ -55,5 +56,6 @@ export function makeTestConfig(o: TestConfigOptions = {}): Config {
     redaction: o.redaction ?? { mode: 'mask' },
     retention: { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7, intervalMinutes: 60 },
     pricing: { file: null, overrides: o.priceOverrides ?? {} },
+    otel: o.otel ?? { endpoint: '', headers: {} },
   };
 }

@@ -56,6 +56,7 @@ describe('defaults', () => {
       redaction: { mode: 'mask', detectors: {}, custom: [], allowlist: { values: [], patterns: [] } },
       retention: { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7, intervalMinutes: 60 },
       pricing: { file: null, overrides: {} },
+      otel: { endpoint: '', headers: {} },
       explicitKeys: [],
     });
   });
@@ -485,6 +486,28 @@ describe('pricing', () => {
     );
     expect(() => load('pricing:\n  overrides: [1, 2]\n')).toThrow(
       /pricing\.overrides must be a mapping of model name to rates/,
+    );
+  });
+});
+
+describe('otel', () => {
+  it('reads the endpoint (file or LUNAROUTE_OTEL_ENDPOINT) and headers, and refuses a non-http endpoint', () => {
+    const { config } = load(
+      'otel:\n  endpoint: http://127.0.0.1:4318/\n  headers:\n    Authorization: Bearer abc\n',
+    );
+    expect(config.otel).toEqual({
+      endpoint: 'http://127.0.0.1:4318',
+      headers: { authorization: 'Bearer abc' },
+    });
+    expect(
+      load(undefined, { env: { LUNAROUTE_OTEL_ENDPOINT: 'https://127.0.0.1:4318' } }).config.otel.endpoint,
+    ).toBe('https://127.0.0.1:4318');
+    expect(() => load('otel:\n  endpoint: ftp://127.0.0.1/\n')).toThrow(
+      /otel\.endpoint must be '' \(off\) or an http/,
+    );
+    expect(() => load('otel:\n  headers: [a]\n')).toThrow(/otel\.headers must be a mapping/);
+    expect(() => load('otel:\n  headers:\n    "bad name": x\n')).toThrow(
+      /otel\.headers has an invalid header name/,
     );
   });
 });
