@@ -27,6 +27,11 @@ export function startOfLocalWeek(t: number): number {
   return new Date(d.getFullYear(), d.getMonth(), d.getDate() - daysSinceMonday).getTime();
 }
 
+/** $5.00, or $0.00012 for amounts under a cent (never a misleading $0.00). */
+export function usd(n: number): string {
+  return n > 0 && n < 0.01 ? `$${n.toPrecision(2)}` : `$${n.toFixed(2)}`;
+}
+
 export class BudgetWatch {
   /** Period start (epoch ms) already alerted, per budget: one alert per day / week. */
   private readonly alerted = new Map<'daily' | 'weekly', number>();
@@ -57,7 +62,7 @@ export class BudgetWatch {
       this.alerted.set(kind, since);
       const unpriced = s.unpriced > 0 ? ` (plus ${s.unpriced} unpriced request(s) not counted)` : '';
       this.onCross(
-        `${kind === 'daily' ? 'Daily' : 'Weekly'} budget of $${limit.toFixed(2)} reached: $${spent.toFixed(2)} spent ${when}${unpriced}.`,
+        `${kind === 'daily' ? 'Daily' : 'Weekly'} budget of ${usd(limit)} reached: ${usd(spent)} spent ${when}${unpriced}.`,
       );
     }
   }

@@ -5,6 +5,7 @@ import type { UiEvent } from '../../src-shared/contract.js';
 import type { Config } from '../config/types.js';
 import { ConfigError } from '../config/errors.js';
 import { buildPrices } from '../analytics/prices.js';
+import { BudgetWatch } from '../analytics/budgets.js';
 import type { Logger } from '../log.js';
 import { startProxyServer, PortInUseError, type ProxyServer } from '../proxy/server.js';
 import { CodexAuthFile } from '../proxy/auth.js';
@@ -34,6 +35,8 @@ export interface CoreHandle {
   config: Config;
   /** Also receive what uiState pushes to views (settings_changed, problem): the desktop window and tray. */
   onUiEvent(listener: (e: UiEvent) => void): () => void;
+  /** The cost budgets (checked every minute; `check()` runs one now). */
+  budgets: BudgetWatch;
   /** Stop accepting, let in-flight streams finish for up to config.timeouts.shutdownGraceMs, then cut them. */
   stop(): Promise<void>;
 }
@@ -114,6 +117,21 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
       for (const l of uiListeners) l(e);
     },
   );
+  // Budgets: checked now and every minute against the priced spend; crossing one is a problem the UI shows as a
+  // banner and the desktop app as a notification (once per day / week).
+  const budgets = new BudgetWatch(
+    config.budgets,
+    (since) => recorder.client.query<{ cost_usd: number | null; unpriced: number }>('stats', { since }),
+    (message) => uiState.problem('budget_exceeded', message),
+  );
+  let budgetTimer: NodeJS.Timeout | null = null;
+  if (budgets.active) {
+    const check = (): void =>
+      void budgets.check().catch((err: Error) => logger.debug(`budget check: ${err.message}`));
+    check();
+    budgetTimer = setInterval(check, 60_000);
+    budgetTimer.unref();
+  }
   try {
     ui = await startUiServer({
       port: config.uiPort,
@@ -140,6 +158,7 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
     recorder,
     ui,
     uiState,
+    budgets,
     settings,
     config,
     onUiEvent(listener) {
@@ -149,6 +168,7 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
     stop() {
       // Ordered: stop accepting and drain streams, close the UI, then flush what was recorded.
       stopping ??= (async () => {
+        if (budgetTimer) clearInterval(budgetTimer);
         await proxy.close(config.timeouts.shutdownGraceMs);
         await ui?.close();
         await recorder.close(2_000);

@@ -221,3 +221,17 @@ export function priceOverrides(
 /** An optional path: '' means none. */
 export const optionalPath: Parser<string | null> = (raw, ctx) =>
   raw === '' || raw === null || raw === undefined ? null : path(raw, ctx);
+
+/** An amount of money in USD, ≥ 0; '' or absent = none. */
+export const optionalUsd: Parser<number | null> = (raw) => {
+  if (raw === '' || raw === null || raw === undefined) return null;
+  const n =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw)
+        ? Number(raw)
+        : NaN;
+  if (!Number.isFinite(n) || n < 0)
+    throw new ValueProblem('must be an amount in USD (a number ≥ 0), or empty for none');
+  return n;
+};

@@ -16,6 +16,7 @@ import {
   milliseconds,
   oneOf,
   optionalPath,
+  optionalUsd,
   path,
   port,
   priceOverrides,
@@ -262,6 +263,19 @@ export const CONFIG_KEYS = {
     parse: otelEndpoint,
     env: 'LUNAROUTE_OTEL_ENDPOINT',
   }),
+  'budgets.daily_usd': key<number | null>({
+    description:
+      'Daily cost threshold in USD (priced requests); crossing it raises a banner and a notification',
+    default: '',
+    parse: optionalUsd,
+    env: 'LUNAROUTE_BUDGET_DAILY_USD',
+  }),
+  'budgets.weekly_usd': key<number | null>({
+    description: 'Weekly cost threshold in USD (from Monday 00:00 local)',
+    default: '',
+    parse: optionalUsd,
+    env: 'LUNAROUTE_BUDGET_WEEKLY_USD',
+  }),
   'otel.headers': key<Record<string, string>>({
     description: 'Headers sent with every OpenTelemetry export, e.g. {authorization: Bearer …}',
     default: {},
@@ -311,5 +325,6 @@ export function buildConfig(v: ConfigValues, configFile: string): Config {
       intervalMinutes: v['retention.interval_minutes'],
     },
     otel: { endpoint: v['otel.endpoint'], headers: v['otel.headers'] },
+    budgets: { dailyUsd: v['budgets.daily_usd'], weeklyUsd: v['budgets.weekly_usd'] },
   };
 }

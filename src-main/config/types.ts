@@ -78,4 +78,6 @@ export interface Config {
   };
   /** OpenTelemetry export of one span per request (endpoint '' = off). */
   otel: { endpoint: string; headers: Record<string, string> };
+  /** Cost thresholds in USD (priced requests only); null = no budget. */
+  budgets: { dailyUsd: number | null; weeklyUsd: number | null };
 }

@@ -21,6 +21,7 @@ export interface TestConfigOptions {
   maxBodyBytes?: number;
   redaction?: Config['redaction'];
   priceOverrides?: Config['pricing']['overrides'];
+  dailyBudgetUsd?: number;
   otel?: Config['otel'];
 }
 
@@ -56,6 +57,7 @@ export function makeTestConfig(o: TestConfigOptions = {}): Config {
     redaction: o.redaction ?? { mode: 'mask' },
     retention: { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7, intervalMinutes: 60 },
     pricing: { file: null, overrides: o.priceOverrides ?? {} },
+    budgets: { dailyUsd: o.dailyBudgetUsd ?? null, weeklyUsd: null },
     otel: o.otel ?? { endpoint: '', headers: {} },
   };
 }

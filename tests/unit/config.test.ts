@@ -57,6 +57,7 @@ describe('defaults', () => {
       retention: { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7, intervalMinutes: 60 },
       pricing: { file: null, overrides: {} },
       otel: { endpoint: '', headers: {} },
+      budgets: { dailyUsd: null, weeklyUsd: null },
       explicitKeys: [],
     });
   });

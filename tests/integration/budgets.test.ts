@@ -1,0 +1,49 @@
+// Budgets end to end: a priced request through the proxy pushes today's spend over a tiny daily budget, and
+// the next check raises one `budget_exceeded` problem (the UI's banner, the desktop notification) — once.
+import { afterEach, describe, expect, it } from 'vitest';
+import Anthropic from '@anthropic-ai/sdk';
+import { startCore, type CoreHandle } from '../../src-main/app/core.js';
+import { createLogger } from '../../src-main/log.js';
+import { makeTestConfig } from '../support/config.js';
+import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import type { UiEvent } from '../../src-shared/contract.js';
+
+let fake: FakeProvider | null = null;
+let core: CoreHandle | null = null;
+afterEach(async () => {
+  await core?.stop();
+  await fake?.close();
+  core = fake = null;
+});
+
+describe('cost budgets', () => {
+  it('raises budget_exceeded once when today’s priced spend reaches the daily budget', async () => {
+    fake = await startFakeProvider();
+    core = await startCore(
+      makeTestConfig({
+        anthropicUrl: fake.url,
+        openaiUrl: fake.url + '/v1',
+        recording: true,
+        dailyBudgetUsd: 0.0001,
+      }),
+      createLogger('silent'),
+    );
+    const events: UiEvent[] = [];
+    core.onUiEvent((e) => events.push(e));
+    await core.budgets.check();
+    expect(core.uiState.recentProblems()).toEqual([]);
+    const a = new Anthropic({ apiKey: 'k', baseURL: core.proxyUrl, maxRetries: 0 });
+    await a.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    await core.recorder.client.flush();
+    await core.budgets.check();
+    await core.budgets.check();
+    const problems = core.uiState.recentProblems().filter((p) => p.kind === 'budget_exceeded');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toMatch(/^Daily budget of \$0\.00010 reached: \$0\.\d+ spent today\.$/);
+    expect(events.some((e) => e.type === 'problem' && e.problem.kind === 'budget_exceeded')).toBe(true);
+  });
+});
