@@ -65,23 +65,23 @@ export interface StatsResult {
   tools: ToolStats[];
 }
 
-const SUMS = `COUNT(*) AS requests, COUNT(CASE WHEN outcome = 'failed' THEN 1 END) AS failed,
+export const SUMS = `COUNT(*) AS requests, COUNT(CASE WHEN outcome = 'failed' THEN 1 END) AS failed,
   COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
   COALESCE(SUM(cache_read_tokens), 0) AS cache_read_tokens, COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens,
   COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, COALESCE(SUM(cost_usd), 0) AS cost_usd,
   COUNT(CASE WHEN priced = 1 THEN 1 END) AS priced_requests,
   COUNT(CASE WHEN cost_status IN ('unpriced', 'partial') THEN 1 END) AS unpriced_requests`;
 
-function round(n: number): number {
+export function round(n: number): number {
   return Math.round(n * 1e6) / 1e6;
 }
 
-function clean<T extends TokenCost>(r: T): T {
+export function clean<T extends TokenCost>(r: T): T {
   return { ...r, cost_usd: round(r.cost_usd) };
 }
 
 /** The value at quantile q of sorted numbers (nearest rank). */
-function quantile(sorted: readonly number[], q: number): number | null {
+export function quantile(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }

@@ -7,6 +7,8 @@
 import type { ExportFormat, SearchHit, SessionView, StatusFilter } from '../../src-shared/contract.js';
 import type { JsonValue } from '../../src-shared/exchange.js';
 import type { RecordLine, RequestLine, ResponseLine } from '../../src-shared/records.js';
+import { computeAnalytics, type AnalyticsArgs } from '../analytics/analytics.js';
+import type { Prices } from '../analytics/prices.js';
 import { buildExport, type ExportFile } from '../export/index.js';
 import { redactionReport } from '../export/redaction-report.js';
 import { collectSession } from '../export/session-data.js';
@@ -19,6 +21,8 @@ import { readSessionParts, sessionParts } from './reindex.js';
 export interface QueryContext {
   index: IndexStore;
   sessionsDir: string;
+  /** The configured price table (cache savings); the bundled one when absent. */
+  prices?: Prices;
 }
 
 export interface SessionRow {
@@ -374,6 +378,7 @@ export const QUERIES = {
   search: (ctx: QueryContext, a: { q: string; limit?: number }) => search(ctx, a),
   export: (ctx: QueryContext, a: { id: string; format: ExportFormat }) => exportSession(ctx, a),
   stats: (ctx: QueryContext, a: { since?: number }) => indexStats(ctx, a ?? {}),
+  analytics: (ctx: QueryContext, a: AnalyticsArgs) => computeAnalytics(ctx.index, a ?? {}, ctx.prices),
 } as const;
 
 export type QueryName = keyof typeof QUERIES;

@@ -125,6 +125,7 @@ export class UiState {
         this.push({ type: 'settings_changed', settings: next });
         return next;
       },
+      'analytics.get': (a) => q('analytics', a),
       'stats.get': async () => {
         const s = await q<IndexStats>('stats', {});
         return { ...s, dropped: this.core.recorder.dropped, problems: this.recentProblems() };

@@ -80,6 +80,9 @@ describe('call arguments', () => {
     ['settings.set', { retention: { max_age_days: 0 } }, 'retention.max_age_days: expected an integer ≥ 1'],
     ['settings.set', { recording: 'yes' }, 'recording: expected a boolean, got "yes"'],
     ['search', { q: '' }, 'q: expected a string of at least 1 characters'],
+    ['analytics.get', { bucket: 'week' }, 'bucket: expected one of "hour", "day", got "week"'],
+    ['analytics.get', { since: -1 }, 'since: expected a'],
+    ['analytics.get', { by: 'model' }, 'by: expected no such key'],
   ] as const)('%s rejects %j with a message naming the field', (name, args, message) => {
     expect(() => parseArgs(name, args)).toThrow(ContractError);
     expect(() => parseArgs(name, args)).toThrow(message);
@@ -103,6 +106,58 @@ describe('call results', () => {
     expect(() =>
       parseResult('sessions.list', { sessions: [{ ...row, last_at: Number.NaN }], total: 1 }),
     ).toThrow('sessions[0].last_at: expected a finite number, got a non-finite number');
+  });
+
+  it('analytics.get: accepts the query result, keeps null ratios, rejects a share above 1 or a NaN cost', () => {
+    expect(parseArgs('analytics.get', { since: 0, bucket: 'hour' })).toEqual({ since: 0, bucket: 'hour' });
+    const sums = {
+      requests: 1,
+      failed: 0,
+      input_tokens: 1,
+      output_tokens: 2,
+      cache_read_tokens: 0,
+      cache_write_tokens: 0,
+      reasoning_tokens: 0,
+      cost_usd: 0,
+      priced_requests: 0,
+      unpriced_requests: 1,
+    };
+    const ok = {
+      since: null,
+      bucket: 'day',
+      bucket_ms: 86_400_000,
+      sessions: 1,
+      totals: { ...sums, errors: 0, interruptions: 0 },
+      series: [{ t: 0, ...sums, failed: undefined, errors: 0, interruptions: 0 }].map(
+        ({ failed: _f, ...p }) => p,
+      ),
+      by_model: [{ key: 'local', ...sums, token_share: 1, cost_share: null }],
+      by_client: [],
+      classes: [],
+      cache: {
+        input_tokens: 1,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        hit_ratio: null,
+        saved_usd: 0,
+        unpriced_cache_read_tokens: 0,
+      },
+      priced: { requests_share: 0, tokens_share: null, unpriced_models: ['local'] },
+      tools: [
+        { name: 'Bash', calls: 1, errors: 0, error_rate: null, latency_p50_ms: null, latency_p95_ms: null },
+      ],
+      slowest_tools: [
+        { name: 'Bash', session_id: 's', request_id: 'r', called_at: 1, latency_ms: 5, is_error: null },
+      ],
+      time_split: { sessions: 1, span_ms: 10, model_ms: 5, tool_ms: 5, idle_ms: 0 },
+    };
+    expect(parseResult('analytics.get', ok)).toEqual(ok);
+    expect(() =>
+      parseResult('analytics.get', { ...ok, priced: { ...ok.priced, requests_share: 1.5 } }),
+    ).toThrow('priced.requests_share');
+    expect(() =>
+      parseResult('analytics.get', { ...ok, totals: { ...ok.totals, cost_usd: Number.NaN } }),
+    ).toThrow('totals.cost_usd');
   });
 
   it('accepts null for a missing session', () => {
