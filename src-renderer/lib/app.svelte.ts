@@ -5,7 +5,8 @@ import type { Problem, Settings, Stats, UiEvent } from '../../src-shared/contrac
 import { call, subscribe, type ConnectionState } from './api.js';
 import { LiveStore } from './live.svelte.js';
 
-export type Route = { name: 'live' } | { name: 'session'; id: string } | { name: 'settings' };
+export type Route =
+  { name: 'live' } | { name: 'session'; id: string } | { name: 'settings' } | { name: 'analytics' };
 
 export function parseRoute(hash: string): Route {
   const h = hash.replace(/^#\/?/, '');
@@ -14,6 +15,7 @@ export function parseRoute(hash: string): Route {
     if (id) return { name: 'session', id };
   }
   if (h === 'settings') return { name: 'settings' };
+  if (h === 'analytics') return { name: 'analytics' };
   return { name: 'live' };
 }
 
