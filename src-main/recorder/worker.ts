@@ -199,7 +199,7 @@ async function main(): Promise<void> {
             void eng
               .settle()
               .then(() => eng.flushIndex())
-              .then(() => fn({ index: db, sessionsDir }, m.args ?? {}))
+              .then(() => fn({ index: db, sessionsDir, prices }, m.args ?? {}))
               .then(
                 (value) => send({ t: 'result', seq, ok: true, value }),
                 (err: Error) => send({ t: 'result', seq, ok: false, error: err.message }),

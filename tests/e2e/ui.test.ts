@@ -99,7 +99,7 @@ describe.skipIf(missing !== null)('the live window in Chromium', () => {
     // Clear this suite's own artifacts (screenshots, exports), not the measurements other suites left there.
     if (fs.existsSync(ARTIFACTS)) {
       for (const f of fs.readdirSync(ARTIFACTS)) {
-        if (f.endsWith('.png') || f === 'exports')
+        if (/^\d\d-.*\.png$/.test(f) || f === 'exports')
           fs.rmSync(path.join(ARTIFACTS, f), { recursive: true, force: true });
       }
     }
