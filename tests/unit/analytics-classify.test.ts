@@ -44,6 +44,9 @@ describe('classifyRequest on Claude Code traffic', () => {
     ['hello-01.json', 'main'],
     ['tool-02.json', 'main'],
     ['derived-title.json', 'title'],
+    // Captured from interactive Claude Code through the proxy (tests/clients/claude-interactive.test.ts).
+    ['interactive-title.json', 'title'],
+    ['interactive-main.json', 'main'],
     ['derived-count-tokens.json', 'count_tokens'],
     ['derived-compaction.json', 'compaction'],
     ['derived-subagent.json', 'subagent'],

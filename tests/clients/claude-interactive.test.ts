@@ -1,0 +1,133 @@
+// Interactive Claude Code (not `-p`) through the proxy, driven in tmux: a real session makes the background call
+// `-p` never makes — the session-title request — and the recorder must classify it as `title` and the turn as
+// `main`. Onboarding, the API-key prompt and the folder trust dialog are pre-answered in the throw-away HOME.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCore, type CoreHandle } from '../../src-main/app/core.js';
+import { silentLogger } from '../../src-main/log.js';
+import { makeTestConfig } from '../support/config.js';
+import {
+  ensureClientsInstalled,
+  makeClientHome,
+  resolveClient,
+  startEgressTrap,
+  type EgressTrap,
+} from '../support/clients.js';
+import { startFakeProvider, FAKE_ANSWER, type FakeProvider } from '../support/fake-provider.js';
+
+const KEY = 'sk-ant-lunaroute-test-key-0123456789abcdef';
+const SESSION = `lr-claude-${process.pid}`;
+const tmuxMissing = (() => {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return 'tmux is not installed (.ci/run installs it)';
+  }
+})();
+
+describe.skipIf(tmuxMissing !== null)('interactive Claude Code through the proxy (tmux)', () => {
+  let fake: FakeProvider;
+  let trap: EgressTrap;
+  let core: CoreHandle;
+  let home: ReturnType<typeof makeClientHome>;
+
+  beforeAll(async () => {
+    await ensureClientsInstalled();
+    fake = await startFakeProvider();
+    trap = await startEgressTrap();
+    core = await startCore(
+      makeTestConfig({ anthropicUrl: fake.url, openaiUrl: `${fake.url}/v1`, recording: true }),
+      silentLogger,
+    );
+    home = makeClientHome(trap.url);
+    fs.writeFileSync(
+      path.join(home.dir, '.claude.json'),
+      JSON.stringify({
+        hasCompletedOnboarding: true,
+        theme: 'dark',
+        numStartups: 3,
+        customApiKeyResponses: { approved: [KEY.slice(-20)], rejected: [] },
+        projects: { [home.cwd]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
+      }),
+    );
+  }, 660_000);
+
+  afterAll(async () => {
+    try {
+      execFileSync('tmux', ['kill-session', '-t', SESSION], { stdio: 'ignore' });
+    } catch {
+      /* already gone */
+    }
+    await core?.stop();
+    await fake?.close();
+    await trap?.close();
+    if (home) fs.rmSync(home.dir, { recursive: true, force: true });
+  });
+
+  it('records the title call as `title` and the turn as `main`, in one session, and the user sees the answer', async () => {
+    // Non-essential traffic allowed (that is where the title call lives); anything leaving loopback hits the trap.
+    const env = {
+      ...home.env,
+      ANTHROPIC_BASE_URL: core.proxyUrl,
+      ANTHROPIC_API_KEY: KEY,
+      TERM: 'xterm-256color',
+    };
+    delete (env as Record<string, unknown>)['CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC'];
+    delete (env as Record<string, unknown>)['CI'];
+    const envArgs = Object.entries(env).flatMap(([k, v]) =>
+      typeof v === 'string' && v !== '' ? [`${k}=${v}`] : [],
+    );
+    const { command } = resolveClient('claude');
+    execFileSync('tmux', [
+      'new-session',
+      '-d',
+      '-s',
+      SESSION,
+      '-x',
+      '160',
+      '-y',
+      '40',
+      '-c',
+      home.cwd,
+      'env',
+      '-i',
+      ...envArgs,
+      command,
+    ]);
+    const pane = (): string => execFileSync('tmux', ['capture-pane', '-p', '-t', SESSION]).toString();
+    const until = async (what: string, ok: () => boolean, ms = 60_000): Promise<void> => {
+      const deadline = Date.now() + ms;
+      while (!ok()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${pane()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    await until('the prompt', () => pane().includes('❯'));
+    execFileSync('tmux', ['send-keys', '-t', SESSION, 'Say hello please', 'Enter']);
+    await until('the answer on screen', () => pane().includes(FAKE_ANSWER));
+    await until(
+      'two model requests',
+      () => fake.requests.filter((q) => q.path === '/v1/messages').length >= 2,
+    );
+    await core.recorder.client.flush();
+
+    const list = await core.recorder.client.query<{ sessions: { id: string; client: string }[] }>(
+      'sessions.list',
+      {},
+    );
+    const mine = list.sessions.filter((s) => s.client === 'claude_code');
+    expect(mine).toHaveLength(1);
+    const detail = await core.recorder.client.query<{ requests: { class: string; endpoint: string }[] }>(
+      'sessions.get',
+      { id: mine[0]!.id },
+    );
+    const classes = detail.requests
+      .filter((r) => r.endpoint === 'messages')
+      .map((r) => r.class)
+      .sort();
+    expect(classes).toEqual(['main', 'title']);
+  }, 180_000);
+});
