@@ -1,6 +1,6 @@
-// Interactive Claude Code (not `-p`) through the proxy, driven in tmux: a real session makes the background call
-// `-p` never makes — the session-title request — and the recorder must classify it as `title` and the turn as
-// `main`. Onboarding, the API-key prompt and the folder trust dialog are pre-answered in the throw-away HOME.
+// Interactive Claude Code (not `-p`) through the proxy, driven in tmux: a real session makes the background calls
+// `-p` never makes — the session-title request, and token counting (`/context`) — and the recorder must classify
+// them as `title` and `count_tokens` (free), and the turn as `main`. Onboarding, the API-key prompt and the folder trust dialog are pre-answered in the throw-away HOME.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -67,7 +67,7 @@ describe.skipIf(tmuxMissing !== null)('interactive Claude Code through the proxy
     if (home) fs.rmSync(home.dir, { recursive: true, force: true });
   });
 
-  it('records the title call as `title` and the turn as `main`, in one session, and the user sees the answer', async () => {
+  it('records the title call as `title`, token counting as free `count_tokens`, the turn as `main`, in one session', async () => {
     // Non-essential traffic allowed (that is where the title call lives); anything leaving loopback hits the trap.
     const env = {
       ...home.env,

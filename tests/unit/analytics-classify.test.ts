@@ -47,6 +47,7 @@ describe('classifyRequest on Claude Code traffic', () => {
     // Captured from interactive Claude Code through the proxy (tests/clients/claude-interactive.test.ts).
     ['interactive-title.json', 'title'],
     ['interactive-main.json', 'main'],
+    ['interactive-count-tokens.json', 'count_tokens'],
     ['derived-count-tokens.json', 'count_tokens'],
     ['derived-compaction.json', 'compaction'],
     ['derived-subagent.json', 'subagent'],
