@@ -267,6 +267,14 @@ const ShareGroupSchema = s.object({
 export const ANALYTICS_BUCKETS = ['hour', 'day'] as const;
 
 /** The Analytics view: series, breakdowns, cache, priced share, tools, time split, classes (analytics/analytics.ts). */
+/** Tokens and priced cost per bucket, split by the top keys of a dimension (aligned arrays). */
+const SplitSeriesSchema = s.object({
+  keys: s.array(s.string()),
+  points: s.array(
+    s.object({ t: s.number(), tokens: s.array(count), cost_usd: s.array(s.number({ min: 0 })) }),
+  ),
+});
+
 export const AnalyticsSchema = s.object({
   since: nnum,
   bucket: s.oneOf(ANALYTICS_BUCKETS),
@@ -289,6 +297,8 @@ export const AnalyticsSchema = s.object({
       unpriced_requests: count,
     }),
   ),
+  split_by_model: SplitSeriesSchema,
+  split_by_client: SplitSeriesSchema,
   by_model: s.array(ShareGroupSchema),
   by_client: s.array(ShareGroupSchema),
   classes: s.array(ShareGroupSchema),

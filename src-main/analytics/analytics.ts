@@ -55,6 +55,16 @@ export interface SlowToolCall {
   is_error: boolean | null;
 }
 
+/** Tokens and priced cost per bucket, split by the top keys of one dimension (the rest is "other"). */
+export interface SplitSeries {
+  /** The keys, largest first (at most SPLIT_TOP, then "other" when there are more). */
+  keys: string[];
+  /** One point per bucket of `series`; `tokens[i]` and `cost_usd[i]` belong to `keys[i]`. */
+  points: { t: number; tokens: number[]; cost_usd: number[] }[];
+}
+
+const SPLIT_TOP = 5;
+
 export interface AnalyticsResult {
   since: number | null;
   bucket: AnalyticsBucket;
@@ -62,6 +72,9 @@ export interface AnalyticsResult {
   sessions: number;
   totals: TokenCost & { errors: number; interruptions: number };
   series: SeriesPoint[];
+  /** Tokens and cost over time split by model, and by client. */
+  split_by_model: SplitSeries;
+  split_by_client: SplitSeries;
   by_model: ShareGroup[];
   by_client: ShareGroup[];
   classes: ShareGroup[];
@@ -164,6 +177,35 @@ export function computeAnalytics(
     } else series.push(...byT.values());
   }
 
+  // The same buckets, split by a dimension: the top keys by tokens, everything else as "other".
+  const split = (expr: string): SplitSeries => {
+    const ranked = q<{ key: string; tok: number }>(
+      `SELECT ${expr} AS key, COALESCE(SUM(COALESCE(input_tokens,0) + COALESCE(output_tokens,0) + COALESCE(cache_read_tokens,0) + COALESCE(cache_write_tokens,0)), 0) AS tok
+       FROM requests ${w} GROUP BY key ORDER BY tok DESC, key`,
+    ).map((r) => r.key);
+    const top = ranked.slice(0, SPLIT_TOP);
+    const keys = ranked.length > SPLIT_TOP ? [...top, 'other'] : top;
+    // A top key keeps its column; the rest share the last one ("other", present only when there are more).
+    const column = (key: string): number => (top.includes(key) ? top.indexOf(key) : keys.length - 1);
+    const cells = q<{ t: number; key: string; tok: number; cost: number }>(
+      `SELECT ((at + ?) / ${bucketMs}) * ${bucketMs} - ? AS t, ${expr} AS key,
+              COALESCE(SUM(COALESCE(input_tokens,0) + COALESCE(output_tokens,0) + COALESCE(cache_read_tokens,0) + COALESCE(cache_write_tokens,0)), 0) AS tok,
+              COALESCE(SUM(cost_usd), 0) AS cost
+       FROM requests ${w} GROUP BY t, key`,
+      [offsetMs, offsetMs, ...params],
+    );
+    const byBucket = new Map<number, { tokens: number[]; cost_usd: number[] }>();
+    for (const p of series) byBucket.set(p.t, { tokens: keys.map(() => 0), cost_usd: keys.map(() => 0) });
+    for (const c of cells) {
+      const b = byBucket.get(c.t);
+      if (!b) continue;
+      const i = column(c.key);
+      b.tokens[i]! += c.tok;
+      b.cost_usd[i] = round(b.cost_usd[i]! + c.cost);
+    }
+    return { keys, points: series.map((p) => ({ t: p.t, ...byBucket.get(p.t)! })) };
+  };
+
   const group = (expr: string): StatsGroup[] =>
     q<StatsGroup>(
       `SELECT ${expr} AS key, ${SUMS} FROM requests ${w} GROUP BY key ORDER BY cost_usd DESC, requests DESC, key`,
@@ -217,6 +259,8 @@ export function computeAnalytics(
     sessions,
     totals,
     series,
+    split_by_model: split(`COALESCE(model, model_requested, '(unknown)')`),
+    split_by_client: split('client'),
     by_model: shares(group(`COALESCE(model, model_requested, '(unknown)')`), totals),
     by_client: shares(group('client'), totals),
     classes: shares(group('class'), totals),

@@ -125,7 +125,9 @@ describe.skipIf(missing !== null)('the Analytics view in Chromium', () => {
       /Tokens by kind per day/,
     );
     expect(await page.getByTestId('tokens-bar').count()).toBeGreaterThanOrEqual(1);
-    expect(await page.locator('[data-testid=tokens-bar] title').last().textContent()).toContain('cache read');
+    expect(await page.locator('[data-testid=tokens-bar] > title').last().textContent()).toContain(
+      'cache read',
+    );
     expect(await page.getByTestId('chart-cost').getAttribute('aria-label')).toContain('1 unpriced requests');
 
     // Tools: Bash called once, no error, with a latency; the slowest call links to its session.
@@ -142,7 +144,27 @@ describe.skipIf(missing !== null)('the Analytics view in Chromium', () => {
     expect(await page.getByTestId('split-tool').innerText()).toMatch(/Tools running: \d/);
     expect(await page.getByTestId('class-main').innerText()).toContain('main: 100% of tokens');
 
+    // Requests, errors and interruptions over time.
+    expect(await page.getByTestId('chart-requests').getAttribute('aria-label')).toMatch(
+      /6 in total, 1 errors, 0 interrupted/,
+    );
+    expect(await page.locator('[data-testid=requests-bar] > title').last().textContent()).toMatch(
+      /\d+ requests — 1 errors/,
+    );
+
     await screenshot(page, 'analytics-light');
+    // Tokens and cost over time split by model, then by client: the legend names them, the bars carry them.
+    await page.getByTestId('split-by').selectOption('model');
+    const legend = await page.getByTestId('tokens-legend').innerText();
+    for (const m of ['claude-sonnet-4-5', 'gpt-5']) expect(legend).toContain(m);
+    expect(await page.locator('[data-testid=tokens-bar] rect title').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^claude-sonnet-4-5: \d/) as unknown as string]),
+    );
+    await page.getByTestId('chart-tokens').scrollIntoViewIfNeeded();
+    await screenshot(page, 'analytics-light-split-model');
+    await page.getByTestId('split-by').selectOption('client');
+    expect(await page.getByTestId('tokens-legend').innerText()).toContain('Claude Code');
+    await page.getByTestId('split-by').selectOption('kind');
     await page.getByTestId('tools-panel').scrollIntoViewIfNeeded();
     await screenshot(page, 'analytics-light-tools');
     const dark = await newPage(browser, { colorScheme: 'dark' });

@@ -184,6 +184,25 @@ describe('analytics query', () => {
     expect(r.series[1]!.cost_usd).toBeCloseTo(COST_R4, 10);
   });
 
+  it('tokens and cost over time split by model and by client (aligned with the series buckets)', () => {
+    // Day 0: haiku r1 (1000 + 9000 + 500 + 200) and r2 (100 + 10000 + 50); day 1: gpt-5 r4 (2000 + 1000 + 100),
+    // local-model-x r5 (400 + 600 + 40, unpriced).
+    expect(r.split_by_model.keys).toEqual(['claude-haiku-4-5', 'gpt-5', 'local-model-x']);
+    expect(r.split_by_model.points.map((p) => p.t)).toEqual([D0, D1]);
+    expect(r.split_by_model.points.map((p) => p.tokens)).toEqual([
+      [20_850, 0, 0],
+      [0, 3_100, 1_040],
+    ]);
+    expect(r.split_by_model.points[0]!.cost_usd[0]).toBeCloseTo(COST_R1 + COST_R2, 10);
+    expect(r.split_by_model.points[1]!.cost_usd[1]).toBeCloseTo(COST_R4, 10);
+    expect(r.split_by_model.points[1]!.cost_usd[2]).toBe(0); // unpriced: no cost counted, flagged in `series`
+    expect(r.split_by_client.keys).toEqual(['claude_code', 'codex']);
+    expect(r.split_by_client.points.map((p) => p.tokens)).toEqual([
+      [20_850, 0],
+      [0, 4_140],
+    ]);
+  });
+
   it('series by hour from `since`: empty hours are filled with zeros', () => {
     const h = computeAnalytics(index, { since: D0, bucket: 'hour', tzOffsetMinutes: 0 });
     expect(h.series).toHaveLength(28); // D0 00:00 … D1 03:00

@@ -131,6 +131,8 @@ describe('call results', () => {
       series: [{ t: 0, ...sums, failed: undefined, errors: 0, interruptions: 0 }].map(
         ({ failed: _f, ...p }) => p,
       ),
+      split_by_model: { keys: ['local'], points: [{ t: 0, tokens: [10], cost_usd: [0] }] },
+      split_by_client: { keys: ['other'], points: [{ t: 0, tokens: [10], cost_usd: [0] }] },
       by_model: [{ key: 'local', ...sums, token_share: 1, cost_share: null }],
       by_client: [],
       classes: [],
