@@ -203,6 +203,8 @@ export const SettingsSchema = s.object({
     max_size_mb: s.int({ min: 1 }),
     compress_after_days: s.int({ min: 0 }),
   }),
+  /** Cost thresholds in USD (priced requests); null = none. */
+  budgets: s.object({ daily_usd: nnum, weekly_usd: nnum }),
   /** Read-only here (a restart applies a change). */
   data_dir: s.string(),
   proxy_url: s.string(),
@@ -414,6 +416,15 @@ export const CALLS = {
               max_age_days: s.optional(s.int({ min: 1, max: 36500 })),
               max_size_mb: s.optional(s.int({ min: 1, max: 10_000_000 })),
               compress_after_days: s.optional(s.int({ min: 0, max: 36500 })),
+            },
+            { strict: true },
+          ),
+        ),
+        budgets: s.optional(
+          s.object(
+            {
+              daily_usd: s.optional(s.nullable(s.number({ min: 0, max: 1_000_000_000 }))),
+              weekly_usd: s.optional(s.nullable(s.number({ min: 0, max: 1_000_000_000 }))),
             },
             { strict: true },
           ),

@@ -1,7 +1,8 @@
-// Cost budgets: a daily and a weekly threshold (USD, from config). Checked in the background against the
-// index's per-request costs; crossing one raises a problem once per period — the UI shows it as a banner and
-// the desktop app as a notification. Only priced requests count: an unpriced model never makes a budget look
-// safer than it is without saying so (the message names how many requests are unpriced).
+// Cost budgets: a daily and a weekly threshold (USD, from config or the Settings view, read live). Checked in
+// the background against the index's per-request costs; crossing one raises a problem once per period (again
+// if the limit changes) — the UI shows it as a banner and the desktop app as a notification. Only priced
+// requests count: an unpriced model never makes a budget look safer than it is without saying so (the message
+// names how many requests are unpriced).
 
 export interface BudgetLimits {
   /** USD per local day; null = no daily budget. */
@@ -33,8 +34,8 @@ export function usd(n: number): string {
 }
 
 export class BudgetWatch {
-  /** Period start (epoch ms) already alerted, per budget: one alert per day / week. */
-  private readonly alerted = new Map<'daily' | 'weekly', number>();
+  /** Period start and limit already alerted, per budget: one alert per day / week (again if the limit changes). */
+  private readonly alerted = new Map<'daily' | 'weekly', string>();
 
   constructor(
     private readonly limits: BudgetLimits,
@@ -55,11 +56,11 @@ export class BudgetWatch {
       ['weekly', this.limits.weeklyUsd, startOfLocalWeek(t), 'this week'],
     ];
     for (const [kind, limit, since, when] of budgets) {
-      if (limit === null || this.alerted.get(kind) === since) continue;
+      if (limit === null || this.alerted.get(kind) === `${since}:${limit}`) continue;
       const s = await this.spendSince(since);
       const spent = s.cost_usd ?? 0;
       if (spent < limit) continue;
-      this.alerted.set(kind, since);
+      this.alerted.set(kind, `${since}:${limit}`);
       const unpriced = s.unpriced > 0 ? ` (plus ${s.unpriced} unpriced request(s) not counted)` : '';
       this.onCross(
         `${kind === 'daily' ? 'Daily' : 'Weekly'} budget of ${usd(limit)} reached: ${usd(spent)} spent ${when}${unpriced}.`,

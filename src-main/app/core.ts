@@ -29,7 +29,7 @@ export interface CoreHandle {
   ui: UiServer | null;
   /** The contract's call handlers and live problems/settings (the Electron IPC handlers reuse them). */
   uiState: UiState;
-  /** <dataDir>/settings.json: persisted recording / redaction choices (applied at start, written on change). */
+  /** <dataDir>/settings.json: choices made in the UI/tray (applied at start, written on change). */
   settings: SettingsStore;
   /** The config in force (the file's, with the persisted settings applied). */
   config: Config;
@@ -124,14 +124,16 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
     (since) => recorder.client.query<{ cost_usd: number | null; unpriced: number }>('stats', { since }),
     (message) => uiState.problem('budget_exceeded', message),
   );
-  let budgetTimer: NodeJS.Timeout | null = null;
-  if (budgets.active) {
-    const check = (): void =>
-      void budgets.check().catch((err: Error) => logger.debug(`budget check: ${err.message}`));
-    check();
-    budgetTimer = setInterval(check, 60_000);
-    budgetTimer.unref();
-  }
+  // The limits are config.budgets itself, which the Settings view changes live; a check with no budget set is
+  // free (no query), so the timer always runs, and a settings change checks at once.
+  const checkBudgets = (): void =>
+    void budgets.check().catch((err: Error) => logger.debug(`budget check: ${err.message}`));
+  checkBudgets();
+  const budgetTimer = setInterval(checkBudgets, 60_000);
+  budgetTimer.unref();
+  uiListeners.add((e) => {
+    if (e.type === 'settings_changed') checkBudgets();
+  });
   try {
     ui = await startUiServer({
       port: config.uiPort,
@@ -168,7 +170,7 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
     stop() {
       // Ordered: stop accepting and drain streams, close the UI, then flush what was recorded.
       stopping ??= (async () => {
-        if (budgetTimer) clearInterval(budgetTimer);
+        clearInterval(budgetTimer);
         await proxy.close(config.timeouts.shutdownGraceMs);
         await ui?.close();
         await recorder.close(2_000);

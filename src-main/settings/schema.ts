@@ -21,6 +21,11 @@ export interface PersistedSettings {
   recording?: boolean;
   /** Redaction mode (overrides redaction.mode from the config file). */
   redaction_mode?: RedactionMode;
+  /** Retention limits changed in the Settings view (override retention.* from the config file). */
+  retention?: { max_age_days?: number; max_size_mb?: number; compress_after_days?: number };
+  /** Cost budgets changed in the Settings view, USD; null = no budget (override budgets.* from the config file). */
+  budget_daily_usd?: number | null;
+  budget_weekly_usd?: number | null;
   /** Desktop only: the window's last position and size. */
   window_bounds?: WindowBounds;
   /** Desktop only: launch the tray app at login. */
@@ -33,6 +38,17 @@ const int = { type: 'integer' } as const;
 export const SETTINGS_SCHEMA = {
   recording: { type: 'boolean' },
   redaction_mode: { type: 'string', enum: [...REDACTION_MODES] },
+  retention: {
+    type: 'object',
+    properties: {
+      max_age_days: { type: 'integer', minimum: 1, maximum: 36_500 },
+      max_size_mb: { type: 'integer', minimum: 1, maximum: 10_000_000 },
+      compress_after_days: { type: 'integer', minimum: 0, maximum: 36_500 },
+    },
+    additionalProperties: false,
+  },
+  budget_daily_usd: { type: ['number', 'null'], minimum: 0, maximum: 1_000_000_000 },
+  budget_weekly_usd: { type: ['number', 'null'], minimum: 0, maximum: 1_000_000_000 },
   window_bounds: {
     type: 'object',
     properties: {

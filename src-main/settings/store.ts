@@ -26,8 +26,10 @@ export function checkSettings(doc: unknown): string | null {
   const schema = SETTINGS_SCHEMA as Record<
     string,
     {
-      type: string;
+      type: string | readonly string[];
       enum?: readonly string[];
+      minimum?: number;
+      maximum?: number;
       properties?: Record<string, { minimum?: number; maximum?: number }>;
       required?: readonly string[];
     }
@@ -35,6 +37,17 @@ export function checkSettings(doc: unknown): string | null {
   for (const [key, rule] of Object.entries(schema)) {
     const v = d[key];
     if (v === undefined) continue;
+    if (Array.isArray(rule.type)) {
+      // ['number', 'null']: a finite number in range, or null.
+      if (v === null) continue;
+      if (typeof v !== 'number' || !Number.isFinite(v)) return `${key} must be a number or null`;
+      if (
+        (rule.minimum !== undefined && v < rule.minimum) ||
+        (rule.maximum !== undefined && v > rule.maximum)
+      )
+        return `${key} is out of range`;
+      continue;
+    }
     if (rule.type === 'boolean' && typeof v !== 'boolean') return `${key} must be true or false`;
     if (rule.type === 'string' && (typeof v !== 'string' || (rule.enum && !rule.enum.includes(v))))
       return `${key} must be one of ${(rule.enum ?? []).join(', ')}`;
@@ -123,9 +136,21 @@ export function applyPersistedSettings(config: Config, s: PersistedSettings): Co
   const explicit = new Set(config.explicitKeys ?? []);
   const recording = explicit.has('recording.enabled') ? undefined : s.recording;
   const mode = explicit.has('redaction.mode') ? undefined : s.redaction_mode;
+  const saved = <T>(key: string, v: T | undefined): v is T => v !== undefined && !explicit.has(key);
+  const r = s.retention ?? {};
+  const retention = { ...config.retention };
+  if (saved('retention.max_age_days', r.max_age_days)) retention.maxAgeDays = r.max_age_days;
+  if (saved('retention.max_size_mb', r.max_size_mb)) retention.maxSizeMb = r.max_size_mb;
+  if (saved('retention.compress_after_days', r.compress_after_days))
+    retention.compressAfterDays = r.compress_after_days;
+  const budgets = { ...config.budgets };
+  if (saved('budgets.daily_usd', s.budget_daily_usd)) budgets.dailyUsd = s.budget_daily_usd;
+  if (saved('budgets.weekly_usd', s.budget_weekly_usd)) budgets.weeklyUsd = s.budget_weekly_usd;
   return {
     ...config,
     recording: { ...config.recording, enabled: recording ?? config.recording.enabled },
     redaction: { ...config.redaction, mode: mode ?? config.redaction.mode },
+    retention,
+    budgets,
   };
 }

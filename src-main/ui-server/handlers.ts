@@ -16,7 +16,7 @@ export interface CoreAccess {
   proxyUrl: string;
   /** The UI's own URL once it listens (null in Electron or before). */
   uiUrl(): string | null;
-  /** Where recording / redaction changes persist (settings.json); none = live only. */
+  /** Where changes made in the UI persist (settings.json); none = live only. */
   settings?: Pick<SettingsStore, 'set'>;
 }
 
@@ -41,6 +41,7 @@ export class UiState {
         max_size_mb: r.maxSizeMb,
         compress_after_days: r.compressAfterDays,
       },
+      budgets: { daily_usd: null, weekly_usd: null }, // read live from the config in getSettings
       data_dir: core.config.dataDir,
       proxy_url: core.proxyUrl,
       ui_url: null,
@@ -48,7 +49,13 @@ export class UiState {
   }
 
   getSettings(): Settings {
-    return { ...this.settings, recording: this.core.recorder.enabled, ui_url: this.core.uiUrl() };
+    const b = this.core.config.budgets;
+    return {
+      ...this.settings,
+      recording: this.core.recorder.enabled,
+      budgets: { daily_usd: b.dailyUsd, weekly_usd: b.weeklyUsd },
+      ui_url: this.core.uiUrl(),
+    };
   }
 
   problem(kind: Problem['kind'], message: string): void {
@@ -107,6 +114,12 @@ export class UiState {
           this.core.config.retention = { ...this.core.config.retention, ...policy };
           this.core.recorder.setRetention?.(this.core.config.retention);
         }
+        if (a.budgets) {
+          // Read by the budget watch at its next check (the core runs one on settings_changed).
+          const b = this.core.config.budgets;
+          if (a.budgets.daily_usd !== undefined) b.dailyUsd = a.budgets.daily_usd;
+          if (a.budgets.weekly_usd !== undefined) b.weeklyUsd = a.budgets.weekly_usd;
+        }
         if (a.recording !== undefined) this.core.recorder.enabled = a.recording;
         if (a.redaction_mode !== undefined && a.redaction_mode !== this.settings.redaction_mode) {
           this.core.recorder.setRedaction({
@@ -116,7 +129,13 @@ export class UiState {
           this.settings.redaction_mode = a.redaction_mode;
         }
         try {
-          this.core.settings?.set({ recording: a.recording, redaction_mode: a.redaction_mode });
+          this.core.settings?.set({
+            recording: a.recording,
+            redaction_mode: a.redaction_mode,
+            retention: a.retention ? { ...this.settings.retention } : undefined,
+            budget_daily_usd: a.budgets?.daily_usd,
+            budget_weekly_usd: a.budgets?.weekly_usd,
+          });
         } catch (err) {
           // Applied live anyway; the user learns that it will not survive a restart.
           this.problem('write_error', `settings could not be saved: ${(err as Error).message}`);

@@ -389,6 +389,42 @@ describe.skipIf(missing !== null)('the live window in Chromium', () => {
     await expect.poll(() => page.getByTestId('recording-toggle').innerText()).toContain('Recording');
   });
 
+  it('a budget typed in Settings applies at once (banner), survives a reload, and a bad amount is refused', async () => {
+    await page.goto(`${s.uiUrl}/#/settings`);
+    const daily = page.getByTestId('budget-daily');
+    await daily.waitFor();
+    expect(await daily.inputValue()).toBe('');
+    await daily.fill('-2');
+    await daily.blur();
+    const formError = page.getByTestId('settings-view').getByRole('alert');
+    await expect.poll(() => formError.innerText(), { timeout: 5000 }).toMatch(/daily_usd/);
+    // Earlier tests sent priced claude-sonnet-4-5 traffic today: a tiny budget is already reached.
+    await daily.fill('0.000001');
+    await daily.blur();
+    const banner = page.getByTestId('problems');
+    await expect
+      .poll(() => banner.innerText(), { timeout: 5000 })
+      .toMatch(/Budget reached.*Daily budget of \$0\.0000010 reached: \$0\.\d+ spent today/s);
+    await screenshot(page, '13-settings-budget-reached');
+    await page.reload();
+    await page.getByTestId('budget-daily').waitFor();
+    expect(await page.getByTestId('budget-daily').inputValue()).toBe('0.000001');
+    await page.getByTestId('budget-daily').fill('');
+    await page.getByTestId('budget-daily').blur();
+    await expect
+      .poll(async () => {
+        const res = await rawRequest(s.uiUrl, {
+          method: 'POST',
+          path: '/api/call/settings.get',
+          headers: { 'content-type': 'application/json', 'x-lunaroute-token': token },
+          body: '{}',
+        });
+        return (JSON.parse(res.body) as { value: { budgets: unknown } }).value.budgets;
+      })
+      .toEqual({ daily_usd: null, weekly_usd: null });
+    await banner.getByRole('button', { name: 'Dismiss' }).click();
+  });
+
   it('the UI server refuses a foreign Host, a foreign Origin, cross-site fetches and calls without the token', async () => {
     const port = new URL(s.uiUrl).port;
     const call = (headers: Record<string, string>) =>

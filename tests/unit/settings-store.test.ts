@@ -47,6 +47,21 @@ describe('settings store', () => {
     expect(s.get()).toEqual({});
   });
 
+  it('keeps retention and budgets (null = no budget) and refuses amounts or limits out of range', () => {
+    const s = openSettingsStore(makeTempDir());
+    expect(() => s.set({ budget_daily_usd: -1 })).toThrow(/budget_daily_usd is out of range/);
+    expect(() => s.set({ budget_weekly_usd: '5' as never })).toThrow(/budget_weekly_usd must be a number/);
+    expect(() => s.set({ retention: { max_age_days: 0 } })).toThrow(/retention\.max_age_days/);
+    expect(() => s.set({ retention: { days: 3 } as never })).toThrow(/retention\.days is not allowed/);
+    expect(s.get()).toEqual({});
+    s.set({ budget_daily_usd: 12.5, budget_weekly_usd: null, retention: { max_age_days: 9 } });
+    expect(s.get()).toEqual({
+      budget_daily_usd: 12.5,
+      budget_weekly_usd: null,
+      retention: { max_age_days: 9 },
+    });
+  });
+
   it('moves an invalid file aside with a warning and carries on with the config file’s values', () => {
     const dir = makeTempDir();
     fs.writeFileSync(path.join(dir, SETTINGS_FILE), '{"recording": "yes"}');
@@ -68,6 +83,22 @@ describe('settings store', () => {
     expect(applied.redaction).toEqual({ mode: 'partial', detectors: { email: 'off' } });
     expect(config.recording.enabled).toBe(true); // a new object; the caller's config is untouched
     expect(applyPersistedSettings(config, {})).toEqual(config);
+  });
+
+  it('applies persisted retention limits and budgets key by key; null clears a budget from the config file', () => {
+    const config = makeTestConfig({ dailyBudgetUsd: 5 });
+    const applied = applyPersistedSettings(config, {
+      retention: { max_size_mb: 250 },
+      budget_daily_usd: null,
+      budget_weekly_usd: 40,
+    });
+    expect(applied.retention).toEqual({ ...config.retention, maxSizeMb: 250 });
+    expect(applied.budgets).toEqual({ dailyUsd: null, weeklyUsd: 40 });
+    expect(config.budgets).toEqual({ dailyUsd: 5, weeklyUsd: null });
+    const pinned = { ...config, explicitKeys: ['budgets.daily_usd', 'retention.max_size_mb'] };
+    const kept = applyPersistedSettings(pinned, { retention: { max_size_mb: 250 }, budget_daily_usd: null });
+    expect(kept.budgets.dailyUsd).toBe(5);
+    expect(kept.retention.maxSizeMb).toBe(config.retention.maxSizeMb);
   });
 
   it('never overrides a value set by a flag or LUNAROUTE_* variable for this run (loadConfig marks them)', () => {
@@ -164,5 +195,29 @@ describe('startCore and settings.json', () => {
     handle = await startCore(makeTestConfig({ dataDir: dir, recording: false }), silent);
     expect(handle.recorder.client.enabled).toBe(true);
     expect(handle.uiState.getSettings().redaction_mode).toBe('mask');
+  });
+
+  it('keeps retention and budgets changed in the Settings view across a restart', async () => {
+    const dir = makeTempDir();
+    handle = await startCore(makeTestConfig({ dataDir: dir }), silent);
+    const set = handle.uiState.handlers()['settings.set'];
+    await set({ retention: { max_age_days: 12 } });
+    await set({ retention: { compress_after_days: 3 } });
+    const next = await set({ budgets: { daily_usd: 2.5, weekly_usd: 10 } });
+    expect(next.budgets).toEqual({ daily_usd: 2.5, weekly_usd: 10 });
+    expect(handle.config.budgets).toEqual({ dailyUsd: 2.5, weeklyUsd: 10 });
+    await set({ budgets: { weekly_usd: null } });
+    expect(handle.settings.get()).toMatchObject({
+      retention: { max_age_days: 12, compress_after_days: 3 },
+      budget_daily_usd: 2.5,
+      budget_weekly_usd: null,
+    });
+    await handle.stop();
+    handle = await startCore(makeTestConfig({ dataDir: dir }), silent);
+    expect(handle.uiState.getSettings()).toMatchObject({
+      retention: { max_age_days: 12, compress_after_days: 3 },
+      budgets: { daily_usd: 2.5, weekly_usd: null },
+    });
+    expect(handle.config.retention).toMatchObject({ maxAgeDays: 12, compressAfterDays: 3 });
   });
 });
