@@ -56,15 +56,33 @@ describe.skipIf(tmuxMissing !== null)('interactive Claude Code through the proxy
   }, 660_000);
 
   afterAll(async () => {
+    // Claude Code writes its state while it exits (after tmux's SIGHUP): wait for the pane's process to be gone
+    // before removing its home, or the removal races those writes (ENOTEMPTY).
+    let panePid = 0;
     try {
+      panePid = Number(
+        execFileSync('tmux', ['display-message', '-p', '-t', SESSION, '#{pane_pid}'], {
+          encoding: 'utf8',
+        }).trim(),
+      );
       execFileSync('tmux', ['kill-session', '-t', SESSION], { stdio: 'ignore' });
     } catch {
       /* already gone */
     }
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; panePid > 0 && alive(panePid) && i < 100; i++)
+      await new Promise((r) => setTimeout(r, 50));
     await core?.stop();
     await fake?.close();
     await trap?.close();
-    if (home) fs.rmSync(home.dir, { recursive: true, force: true });
+    if (home) fs.rmSync(home.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('records the title call as `title`, token counting as free `count_tokens`, the turn as `main`, in one session', async () => {
