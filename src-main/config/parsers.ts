@@ -73,9 +73,11 @@ export const host: Parser<string> = (raw) => {
 };
 
 /** An http(s) base URL without query, fragment or credentials; returned without a trailing slash. */
-export const baseUrl: Parser<string> = (raw) => {
-  const problem = 'must be an http:// or https:// URL without query string or fragment';
-  const s = requireString(raw, problem).trim();
+/**
+ * An http(s) URL without query string, fragment or credentials, normalised to origin + path without trailing
+ * slashes. `problem` names what is expected; `credentialsHint` says where credentials go instead.
+ */
+export function plainHttpUrl(s: string, problem: string, credentialsHint: string): string {
   let url: URL;
   try {
     url = new URL(s);
@@ -84,10 +86,14 @@ export const baseUrl: Parser<string> = (raw) => {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValueProblem(problem);
   if (s.includes('?') || s.includes('#')) throw new ValueProblem(problem);
-  if (url.username || url.password) {
-    throw new ValueProblem('must not contain credentials (put the key in api_key instead)');
-  }
+  if (url.username || url.password)
+    throw new ValueProblem(`must not contain credentials (${credentialsHint})`);
   return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+export const baseUrl: Parser<string> = (raw) => {
+  const problem = 'must be an http:// or https:// URL without query string or fragment';
+  return plainHttpUrl(requireString(raw, problem).trim(), problem, 'put the key in api_key instead');
 };
 
 /** A credential sent as a header value: any string without whitespace or control characters; '' = none. */

@@ -1,5 +1,5 @@
 // Config value parsers of the `otel.*` keys (the rows are in config/schema.ts).
-import { ValueProblem, type Parser } from '../config/parsers.js';
+import { plainHttpUrl, ValueProblem, type Parser } from '../config/parsers.js';
 
 /** `otel.endpoint`: '' (off) or an http(s) URL without credentials, query or fragment. */
 export const otelEndpoint: Parser<string> = (raw) => {
@@ -7,17 +7,7 @@ export const otelEndpoint: Parser<string> = (raw) => {
   if (raw === null || raw === undefined) return '';
   if (typeof raw !== 'string') throw new ValueProblem(problem);
   const s = raw.trim();
-  if (s === '') return '';
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    throw new ValueProblem(problem);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValueProblem(problem);
-  if (s.includes('?') || s.includes('#')) throw new ValueProblem(problem);
-  if (url.username || url.password) throw new ValueProblem('must not contain credentials (use otel.headers)');
-  return url.origin + url.pathname.replace(/\/+$/, '');
+  return s === '' ? '' : plainHttpUrl(s, problem, 'use otel.headers');
 };
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

@@ -187,6 +187,17 @@ function isSystemReminder(t: string): boolean {
   return s.startsWith('<system-reminder>') && s.endsWith('</system-reminder>');
 }
 
+/** The text of the last user message a human typed (walking back over tool-result-only user turns). */
+function lastUserText(messages: unknown[], anthropic: boolean): string | null {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = asObject(messages[i]);
+    if (m?.role !== 'user') continue;
+    const t = textOf(m.content, anthropic);
+    if (t !== null) return t;
+  }
+  return null;
+}
+
 // --- per dialect -----------------------------------------------------------------------------------------
 
 function anthropicFacts(o: JsonObject, f: RequestFacts): void {
@@ -195,10 +206,7 @@ function anthropicFacts(o: JsonObject, f: RequestFacts): void {
   f.systemPromptChars = measure(o.system).chars;
   const messages = asArray(o.messages) ?? [];
   f.messageCount = messages.length;
-  let lastAssistant = -1;
-  messages.forEach((m, i) => {
-    if (asObject(m)?.role === 'assistant') lastAssistant = i;
-  });
+  const lastAssistant = messages.findLastIndex((m) => asObject(m)?.role === 'assistant');
   messages.forEach((raw, i) => {
     const m = asObject(raw);
     if (m === null || m.role !== 'user') return;
@@ -217,16 +225,7 @@ function anthropicFacts(o: JsonObject, f: RequestFacts): void {
       });
     }
   });
-  // Walk back over tool-result-only user turns to the last one a human typed.
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = asObject(messages[i]);
-    if (m === null || m.role !== 'user') continue;
-    const t = textOf(m.content, true);
-    if (t !== null) {
-      f.lastUserText = t;
-      break;
-    }
-  }
+  f.lastUserText = lastUserText(messages, true);
 }
 
 function chatFacts(o: JsonObject, f: RequestFacts): void {
@@ -236,10 +235,7 @@ function chatFacts(o: JsonObject, f: RequestFacts): void {
   f.toolCount = (asArray(o.tools)?.length ?? 0) + (asArray(o.functions)?.length ?? 0);
   const messages = asArray(o.messages) ?? [];
   f.messageCount = messages.length;
-  let lastAssistant = -1;
-  messages.forEach((m, i) => {
-    if (asObject(m)?.role === 'assistant') lastAssistant = i;
-  });
+  const lastAssistant = messages.findLastIndex((m) => asObject(m)?.role === 'assistant');
   messages.forEach((raw, i) => {
     const m = asObject(raw);
     if (m === null) return;
@@ -257,15 +253,7 @@ function chatFacts(o: JsonObject, f: RequestFacts): void {
       });
     }
   });
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = asObject(messages[i]);
-    if (m?.role !== 'user') continue;
-    const t = textOf(m.content, false);
-    if (t !== null) {
-      f.lastUserText = t;
-      break;
-    }
-  }
+  f.lastUserText = lastUserText(messages, false);
 }
 
 /** Output item types a model produces; a tool result after the last of these is new in this request. */

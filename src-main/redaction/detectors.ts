@@ -19,7 +19,7 @@ import {
 type Scan = (s: string, out: Match[]) => void;
 
 /** Run a global regex over `s`; `accept` may veto a match or return a narrower range. */
-function scanRegex(
+export function scanRegex(
   re: RegExp,
   s: string,
   out: Match[],

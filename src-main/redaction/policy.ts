@@ -6,7 +6,7 @@
 // should run it in a worker or in slices (see README.md for costs).
 import { createHash } from 'node:crypto';
 import { compileAllowlist, type Allowlist } from './allowlist.js';
-import { BUILTIN_DEFS, isPlaceholderValue, isSecretName } from './detectors.js';
+import { BUILTIN_DEFS, isPlaceholderValue, isSecretName, scanRegex } from './detectors.js';
 import { RedactionBudgetError, RedactionConfigError } from './errors.js';
 import { redactHeaders } from './headers.js';
 import { LruCache } from './cache.js';
@@ -155,18 +155,12 @@ function compileCustom(
   if (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 1)) {
     throw bad(`confidence must be a number from 0 to 1 (got ${JSON.stringify(c.confidence)})`);
   }
-  const scan = (s: string, out: Match[]): void => {
-    re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(s)) !== null) {
-      if (m[0].length === 0) {
-        re.lastIndex++;
-        continue;
-      }
-      const r = group === 0 ? [m.index, m.index + m[0].length] : m.indices?.[group];
-      if (r !== undefined) out.push({ start: r[0], end: r[1] });
-    }
+  // With a group, only that group's span is redacted (a match where the group did not take part is skipped).
+  const inGroup = (m: RegExpExecArray): Match | false => {
+    const r = m.indices?.[group];
+    return r === undefined ? false : { start: r[0], end: r[1] };
   };
+  const scan = (s: string, out: Match[]): void => scanRegex(re, s, out, group === 0 ? undefined : inGroup);
   return { name: c.name, label, confidence, scan, ...(c.mode !== undefined ? { mode: c.mode } : {}) };
 }
 

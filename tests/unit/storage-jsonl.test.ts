@@ -16,36 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JsonlWriter, readJsonl } from '../../src-main/storage/jsonl-writer.js';
-import type {
-  JsonlWriteError,
-  ReadJsonlSummary,
-  SkippedLine,
-  TimerApi,
-} from '../../src-main/storage/jsonl-writer.js';
+import type { JsonlWriteError, ReadJsonlSummary, SkippedLine } from '../../src-main/storage/jsonl-writer.js';
+import { ManualTimers } from '../support/timers.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'lr-jsonl-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = (): string => path.join(root, `case-${++n}`);
-
-/** Timers that only fire when the test says so. */
-class ManualTimers implements TimerApi {
-  private next = 1;
-  readonly pending = new Map<number, { fn: () => void; ms: number }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, { fn, ms });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.pending.delete(h as number);
-  }
-  fireAll(): void {
-    const due = [...this.pending.values()];
-    this.pending.clear();
-    for (const t of due) t.fn();
-  }
-}
 
 const lines = (file: string): string[] =>
   readFileSync(file, 'utf8')

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRetention, sweepRetention, validateRetentionPolicy } from '../../src-main/storage/retention.js';
 import type { RetentionReport } from '../../src-main/storage/retention.js';
-import type { TimerApi } from '../../src-main/storage/timers.js';
+import { ManualTimers } from '../support/timers.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'lr-retention-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -48,24 +48,6 @@ function line(name: string): string {
 }
 
 const zstdCat = (p: string): string => execFileSync('zstd', ['-d', '-c', '-q', p], { encoding: 'utf8' });
-
-class ManualTimers implements TimerApi {
-  private next = 1;
-  readonly pending = new Map<number, { fn: () => void; ms: number }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, { fn, ms });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.pending.delete(h as number);
-  }
-  fireAll(): void {
-    const due = [...this.pending.values()];
-    this.pending.clear();
-    for (const t of due) t.fn();
-  }
-}
 
 describe('sweepRetention', () => {
   it('deletes files older than max_age_days, reports them, and removes emptied day folders', async () => {

@@ -17,30 +17,12 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IndexError, SqliteIndex } from '../../src-main/storage/sqlite-index.js';
-import type { TimerApi } from '../../src-main/storage/timers.js';
+import { ManualTimers } from '../support/timers.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'lr-sqlite-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDb = (): string => path.join(root, `case-${++n}`, 'index.sqlite');
-
-class ManualTimers implements TimerApi {
-  private next = 1;
-  readonly pending = new Map<number, { fn: () => void; ms: number }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, { fn, ms });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.pending.delete(h as number);
-  }
-  fireAll(): void {
-    const due = [...this.pending.values()];
-    this.pending.clear();
-    for (const t of due) t.fn();
-  }
-}
 
 const cli = (file: string, sql: string): string =>
   execFileSync('sqlite3', [file, sql], { encoding: 'utf8' }).trim();
