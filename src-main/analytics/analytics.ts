@@ -4,8 +4,8 @@
 // (model, tools, the rest) and each request class's share. Pure over the index, like `computeStats` (whose sums
 // and tool statistics it reuses); plain JSON out. Cost is the sum of priced rows only; what is not priced is
 // counted and named, never shown as $0.
-import type { IndexStore } from '../recorder/index-db.js';
-import type { SqlValue } from '../recorder/indexer.js';
+import type { IndexStore } from '../index/db.js';
+import type { SqlValue } from '../index/indexer.js';
 import { bundledPrices, type Prices, type Rates } from './prices.js';
 import { clean, round, SUMS, toolStats, type StatsGroup, type ToolStats, type TokenCost } from './stats.js';
 

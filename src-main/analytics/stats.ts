@@ -2,8 +2,8 @@
 // day, model, client, request class or tool, and the share of tokens and cost each request class takes. Every
 // figure is a SUM/COUNT over request rows (a session total is never re-derived). Cost is the sum of the priced
 // rows; `priced_share` says how much of the traffic that sum covers, and `unpriced_models` names what is missing.
-import type { IndexStore } from '../recorder/index-db.js';
-import type { SqlValue } from '../recorder/indexer.js';
+import type { IndexStore } from '../index/db.js';
+import type { SqlValue } from '../index/indexer.js';
 
 export type StatsBy = 'day' | 'model' | 'client' | 'tool' | 'class';
 export const STATS_BY: readonly StatsBy[] = ['day', 'model', 'client', 'tool', 'class'];

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXPORT_FORMATS, type ExportFormat } from '../../src-shared/contract.js';
 import { buildExport } from '../export/index.js';
-import { listSessionFiles, readSessionFile, type SessionFile } from '../recorder/reindex.js';
+import { listSessionFiles, readSessionFile, type SessionFile } from '../index/reindex.js';
 import { CliError, UsageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { loadConfigForCli } from './serve.js';

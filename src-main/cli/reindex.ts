@@ -3,8 +3,8 @@
 // rebuilds it itself at start-up when it is missing or behind.
 import fs from 'node:fs';
 import path from 'node:path';
-import { openIndex } from '../recorder/index-db.js';
-import { reconcile } from '../recorder/reindex.js';
+import { openIndex } from '../index/db.js';
+import { reconcile } from '../index/reindex.js';
 import { CliError, type Command } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { dialHost, probeHealth } from './health.js';

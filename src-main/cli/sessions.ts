@@ -3,10 +3,10 @@
 // here in memory, so the listing is current. Requests still in flight show as such, never as crashed.
 import path from 'node:path';
 import fs from 'node:fs';
-import { openIndex, type IndexStore } from '../recorder/index-db.js';
-import { reconcile } from '../recorder/reindex.js';
+import { openIndex, type IndexStore } from '../index/db.js';
+import { reconcile } from '../index/reindex.js';
 import { buildPrices, type Prices } from '../analytics/prices.js';
-import { getSession, listSessions, type SessionRow } from '../recorder/queries.js';
+import { getSession, listSessions, type SessionRow } from '../index/queries.js';
 import { CliError, UsageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { loadConfigForCli } from './serve.js';

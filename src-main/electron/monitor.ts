@@ -4,7 +4,7 @@
 // Only when a counter moved (or the day changed) does it ask the index for today's totals. An idle app
 // reads a few numbers every 5 s and does nothing else.
 import type { CoreHandle } from '../app/core.js';
-import type { IndexStats } from '../recorder/queries.js';
+import type { IndexStats } from '../index/queries.js';
 import type { TodayTotals } from './tray-state.js';
 
 export const MONITOR_INTERVAL_MS = 5_000;

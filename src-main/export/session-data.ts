@@ -3,7 +3,7 @@
 // recorder worker's queries and the `lunaroute export` CLI alike. Everything in the lines is already redacted.
 import type { JsonValue } from '../../src-shared/exchange.js';
 import type { RecordLine, RequestLine, ResponseLine, SessionLine } from '../../src-shared/records.js';
-import { rebuildBody } from '../recorder/blocks.js';
+import { rebuildBody } from '../recorder/parse/blocks.js';
 
 export interface SessionExchange {
   request: RequestLine;

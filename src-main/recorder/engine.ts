@@ -19,12 +19,12 @@ import {
 import type { Redactor } from '../redaction/index.js';
 import type { Prices } from '../analytics/prices.js';
 import { dayDirName } from '../storage/fsutil.js';
-import { RedactionMemo, SessionBlocks, addFindings, type Findings } from './blocks.js';
+import { RedactionMemo, SessionBlocks, addFindings, type Findings } from './parse/blocks.js';
 import { decodeAll } from './decode.js';
 import { HttpExchange, decideOutcome } from './exchange.js';
-import { statementsFor, type Stmt } from './indexer.js';
-import { fileProgress } from './reindex.js';
-import { extractRequestFacts } from './request-facts.js';
+import { statementsFor, type Stmt } from '../index/indexer.js';
+import { fileProgress } from '../index/reindex.js';
+import { extractRequestFacts } from './parse/request-facts.js';
 import { recognizeClient, resolveSession } from './sessions.js';
 import { WsExchange, type WsTurnEvent } from './ws-exchange.js';
 import type { OpenMsg, ToWorker, WorkerStats } from './protocol.js';

@@ -4,8 +4,8 @@
 import type { ReassembledResponse } from '../../src-shared/exchange.js';
 import type { OutcomeReason, Outcome } from '../../src-shared/records.js';
 import type { ExchangeEnd } from '../proxy/tap.js';
-import { createResponseParser } from './parser.js';
-import type { ResponseParser } from './types.js';
+import { createResponseParser } from './parse/parser.js';
+import type { ResponseParser } from './parse/types.js';
 import { createDecoder, type StreamDecoder } from './decode.js';
 import type { HeaderRecord, OpenMsg } from './protocol.js';
 

@@ -5,8 +5,8 @@
 import type { ReassembledResponse } from '../../src-shared/exchange.js';
 import { randomUUID } from 'node:crypto';
 import type { ExchangeEnd } from '../proxy/tap.js';
-import { createResponseParser } from './parser.js';
-import type { ResponseParser } from './types.js';
+import { createResponseParser } from './parse/parser.js';
+import type { ResponseParser } from './parse/types.js';
 import { createWsTap, type WsFrameDecoder, type WsMessage } from './ws-frames.js';
 import type { HeaderRecord, OpenMsg } from './protocol.js';
 

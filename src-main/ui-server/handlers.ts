@@ -6,7 +6,7 @@ import type { CallHandlers, Problem, Settings, UiEvent } from '../../src-shared/
 import type { LiveEvent } from '../../src-shared/live.js';
 import type { Config } from '../config/types.js';
 import type { RecorderClient } from '../recorder/client.js';
-import type { IndexStats } from '../recorder/queries.js';
+import type { IndexStats } from '../index/queries.js';
 import type { SettingsStore } from '../settings/store.js';
 
 export interface CoreAccess {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { silentLogger } from '../../src-main/log.js';
-import type { SessionDetail } from '../../src-main/recorder/queries.js';
+import type { SessionDetail } from '../../src-main/index/queries.js';
 import type { RecordLine, RequestLine } from '../../src-shared/records.js';
 import { makeTestConfig } from '../support/config.js';
 import {

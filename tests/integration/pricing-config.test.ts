@@ -7,7 +7,7 @@ import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { createLogger } from '../../src-main/log.js';
 import { makeTestConfig } from '../support/config.js';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
-import type { SessionDetail } from '../../src-main/recorder/queries.js';
+import type { SessionDetail } from '../../src-main/index/queries.js';
 
 let fake: FakeProvider | null = null;
 let core: CoreHandle | null = null;

@@ -10,7 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readSessionFile } from '../../src-main/recorder/reindex.js';
+import { readSessionFile } from '../../src-main/index/reindex.js';
 import type { RecordLine, ResponseLine } from '../../src-shared/records.js';
 import { makeTempDir } from '../support/config.js';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';

@@ -9,8 +9,8 @@ import { computeStats, type StatsResult } from '../../src-main/analytics/stats.j
 import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { main } from '../../src-main/cli.js';
 import { silentLogger } from '../../src-main/log.js';
-import { openIndex } from '../../src-main/recorder/index-db.js';
-import type { SessionDetail } from '../../src-main/recorder/queries.js';
+import { openIndex } from '../../src-main/index/db.js';
+import type { SessionDetail } from '../../src-main/index/queries.js';
 import { makeTempDir, makeTestConfig } from '../support/config.js';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
 

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyRequest, systemTextOf, type RequestClass } from '../../src-main/analytics/classify.js';
 import { resolveRoute } from '../../src-main/proxy/routes.js';
-import { openIndex } from '../../src-main/recorder/index-db.js';
-import { statementsFor } from '../../src-main/recorder/indexer.js';
-import { extractRequestFacts } from '../../src-main/recorder/request-facts.js';
+import { openIndex } from '../../src-main/index/db.js';
+import { statementsFor } from '../../src-main/index/indexer.js';
+import { extractRequestFacts } from '../../src-main/recorder/parse/request-facts.js';
 import type { BlockLine, RequestLine, SessionLine } from '../../src-shared/records.js';
 
 const DIR = path.resolve(import.meta.dirname, '..', 'fixtures', 'analytics', 'claude-code');

@@ -3,10 +3,10 @@
 // time split and class shares — every expectation computed by hand from the bundled prices.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeAnalytics, type AnalyticsResult } from '../../src-main/analytics/analytics.js';
-import { openIndex } from '../../src-main/recorder/index-db.js';
-import type { IndexStore } from '../../src-main/recorder/index-db.js';
-import { statementsFor } from '../../src-main/recorder/indexer.js';
-import { QUERIES } from '../../src-main/recorder/queries.js';
+import { openIndex } from '../../src-main/index/db.js';
+import type { IndexStore } from '../../src-main/index/db.js';
+import { statementsFor } from '../../src-main/index/indexer.js';
+import { QUERIES } from '../../src-main/index/queries.js';
 import { parseResult } from '../../src-shared/contract.js';
 import type { Usage } from '../../src-shared/exchange.js';
 import type {

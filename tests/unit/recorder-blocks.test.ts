@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../src-shared/exchange.js';
 import type { BlockLine } from '../../src-shared/records.js';
-import { RedactionMemo, SessionBlocks, rebuildBody } from '../../src-main/recorder/blocks.js';
+import { RedactionMemo, SessionBlocks, rebuildBody } from '../../src-main/recorder/parse/blocks.js';
 
 const identity = (v: JsonValue) => ({ value: v, findings: {} });
 

@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ReassembledResponse, TextBlock, ToolCallBlock } from '../../src-shared/exchange.js';
-import { createResponseParser } from '../../src-main/recorder/parser.js';
-import type { ResponseParserOptions } from '../../src-main/recorder/types.js';
+import { createResponseParser } from '../../src-main/recorder/parse/parser.js';
+import type { ResponseParserOptions } from '../../src-main/recorder/parse/types.js';
 import {
   FAKE_ANSWER,
   FAKE_TOOL_COMMAND,

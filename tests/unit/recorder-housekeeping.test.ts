@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePolicy } from '../../src-main/redaction/index.js';
 import { RecorderEngine } from '../../src-main/recorder/engine.js';
 import { MemorySink } from '../support/memory-sink.js';
-import { openIndex } from '../../src-main/recorder/index-db.js';
+import { openIndex } from '../../src-main/index/db.js';
 import type { OpenMsg } from '../../src-main/recorder/protocol.js';
 import type { RecordLine, ResponseLine } from '../../src-shared/records.js';
 

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Dialect, Endpoint } from '../../src-shared/dialects.js';
 import type { ReassembledResponse, ToolCallBlock } from '../../src-shared/exchange.js';
-import { createResponseParser } from '../../src-main/recorder/parser.js';
-import type { ResponseParserOptions } from '../../src-main/recorder/types.js';
+import { createResponseParser } from '../../src-main/recorder/parse/parser.js';
+import type { ResponseParserOptions } from '../../src-main/recorder/parse/types.js';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/recorder');
 const fixture = (name: string): Buffer => readFileSync(join(FIX, name));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { extractRequestFacts } from '../../src-main/recorder/request-facts.js';
+import { extractRequestFacts } from '../../src-main/recorder/parse/request-facts.js';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/recorder/requests');
 const body = (name: string): Buffer => readFileSync(join(FIX, name));

@@ -1,7 +1,7 @@
 // The SSE line decoder against the WHATWG event-stream rules, fed in every kind of split.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { SseDecoder } from '../../src-main/recorder/sse.js';
+import { SseDecoder } from '../../src-main/recorder/parse/sse.js';
 
 type Ev = [event: string, data: string, id: string];
 

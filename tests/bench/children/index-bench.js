@@ -12,9 +12,9 @@ if (!dir) throw new Error('usage: index-bench.js <dir> <sessions> <requests> <re
 const N_SESSIONS = Number(sessionsArg ?? 100_000);
 const N_REQUESTS = Number(requestsArg ?? 300_000);
 const REPS = Number(repsArg ?? 30);
-const dist = fileURLToPath(new URL('../../../dist/src-main/recorder/', import.meta.url));
+const dist = fileURLToPath(new URL('../../../dist/src-main/index/', import.meta.url));
 const load = (f) => import(pathToFileURL(path.join(dist, f)).href);
-const { openIndex } = await load('index-db.js');
+const { openIndex } = await load('db.js');
 const { statementsFor } = await load('indexer.js');
 const { listSessions, getSession } = await load('queries.js');
 

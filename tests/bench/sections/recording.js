@@ -185,7 +185,7 @@ async function diskPart(ctx, tmp, results, tables, checks) {
   }
   // Lossless check: the last request's body rebuilt from the file equals what the client sent.
   const { rebuildBody } = await import(
-    pathToFileURL(path.join(ctx.repoRoot, 'dist/src-main/recorder/blocks.js')).href
+    pathToFileURL(path.join(ctx.repoRoot, 'dist/src-main/recorder/parse/blocks.js')).href
   );
   const blocks = new Map(lines.filter((x) => x.o.type === 'block').map((x) => [x.o.hash, x.o.value]));
   const requests = lines.filter((x) => x.o.type === 'request').map((x) => x.o);

@@ -3,7 +3,7 @@
 // position (`output_index`, `content_index`, `summary_index`). `*.done` and `output_item.done` carry the
 // authoritative full value and replace what the deltas built; `response.completed` back-fills any item whose
 // events were missed.
-import type { FinishReason } from '../../src-shared/exchange.js';
+import type { FinishReason } from '../../../src-shared/exchange.js';
 import { readError, type MutBlock, type ResponseBuilder } from './builder.js';
 import { asArray, asNumber, asObject, asString, type JsonObject } from './json.js';
 import { setResponsesUsage } from './usage.js';

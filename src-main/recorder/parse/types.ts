@@ -1,8 +1,8 @@
 // The contract of the recorder's response parsers: what the proxy-side recorder creates per exchange and feeds
 // with copies of the upstream bytes. Parsers are pure (no I/O, no clock): the caller supplies the clock through
 // `onFirstContent`. They never throw on provider input.
-import type { Dialect, Endpoint } from '../../src-shared/dialects.js';
-import type { ReassembledResponse } from '../../src-shared/exchange.js';
+import type { Dialect, Endpoint } from '../../../src-shared/dialects.js';
+import type { ReassembledResponse } from '../../../src-shared/exchange.js';
 
 export type Transport = 'http' | 'websocket';
 

@@ -1,7 +1,7 @@
 // OpenAI Chat Completions: streamed `chat.completion.chunk`s (content/refusal/reasoning deltas, tool_calls
 // accumulated by their `index`, the usage-only chunk of `stream_options.include_usage`, `[DONE]`) and the
 // non-streaming `chat.completion` body. Only choice 0 is reassembled (coding clients never ask for n > 1).
-import type { FinishReason } from '../../src-shared/exchange.js';
+import type { FinishReason } from '../../../src-shared/exchange.js';
 import { readError, type ResponseBuilder } from './builder.js';
 import { asArray, asNumber, asObject, asString, type JsonObject } from './json.js';
 import { setChatUsage } from './usage.js';

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { writeFileAtomic, removeStaleTmpFiles } from '../storage/fsutil.js';
-import { INDEX_SCHEMA_VERSION, SCHEMA_SQL } from './index-schema.js';
-import type { IndexDb } from './engine.js';
+import { INDEX_SCHEMA_VERSION, SCHEMA_SQL } from './schema.js';
+import type { IndexDb } from '../recorder/engine.js';
 import type { SqlValue, Stmt } from './indexer.js';
 
 let sqlJs: Promise<SqlJsStatic> | null = null;

@@ -1,6 +1,6 @@
 // Tiny, allocation-free accessors for JSON parsed from the wire. Provider payloads are untrusted: every field
 // may be missing or of the wrong type, so parsers read through these instead of casting.
-import type { JsonValue } from '../../src-shared/exchange.js';
+import type { JsonValue } from '../../../src-shared/exchange.js';
 
 export type JsonObject = { [key: string]: JsonValue };
 

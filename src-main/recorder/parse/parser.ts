@@ -3,7 +3,7 @@
 // Every event's JSON is parsed independently: a malformed event is counted in `parseErrors` and skipped, and
 // nothing here throws on provider input.
 import { Buffer } from 'node:buffer';
-import type { ReassembledResponse } from '../../src-shared/exchange.js';
+import type { ReassembledResponse } from '../../../src-shared/exchange.js';
 import { AnthropicStream, applyAnthropicBody, applyCountTokensBody } from './anthropic.js';
 import { ResponseBuilder, readError } from './builder.js';
 import { ChatStream, applyChatBody, applyEmbeddingsBody } from './chat.js';

@@ -1,7 +1,7 @@
 // Normalises each provider's usage object into the shared `Usage` (see src-shared/exchange.ts for the field
 // semantics). The rules here are the ones peers get wrong: Anthropic usage comes in two halves that must be
 // merged (not summed), OpenAI prompt/input counts already include cached tokens, and "not sent" is null, not 0.
-import type { JsonValue, Usage } from '../../src-shared/exchange.js';
+import type { JsonValue, Usage } from '../../../src-shared/exchange.js';
 import { asNumber, asObject, type JsonObject } from './json.js';
 
 export function emptyUsage(): Usage {

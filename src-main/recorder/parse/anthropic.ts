@@ -1,7 +1,7 @@
 // Anthropic Messages: the streaming event state machine (message_start → content_block_start/delta/stop* →
 // message_delta → message_stop, with ping and error) and the non-streaming JSON body, both into a
 // ResponseBuilder. Blocks are keyed by the stream's block `index`; tool input JSON accumulates per index.
-import type { FinishReason, JsonValue } from '../../src-shared/exchange.js';
+import type { FinishReason, JsonValue } from '../../../src-shared/exchange.js';
 import { readError, type ResponseBuilder } from './builder.js';
 import { asArray, asNumber, asObject, asString, type JsonObject } from './json.js';
 import { mergeAnthropicUsage } from './usage.js';

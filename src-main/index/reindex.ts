@@ -13,9 +13,9 @@ import {
   type ResponseLine,
 } from '../../src-shared/records.js';
 import { PRIVATE_FILE_MODE } from '../storage/fsutil.js';
-import { decodeAll } from './decode.js';
+import { decodeAll } from '../recorder/decode.js';
 import { forgetFile, statementsFor, type Stmt } from './indexer.js';
-import type { IndexStore } from './index-db.js';
+import type { IndexStore } from './db.js';
 import type { Prices } from '../analytics/prices.js';
 
 const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;

@@ -14,8 +14,8 @@ import { redactionReport } from '../export/redaction-report.js';
 import { collectSession } from '../export/session-data.js';
 import { buildTranscript } from '../export/transcript.js';
 import { VERSION } from '../version.js';
-import { rebuildBody } from './blocks.js';
-import type { IndexStore } from './index-db.js';
+import { rebuildBody } from '../recorder/parse/blocks.js';
+import type { IndexStore } from './db.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 
 export interface QueryContext {

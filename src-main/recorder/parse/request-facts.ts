@@ -3,8 +3,8 @@
 // `metadata.user_id` (three shapes) / `prompt_cache_key`, tool results carried, the last user text, sizes.
 // Pure; never throws. Parsing an 80 KB body costs ~1 ms: callers should do it off the request's hot path.
 import { Buffer } from 'node:buffer';
-import type { Dialect, Endpoint } from '../../src-shared/dialects.js';
-import type { JsonValue, RequestFacts, SessionHints, ToolResultFact } from '../../src-shared/exchange.js';
+import type { Dialect, Endpoint } from '../../../src-shared/dialects.js';
+import type { JsonValue, RequestFacts, SessionHints, ToolResultFact } from '../../../src-shared/exchange.js';
 import { asArray, asNumber, asObject, asString, type JsonObject } from './json.js';
 
 export interface RequestContext {

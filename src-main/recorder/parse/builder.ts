@@ -1,7 +1,7 @@
 // Mutable accumulator behind every response parser: content blocks keyed by the dialect's own identity (block
 // index, tool_calls index, item id), usage, stop/error state and counts. `snapshot()` materialises an immutable
 // ReassembledResponse; the hot path only appends strings (V8 ropes) and flips fields.
-import type { Dialect, Endpoint } from '../../src-shared/dialects.js';
+import type { Dialect, Endpoint } from '../../../src-shared/dialects.js';
 import type {
   ContentBlock,
   ExchangeError,
@@ -10,7 +10,7 @@ import type {
   ParseCounts,
   ReassembledResponse,
   Usage,
-} from '../../src-shared/exchange.js';
+} from '../../../src-shared/exchange.js';
 import { tryParseJson } from './json.js';
 import { emptyUsage } from './usage.js';
 

@@ -6,10 +6,10 @@
 // Hashes are over the *redacted* JSON (a stored hash must not confirm a guessed secret); the redaction of a
 // value is cached by the hash of its raw JSON so re-sent history is neither re-redacted nor re-hashed twice.
 import { createHash } from 'node:crypto';
-import type { Dialect, Endpoint } from '../../src-shared/dialects.js';
-import type { JsonValue } from '../../src-shared/exchange.js';
-import type { BlockKind, BlockLine, ChainValue } from '../../src-shared/records.js';
-import { RECORD_VERSION } from '../../src-shared/records.js';
+import type { Dialect, Endpoint } from '../../../src-shared/dialects.js';
+import type { JsonValue } from '../../../src-shared/exchange.js';
+import type { BlockKind, BlockLine, ChainValue } from '../../../src-shared/records.js';
+import { RECORD_VERSION } from '../../../src-shared/records.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
