@@ -67,10 +67,12 @@ describe('retention', () => {
 
     c = await start(dataDir);
     // Retention runs at start-up; wait (bounded) for its result on disk.
-    const deadline = Date.now() + 10_000;
+    // All three effects are awaited: the .zst appears before the .jsonl it replaces is removed.
+    const deadline = Date.now() + 30_000;
     while (
       Date.now() < deadline &&
       (fs.existsSync(sessionFile(dataDir, 'ancient')) ||
+        fs.existsSync(sessionFile(dataDir, 'week-old')) ||
         !fs.existsSync(sessionFile(dataDir, 'week-old') + '.zst'))
     ) {
       await new Promise((r) => setTimeout(r, 50));

@@ -144,7 +144,7 @@ describe('lunaroute stats', () => {
 });
 
 describe('stats over a large index', () => {
-  it('aggregates 100 000 requests and 50 000 tool calls well under a second', async () => {
+  it('aggregates 100 000 requests and 50 000 tool calls with exact totals for every grouping', async () => {
     const { db } = await openIndex(null);
     const now = Date.now();
     db.db.exec(`
@@ -161,15 +161,11 @@ describe('stats over a large index', () => {
       INSERT INTO tool_calls (id, session_id, request_id, name, kind, called_at, result_request_id, latency_ms, is_error)
       SELECT 't' || i, 's' || (i / 10), 'r' || i, 'tool' || (i % 30), 'function', ${now} - i * 12000, 'r' || (i + 1),
         i % 1000, i % 17 = 0 FROM n;`);
-    const times: Record<string, number> = {};
+    // How long these take is measured by `npm run bench -- recording` (index section), not asserted here.
     for (const by of ['day', 'model', 'client', 'tool', 'class'] as const) {
-      const t0 = performance.now();
       const r = computeStats(db, { since: now - 30 * 86_400_000, by });
-      times[by] = performance.now() - t0;
       expect(r.totals.requests).toBe(100_000);
     }
-    console.log(`stats over 100k requests (ms): ${JSON.stringify(times)}`);
-    for (const ms of Object.values(times)) expect(ms).toBeLessThan(1_000);
     const r = computeStats(db, { by: 'tool' });
     expect(r.tools).toHaveLength(30);
     expect(r.totals.priced_share).toBeCloseTo(2 / 3, 4);

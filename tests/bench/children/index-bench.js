@@ -17,6 +17,8 @@ const load = (f) => import(pathToFileURL(path.join(dist, f)).href);
 const { openIndex } = await load('db.js');
 const { statementsFor } = await load('indexer.js');
 const { listSessions, getSession } = await load('queries.js');
+const { computeStats } = await import(pathToFileURL(path.join(dist, '../analytics/stats.js')).href);
+const { computeAnalytics } = await import(pathToFileURL(path.join(dist, '../analytics/analytics.js')).href);
 
 const file = path.join(dir, 'lunaroute.db');
 const now = Date.UTC(2026, 10, 27, 12, 0, 0);
@@ -235,6 +237,11 @@ q.ftsCommon = time(search('refactor'));
 q.ftsCount = time(() =>
   db.querySync(`SELECT COUNT(*) AS n FROM request_text WHERE request_text MATCH ?`, ['refactor']),
 );
+// Stats and analytics over all history (moved here from a timed test: timings belong to the benchmark).
+for (const by of ['day', 'model', 'client', 'tool', 'class']) {
+  q[`stats_${by}`] = time(() => computeStats(db, { by }));
+}
+q.analyticsAll = time(() => computeAnalytics(db, {}));
 result.queries = q;
 result.matchesCommon = db.querySync(
   `SELECT COUNT(*) AS n FROM request_text WHERE request_text MATCH 'refactor'`,
