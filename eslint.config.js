@@ -1,6 +1,8 @@
 // Lint: typescript-eslint with type information, plus the process boundaries as import rules:
 // only src-main/electron may import electron / electron-store; src-shared imports no Node, DOM or Electron;
-// src-renderer (type-checked against tsconfig.renderer.json) imports no Node and no Electron.
+// src-renderer (type-checked against tsconfig.renderer.json) imports no Node and no Electron; the recorder's
+// parsers (src-main/recorder/parse) are pure: no I/O, no Node built-ins but Buffer and crypto, nothing from the
+// write path, the index or storage. Import cycles are checked by scripts/check-cycles.js (npm run lint).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -47,6 +49,27 @@ export default tseslint.config(
   {
     files: ['src-main/electron/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['src-main/recorder/parse/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...electronOnlyInShell,
+          patterns: [
+            {
+              regex: '^(node:)?(?!buffer$|crypto$)(assert|async_hooks|child_process|cluster|dgram|dns|events|fs|fs/promises|http|http2|https|module|net|os|path|perf_hooks|process|readline|stream|stream/promises|timers|tls|url|util|v8|vm|worker_threads|zlib)$',
+              message: 'recorder/parse is pure: no I/O and no Node built-ins but node:buffer and node:crypto.',
+            },
+            {
+              regex: '^\\.\\./(?!\\.\\./\\.\\./src-shared/)',
+              message: 'recorder/parse imports only its siblings and src-shared (never the write path or storage).',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src-shared/**/*.ts'],

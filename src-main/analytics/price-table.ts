@@ -5,7 +5,7 @@
 // Only prices found in a published table are listed; models whose price could not be confirmed are left out
 // (see README "Cost and analytics"). Cache rates: Anthropic `cacheWrite` is the 5-minute write rate and
 // `cacheWrite1h` the 1-hour one; OpenAI has no cache write charge for these models (null = not billed).
-import type { PriceTable } from './prices.js';
+import type { PriceTable } from './price-types.js';
 
 const ANTHROPIC_PRICING = 'https://platform.claude.com/docs/en/about-claude/pricing';
 const ANTHROPIC_SONNET_5 = 'https://platform.claude.com/docs/zh-CN/models/sonnet-5/overview';

@@ -8,8 +8,7 @@ import { createRequire } from 'node:module';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { writeFileAtomic, removeStaleTmpFiles } from '../storage/fsutil.js';
 import { INDEX_SCHEMA_VERSION, SCHEMA_SQL } from './schema.js';
-import type { IndexDb } from '../recorder/engine.js';
-import type { SqlValue, Stmt } from './indexer.js';
+import type { IndexDb, SqlValue, Stmt } from './types.js';
 
 let sqlJs: Promise<SqlJsStatic> | null = null;
 

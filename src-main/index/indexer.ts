@@ -13,11 +13,8 @@ import { classifyRequest, systemHint, systemTextOf } from '../analytics/classify
 import { requestCost } from '../analytics/cost.js';
 import type { Prices } from '../analytics/prices.js';
 
-export type SqlValue = string | number | null;
-export interface Stmt {
-  sql: string;
-  params: SqlValue[];
-}
+import type { Stmt } from './types.js';
+export type { SqlValue, Stmt } from './types.js';
 
 const PREVIEW_CHARS = 280;
 const ARGS_PREVIEW_CHARS = 2000;
@@ -267,4 +264,12 @@ export function forgetFile(file: string): Stmt[] {
     { sql: `DELETE FROM sessions WHERE file = ?`, params: [file] },
     { sql: `DELETE FROM files WHERE path = ?`, params: [file] },
   ];
+}
+
+/** Record that `rel` is indexed up to `size` bytes (after live appends). */
+export function fileProgress(rel: string, size: number, lines: number): Stmt {
+  return {
+    sql: 'INSERT OR REPLACE INTO files (path, size, lines) VALUES (?, ?, ?)',
+    params: [rel, size, lines],
+  };
 }

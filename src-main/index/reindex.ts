@@ -280,11 +280,3 @@ export async function reconcile(
   }
   return result;
 }
-
-/** Record that `rel` is indexed up to `size` bytes (after live appends). */
-export function fileProgress(rel: string, size: number, lines: number): Stmt {
-  return {
-    sql: 'INSERT OR REPLACE INTO files (path, size, lines) VALUES (?, ?, ?)',
-    params: [rel, size, lines],
-  };
-}

@@ -22,8 +22,8 @@ import { dayDirName } from '../storage/fsutil.js';
 import { RedactionMemo, SessionBlocks, addFindings, type Findings } from './parse/blocks.js';
 import { decodeAll } from './decode.js';
 import { HttpExchange, decideOutcome } from './exchange.js';
-import { statementsFor, type Stmt } from '../index/indexer.js';
-import { fileProgress } from '../index/reindex.js';
+import { fileProgress, statementsFor, type Stmt } from '../index/indexer.js';
+import type { IndexDb } from '../index/types.js';
 import { extractRequestFacts } from './parse/request-facts.js';
 import { recognizeClient, resolveSession } from './sessions.js';
 import { WsExchange, type WsTurnEvent } from './ws-exchange.js';
@@ -34,12 +34,6 @@ import type { ExchangeEnd } from '../proxy/tap.js';
 export interface LineSink {
   append(file: string, line: string): void;
   flush(): Promise<void>;
-}
-
-/** The index database, as the engine uses it. */
-export interface IndexDb {
-  run(stmts: Stmt[]): Promise<void>;
-  query<T = Record<string, unknown>>(sql: string, params?: (string | number | null)[]): Promise<T[]>;
 }
 
 export interface EngineOptions {
