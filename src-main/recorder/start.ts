@@ -1,31 +1,12 @@
 // Starts the recorder: the worker thread that does all recording work, and the RecorderClient the proxy taps
-// into. The worker runs the compiled `dist/src-main/recorder/worker.js` (from TypeScript sources, as under the
-// test runner, the compiled twin is used; `npm test` builds first).
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// into. The worker runs the compiled `recorder/worker.js` (see worker-script.ts).
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
+import { workerScript } from '../worker-script.js';
 import { RecorderClient, type WorkerPort } from './client.js';
 import type { FromWorker } from './protocol.js';
 import type { RecorderWorkerData } from './worker.js';
-
-export function resolveWorkerScript(): URL {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return new URL('./worker.js', import.meta.url);
-  // Running from source: find the package root and its compiled output.
-  let dir = path.dirname(here);
-  for (let i = 0; i < 6; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) break;
-    dir = path.dirname(dir);
-  }
-  const compiled = path.join(dir, 'dist', 'src-main', 'recorder', 'worker.js');
-  if (!fs.existsSync(compiled)) {
-    throw new Error(`the recorder worker is not built (${compiled} is missing): run \`npm run build\``);
-  }
-  return pathToFileURL(compiled);
-}
 
 export interface RecorderHandle {
   client: RecorderClient;
@@ -52,7 +33,7 @@ export function startRecorder(
     ...(opts.wasmPath ? { wasmPath: opts.wasmPath } : {}),
     ...(opts.indexSaveIntervalMs ? { indexSaveIntervalMs: opts.indexSaveIntervalMs } : {}),
   };
-  const worker = new Worker(resolveWorkerScript(), { workerData: data, env: {} });
+  const worker = new Worker(workerScript('recorder/worker.js'), { workerData: data, env: {} });
   let resolveReady!: () => void;
   let rejectReady!: (err: Error) => void;
   const ready = new Promise<void>((res, rej) => {

@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import type { ZstdBinding } from 'zstd-codec/lib/module.js';
 import { PRIVATE_FILE_MODE } from './fsutil.js';
-import { resolveWorkerUrl } from './worker-entry.js';
+import { workerScript } from '../worker-script.js';
 import type { ZstdWorkerInput, ZstdWorkerResult } from './zstd-worker.js';
 
 export type CompressorImpl = 'node-zlib' | 'zstd-codec';
@@ -171,7 +171,7 @@ class ZstdCodecCompressor implements Compressor {
 
   async compressFile(src: string, dst: string): Promise<CompressResult> {
     const t0 = performance.now();
-    const url = await resolveWorkerUrl(import.meta.url, 'zstd-worker');
+    const url = workerScript('storage/zstd-worker.js');
     const input: ZstdWorkerInput = {
       modulePath: this.modulePath,
       src,

@@ -1,17 +1,13 @@
-// Batched, bounded, per-file-ordered JSONL appender for the recorder, and a tolerant reader. `append` only
+// Batched, bounded, per-file-ordered JSONL appender for the recorder. `append` only
 // enqueues (never blocks, never throws); a flush every `flushIntervalMs` or `flushEveryLines` writes each file's
 // lines with one append. When the queue is full, lines are dropped and counted per file, and a `gap` marker line
 // takes their place as soon as there is room again. A failing file (ENOSPC, EACCES) is reported via `onError`
-// and never costs another file its lines. Files are 0600 inside 0700 directories. The reader skips (and
-// reports) unparsable lines, such as the torn last line a crash leaves behind, and reads `.jsonl.zst` too.
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+// and never costs another file its lines. Files are 0600 inside 0700 directories. (Session files are read back
+// by index/reindex.ts's readSessionFile.)
+import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { createCompressor, looksLikeZstd } from './compression.js';
-import type { Compressor } from './compression.js';
-import { PRIVATE_FILE_MODE, ensurePrivateDir, errnoCode, isErrno } from './fsutil.js';
+import { PRIVATE_FILE_MODE, ensurePrivateDir, errnoCode } from './fsutil.js';
 import { realTimers } from './timers.js';
 import type { TimerApi } from './timers.js';
 
@@ -440,109 +436,5 @@ export class JsonlWriter {
     } catch {
       // A throwing error callback must not break the writer.
     }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-
-export interface SkippedLine {
-  /** 1-based line number in the (decompressed) file. */
-  line: number;
-  /** `torn_tail`: the last line has no newline and does not parse (crash mid-write). */
-  reason: 'invalid_json' | 'torn_tail';
-  /** First 120 characters of the line. */
-  preview: string;
-}
-
-export interface ReadJsonlSummary {
-  records: number;
-  skipped: number;
-  tornTail: boolean;
-  /** The file actually read (`<path>.zst` when only the compressed version exists). */
-  source: string;
-  compressed: boolean;
-}
-
-export interface ReadJsonlOptions {
-  onSkipped?: (s: SkippedLine) => void;
-  compressor?: Compressor;
-}
-
-let defaultCompressor: Compressor | undefined;
-
-/**
- * Yield the parsed records of a JSONL file (`.jsonl`, or `.jsonl.zst`; a missing `x.jsonl` whose `x.jsonl.zst`
- * exists is read from there). Unparsable lines are skipped and reported; the generator's return value sums up.
- */
-export async function* readJsonl(
-  filePath: string,
-  options: ReadJsonlOptions = {},
-): AsyncGenerator<unknown, ReadJsonlSummary, undefined> {
-  const { source, compressed } = await resolveSource(filePath);
-  const compressor = options.compressor ?? (defaultCompressor ??= createCompressor());
-  const stream: Readable = compressed ? compressor.decompressStream(source) : createReadStream(source);
-  const summary: ReadJsonlSummary = { records: 0, skipped: 0, tornTail: false, source, compressed };
-  let lineNo = 0;
-  let pending: Buffer[] = [];
-  const parse = (buf: Buffer, last: boolean): { ok: true; value: unknown } | { ok: false } | null => {
-    lineNo++;
-    const text = buf.toString('utf8');
-    if (text.trim() === '') return null;
-    try {
-      return { ok: true, value: JSON.parse(text) as unknown };
-    } catch {
-      summary.skipped++;
-      if (last) summary.tornTail = true;
-      options.onSkipped?.({
-        line: lineNo,
-        reason: last ? 'torn_tail' : 'invalid_json',
-        preview: text.slice(0, 120),
-      });
-      return { ok: false };
-    }
-  };
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let start = 0;
-    for (let nl = chunk.indexOf(0x0a, start); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-      const piece = chunk.subarray(start, nl);
-      const line = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
-      pending = [];
-      start = nl + 1;
-      const r = parse(line, false);
-      if (r?.ok) {
-        summary.records++;
-        yield r.value;
-      }
-    }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
-  }
-  if (pending.length > 0) {
-    const r = parse(Buffer.concat(pending), true);
-    if (r?.ok) {
-      summary.records++;
-      yield r.value;
-    }
-  }
-  return summary;
-}
-
-async function resolveSource(filePath: string): Promise<{ source: string; compressed: boolean }> {
-  if (filePath.endsWith('.zst')) return { source: filePath, compressed: true };
-  try {
-    const fh = await open(filePath, 'r');
-    try {
-      const head = Buffer.alloc(4);
-      const { bytesRead } = await fh.read(head, 0, 4, 0);
-      return { source: filePath, compressed: looksLikeZstd(head.subarray(0, bytesRead)) };
-    } finally {
-      await fh.close();
-    }
-  } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw err;
-    const zst = `${filePath}.zst`;
-    await stat(zst).catch(() => {
-      throw err;
-    });
-    return { source: zst, compressed: true };
   }
 }

@@ -1,7 +1,7 @@
 // Worker body for zstd-codec compression: reads `src` in 64 KiB slices, feeds the low-level WASM stream binding
 // and writes `dst` (0600, fsync'd), hashing the input on the way so the caller can verify the result. It runs in
 // a worker because zstd-codec costs ~20 ms of CPU per MB and would otherwise stall the proxy's event loop.
-// Self-contained on purpose (only node: imports, zstd-codec by absolute path): see worker-entry.ts.
+// Started through worker-script.ts, like every worker; zstd-codec's path comes in workerData.
 import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';

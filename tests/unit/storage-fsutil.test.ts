@@ -132,19 +132,3 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir).sort()).toEqual(['index.sqlite', 'index.sqlite.keep.tmp']);
   });
 });
-
-describe('worker scripts', () => {
-  it('import only node: builtins (plus type-only imports), so they run from a transpiled copy anywhere', () => {
-    const dir = path.join(import.meta.dirname, '../../src-main/storage');
-    const workers = readdirSync(dir).filter((f) => f.endsWith('-worker.ts'));
-    expect(workers.sort()).toEqual(['sqlite-worker.ts', 'zstd-worker.ts']);
-    for (const w of workers) {
-      const src = readFileSync(path.join(dir, w), 'utf8');
-      const imports = [...src.matchAll(/^import\s+(type\s+)?[^;]*?from\s+'([^']+)'/gm)];
-      for (const m of imports) {
-        if (m[1]) continue;
-        expect(m[2], `${w} imports ${m[2]}`).toMatch(/^node:/);
-      }
-    }
-  });
-});

@@ -1,5 +1,5 @@
-// JSONL writer and reader against real files: ordering, batching, bounded queue with gap markers, per-file
-// errors that spare other files, close() deadline, 0600/0700 modes, torn lines and transparent .zst reading.
+// JSONL writer and the session-file reader against real files: ordering, batching, bounded queue with gap markers,
+// per-file errors that spare other files, close() deadline, 0600/0700 modes, torn lines and .zst reading.
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
@@ -15,8 +15,9 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JsonlWriter, readJsonl } from '../../src-main/storage/jsonl-writer.js';
-import type { JsonlWriteError, ReadJsonlSummary, SkippedLine } from '../../src-main/storage/jsonl-writer.js';
+import { JsonlWriter } from '../../src-main/storage/jsonl-writer.js';
+import type { JsonlWriteError } from '../../src-main/storage/jsonl-writer.js';
+import { readSessionFile } from '../../src-main/index/reindex.js';
 import { ManualTimers } from '../support/timers.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'lr-jsonl-'));
@@ -30,19 +31,6 @@ const lines = (file: string): string[] =>
     .filter((l) => l !== '');
 const records = (file: string): Array<Record<string, unknown>> =>
   lines(file).map((l) => JSON.parse(l) as Record<string, unknown>);
-
-async function readAll(
-  file: string,
-): Promise<{ items: unknown[]; summary: ReadJsonlSummary; skipped: SkippedLine[] }> {
-  const skipped: SkippedLine[] = [];
-  const gen = readJsonl(file, { onSkipped: (s) => skipped.push(s) });
-  const items: unknown[] = [];
-  for (;;) {
-    const r = await gen.next();
-    if (r.done) return { items, summary: r.value, skipped };
-    items.push(r.value);
-  }
-}
 
 describe('JsonlWriter', () => {
   it('creates 0700 directories and 0600 files and keeps per-file order', async () => {
@@ -224,9 +212,7 @@ describe('JsonlWriter', () => {
     const w = new JsonlWriter({ timers: new ManualTimers() });
     w.append(f, { c: 3 });
     await w.close();
-    const { items, skipped } = await readAll(f);
-    expect(items).toEqual([{ a: 1 }, { c: 3 }]);
-    expect(skipped).toEqual([{ line: 2, reason: 'invalid_json', preview: '{"b":' }]);
+    expect(lines(f)).toEqual(['{"a":1}', '{"b":', '{"c":3}']);
   });
 
   it('writes 200 interleaved files in order with only 16 handles open', async () => {
@@ -289,44 +275,49 @@ function timesOf(r: Record<string, unknown>): Record<string, unknown> {
   return { first_dropped_at: r.first_dropped_at, last_dropped_at: r.last_dropped_at };
 }
 
-describe('readJsonl', () => {
-  it('yields records, skips a torn last line and reports it', async () => {
+describe('readSessionFile (the reader reindex and queries use)', () => {
+  const rec = (i: number): string => JSON.stringify({ v: 1, type: 'x', i });
+
+  it('returns the records, skips a torn last line and says the tail is torn', async () => {
     const f = path.join(freshDir() + '.jsonl');
-    writeFileSync(f, '{"a":1}\n\n{"b":2}\n{"c":');
-    const { items, summary, skipped } = await readAll(f);
-    expect(items).toEqual([{ a: 1 }, { b: 2 }]);
-    expect(summary).toMatchObject({ records: 2, skipped: 1, tornTail: true, compressed: false });
-    expect(skipped).toEqual([{ line: 4, reason: 'torn_tail', preview: '{"c":' }]);
+    writeFileSync(f, `${rec(1)}\n\n${rec(2)}\n{"c":`);
+    const r = await readSessionFile(f);
+    expect(r.lines.map((l) => (l as unknown as { i: number }).i)).toEqual([1, 2]);
+    expect(r).toMatchObject({ skipped: 1, torn: true });
   });
 
   it('accepts a complete last line without a trailing newline', async () => {
     const f = path.join(freshDir() + '.jsonl');
-    writeFileSync(f, '{"a":1}\n{"b":2}');
-    expect((await readAll(f)).items).toEqual([{ a: 1 }, { b: 2 }]);
+    writeFileSync(f, `${rec(1)}\n${rec(2)}`);
+    expect((await readSessionFile(f)).lines).toHaveLength(2);
   });
 
-  it('reads lines longer than one read chunk, with multi-byte characters across chunk boundaries', async () => {
+  it('skips lines of a newer record version and lines that are not records', async () => {
     const f = path.join(freshDir() + '.jsonl');
-    const big = { t: 'é😀'.repeat(100_000) };
-    writeFileSync(f, JSON.stringify(big) + '\n' + JSON.stringify({ z: 1 }) + '\n');
-    expect((await readAll(f)).items).toEqual([big, { z: 1 }]);
+    writeFileSync(f, `${rec(1)}\n{"v":99,"type":"x"}\n[1,2]\n"text"\n${rec(2)}\n`);
+    const r = await readSessionFile(f);
+    expect(r.lines).toHaveLength(2);
+    expect(r).toMatchObject({ skipped: 3, torn: false });
   });
 
-  it('reads .jsonl.zst transparently, and falls back to x.jsonl.zst when x.jsonl is gone', async () => {
+  it('reads long lines with multi-byte characters intact', async () => {
     const f = path.join(freshDir() + '.jsonl');
-    const content = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ i })).join('\n') + '\n{"torn":';
-    writeFileSync(f, content);
+    const big = { v: 1, type: 'x', t: 'é😀'.repeat(100_000) };
+    writeFileSync(f, JSON.stringify(big) + '\n' + rec(2) + '\n');
+    expect((await readSessionFile(f)).lines[0]).toEqual(big);
+  });
+
+  it('reads a .jsonl.zst written by the zstd CLI', async () => {
+    const f = path.join(freshDir() + '.jsonl');
+    writeFileSync(f, Array.from({ length: 5000 }, (_, i) => rec(i)).join('\n') + '\n{"torn":');
     execFileSync('zstd', ['-q', '-f', f, '-o', `${f}.zst`]);
-    const direct = await readAll(`${f}.zst`);
-    expect(direct.items).toHaveLength(5000);
-    expect(direct.summary).toMatchObject({ compressed: true, tornTail: true, skipped: 1 });
     unlinkSync(f);
-    const fallback = await readAll(f);
-    expect(fallback.items).toHaveLength(5000);
-    expect(fallback.summary.source).toBe(`${f}.zst`);
+    const r = await readSessionFile(`${f}.zst`);
+    expect(r.lines).toHaveLength(5000);
+    expect(r).toMatchObject({ skipped: 1, torn: true });
   });
 
-  it('rejects with ENOENT when neither file exists', async () => {
-    await expect(readAll(path.join(root, 'nope.jsonl'))).rejects.toMatchObject({ code: 'ENOENT' });
+  it('rejects with ENOENT when the file does not exist', async () => {
+    await expect(readSessionFile(path.join(root, 'nope.jsonl'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
