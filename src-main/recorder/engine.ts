@@ -2,37 +2,32 @@
 // into JSONL lines (session, blocks, request, response) and index rows, measures tool latency, and produces
 // live events. Work per session is serialised, so a session's lines are in a deterministic order and a
 // response line never precedes its request line. Nothing here can slow the proxy: it only ever sees copies.
-import path from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { JsonValue, ReassembledResponse, RequestFacts } from '../../src-shared/exchange.js';
+import type { RequestFacts } from '../../src-shared/exchange.js';
 import type { LiveEvent } from '../../src-shared/live.js';
-import {
-  RECORD_VERSION,
-  type BlockLine,
-  type ClientKind,
-  type RecordLine,
-  type RequestLine,
-  type ResponseLine,
-  type SessionLine,
-  type ToolResultLine,
-} from '../../src-shared/records.js';
+import type { ClientKind, RecordLine } from '../../src-shared/records.js';
 import type { Redactor } from '../redaction/index.js';
 import type { Prices } from '../analytics/prices.js';
-import { dayDirName } from '../storage/fsutil.js';
-import { RedactionMemo, SessionBlocks, addFindings, type Findings } from './parse/blocks.js';
-import { decodeAll } from './decode.js';
-import { HttpExchange, decideOutcome } from './exchange.js';
-import { fileProgress, statementsFor, type Stmt } from '../index/indexer.js';
+import { fileProgress, statementsFor } from '../index/indexer.js';
 import type { IndexDb } from '../index/types.js';
-import { extractRequestFacts } from './parse/request-facts.js';
-import { recognizeClient, resolveSession } from './sessions.js';
-import { WsExchange, type WsTurnEvent } from './ws-exchange.js';
-import type { OpenMsg, ToWorker, WorkerStats } from './protocol.js';
 import type { ExchangeEnd } from '../proxy/tap.js';
+import { extractRequestFacts } from './parse/request-facts.js';
+import { decodeAll } from './decode.js';
+import { HttpExchange } from './exchange.js';
+import { IndexQueue } from './index-queue.js';
+import { Redaction } from './line-redaction.js';
+import { buildRequestLines, buildResponseLine, readBody, type ResponseInput } from './lines.js';
+import { LiveProgress } from './live-progress.js';
+import type { OpenMsg, ToWorker, WorkerStats } from './protocol.js';
+import { SessionStore, type SessionState } from './session-store.js';
+import { recognizeClient, resolveSession } from './sessions.js';
+import { WorkOrder } from './work-order.js';
+import { WsExchange, type WsTurnEvent } from './ws-exchange.js';
 
 /** Appends lines to files, asynchronously and in order per file. */
 export interface LineSink {
-  append(file: string, line: string): void;
+  /** Queue one line; false when it was refused (queue full, writer closed) and will never be written. */
+  append(file: string, line: string): boolean;
   flush(): Promise<void>;
 }
 
@@ -58,47 +53,6 @@ export interface EngineOptions {
   sessionIdleMs?: number;
 }
 
-interface PendingToolCall {
-  requestId: string;
-  /** Epoch ms when the response that asked for it ended. */
-  endAt: number;
-}
-
-interface SessionState {
-  id: string;
-  /** Relative to the sessions dir. */
-  file: string;
-  abs: string;
-  blocks: SessionBlocks;
-  toolCalls: Map<string, PendingToolCall>;
-  /** Tool results already attributed, so re-sent history never counts twice. */
-  answered: Set<string>;
-  /** Serialises this session's work. */
-  queue: Promise<void>;
-  /** Bytes and lines appended to the file so far (the index's `files` row), to detect a lagging index. */
-  bytes: number;
-  lines: number;
-  /** Epoch ms of the last line written. */
-  lastAt: number;
-}
-
-interface LiveProgress {
-  /** Raw characters of response text seen at the last tick. */
-  rawChars: number;
-  /** The redacted text already sent to the UI. */
-  sent: string;
-}
-
-/**
- * Live text is held back this many characters while a stream runs, so a secret split across deltas is whole
- * (and redacted) before any of it is shown. Longer secrets (PEM blocks) may show partly for a moment; the
- * next tick then sends a reset with the fully redacted text. Storage is never affected: it redacts the
- * reassembled text.
- */
-const LIVE_HOLDBACK = 128;
-
-const PROMPT_CHARS = 16 * 1024;
-
 function headerRecord(h: OpenMsg['headers']): IncomingHttpHeaders {
   return h as IncomingHttpHeaders;
 }
@@ -108,23 +62,11 @@ export class RecorderEngine {
   private readonly ws = new Map<string, WsExchange>();
   /** Per exchange: resolves to the session once its request line is written. */
   private readonly requestDone = new Map<string, Promise<SessionState | null>>();
-  private readonly sessions = new Map<string, Promise<SessionState>>();
-  private readonly memo = new RedactionMemo();
-  private redactor: Redactor;
-  private indexBatch: Stmt[] = [];
-  private indexTimer: NodeJS.Timeout | null = null;
-  private indexChain: Promise<void> = Promise.resolve();
-  private readonly progress = new Map<string, LiveProgress>();
-  private readonly inProgress = new Set<Promise<void>>();
-  /** Session file (absolute) → session id, for retention's "is it being written" question. */
-  private readonly sessionFiles = new Map<string, string>();
-  private readonly resolvedSessions = new Map<string, SessionState>();
-  /**
-   * Responses (HTTP exchanges and WebSocket turns) that ended and are still being written. A request recorded
-   * after them waits for them first: a response may need asynchronous work (decoding a gzip body) and the next
-   * request of its session — carrying the result of a tool it asked for — must see its tool calls.
-   */
-  private readonly ending = new Set<Promise<void>>();
+  private readonly sessions: SessionStore;
+  private readonly redaction: Redaction;
+  private readonly indexQueue: IndexQueue;
+  private readonly progress: LiveProgress;
+  private readonly work = new WorkOrder();
   live = false;
   readonly stats: WorkerStats = {
     linesWritten: 0,
@@ -136,66 +78,35 @@ export class RecorderEngine {
   };
 
   constructor(private readonly o: EngineOptions) {
-    this.redactor = o.redactor;
+    this.redaction = new Redaction(o.redactor, this.stats);
+    this.sessions = new SessionStore({
+      sessionsDir: o.sessionsDir,
+      index: o.index,
+      redaction: this.redaction,
+      log: (level, message) => this.log(level, message),
+    });
+    this.indexQueue = new IndexQueue(o.index, o.indexIntervalMs ?? 250, (err, n) => {
+      this.stats.indexErrors++;
+      this.log('error', `index update failed (${n} statements): ${err.message}`);
+      this.emit({
+        type: 'recorder_problem',
+        kind: 'index_error',
+        count: 1,
+        message: `index update failed: ${err.message}`,
+      });
+    });
+    this.progress = new LiveProgress((text) => this.redaction.text(text));
   }
 
   setRedactor(r: Redactor): void {
-    this.redactor = r;
-    this.memo.clear();
+    this.redaction.setRedactor(r);
+    this.sessions.memo.clear();
     // Blocks already written were redacted under the old policy; new ones get new hashes, so sessions simply
     // write them again under the new policy.
   }
 
   private log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
     this.o.log?.(level, message);
-  }
-
-  // --- redaction helpers -----------------------------------------------------------------------------------
-
-  /** Findings of the line being built (null when no line is being built). */
-  private acc: Findings | null = null;
-
-  /** The redactor as blocks use it: value and findings (failures count as `redaction_failed`). */
-  private redactValue = (v: JsonValue): { value: JsonValue; findings: Findings } => {
-    const r = this.redactor.redactJson(v);
-    this.stats.redactionFailures += r.report.failed;
-    const findings = r.report.failed
-      ? { ...r.report.findings, redaction_failed: r.report.failed }
-      : r.report.findings;
-    return { value: r.value, findings };
-  };
-
-  /** Redact a value that is not a block; its findings go to the line being built. */
-  private redactOne(v: JsonValue): JsonValue {
-    const r = this.redactValue(v);
-    if (this.acc) addFindings(this.acc, r.findings);
-    return r.value;
-  }
-
-  private redactText(s: string | null): string | null {
-    if (s === null) return null;
-    const r = this.redactor.redactText(s);
-    if (r.failed) this.stats.redactionFailures++;
-    if (this.acc) addFindings(this.acc, r.failed ? { ...r.findings, redaction_failed: 1 } : r.findings);
-    return r.value;
-  }
-
-  private redactHeaderMap(h: Record<string, string | string[]>): Record<string, string | string[]> {
-    const r = this.redactor.redactHeaders(h);
-    if (this.acc) addFindings(this.acc, r.findings);
-    return r.value;
-  }
-
-  /** Start collecting findings for a line; `finish` returns them (undefined when none). */
-  private beginLine(): void {
-    this.acc = {};
-  }
-
-  private endLine(extra?: Findings): Findings | undefined {
-    const f = this.acc ?? {};
-    this.acc = null;
-    if (extra) addFindings(f, extra);
-    return Object.keys(f).length > 0 ? f : undefined;
   }
 
   // --- message handling ------------------------------------------------------------------------------------
@@ -219,7 +130,7 @@ export class RecorderEngine {
         const ex = this.http.get(m.id);
         if (ex && !ex.requestEnded) {
           ex.requestEnded = true;
-          this.requestDone.set(m.id, this.recordRequest(ex, [...this.ending]));
+          this.requestDone.set(m.id, this.recordRequest(ex, this.work.endingNow()));
         }
         return;
       }
@@ -251,9 +162,9 @@ export class RecorderEngine {
           this.http.delete(m.id);
           if (!ex.requestEnded) {
             ex.requestEnded = true;
-            this.requestDone.set(m.id, this.recordRequest(ex, [...this.ending]));
+            this.requestDone.set(m.id, this.recordRequest(ex, this.work.endingNow()));
           }
-          this.ended(this.recordResponse(ex, m.end, m.ms, m.dispatchMs, m.overheadMs));
+          this.work.ended(this.recordResponse(ex, m.end, m.ms, m.dispatchMs, m.overheadMs));
         } else {
           const w = this.ws.get(m.id);
           if (w) {
@@ -269,94 +180,24 @@ export class RecorderEngine {
     }
   }
 
-  // --- sessions --------------------------------------------------------------------------------------------
+  // --- writing --------------------------------------------------------------------------------------------
 
-  private session(
-    id: string,
-    at: number,
-    client: ReturnType<typeof recognizeClient>,
-    idSource: SessionLine['id_source'],
-    lines: RecordLine[],
-  ): Promise<SessionState> {
-    let s = this.sessions.get(id);
-    if (!s) {
-      s = (async () => {
-        // A session seen before (earlier today, yesterday, before a restart) keeps its file: one session, one file.
-        let file: string | null = null;
-        let bytes = 0;
-        let lineCount = 0;
-        const pending = new Map<string, PendingToolCall>();
-        const answered = new Set<string>();
-        try {
-          const rows = await this.o.index.query<{ file: string }>('SELECT file FROM sessions WHERE id = ?', [
-            id,
-          ]);
-          file = rows[0]?.file ?? null;
-          if (file) {
-            const f = await this.o.index.query<{ size: number; lines: number }>(
-              'SELECT size, lines FROM files WHERE path = ?',
-              [file],
-            );
-            bytes = f[0]?.size ?? 0;
-            lineCount = f[0]?.lines ?? 0;
-            const calls = await this.o.index.query<{
-              id: string;
-              request_id: string;
-              called_at: number;
-              result_request_id: string | null;
-            }>('SELECT id, request_id, called_at, result_request_id FROM tool_calls WHERE session_id = ?', [
-              id,
-            ]);
-            for (const c of calls) {
-              if (c.result_request_id) answered.add(c.id);
-              else pending.set(c.id, { requestId: c.request_id, endAt: c.called_at });
-            }
-          }
-        } catch (err) {
-          this.log('warn', `index lookup for session ${id} failed: ${(err as Error).message}`);
-        }
-        if (!file) {
-          file = `${dayDirName(at)}/${id}.jsonl`;
-          lines.push({
-            type: 'session',
-            v: RECORD_VERSION,
-            session_id: id,
-            at,
-            client: client.client,
-            client_version: client.version,
-            user_agent: client.userAgent ? this.redactText(client.userAgent) : null,
-            id_source: idSource,
-          });
-        }
-        return {
-          id,
-          file,
-          abs: path.join(this.o.sessionsDir, file),
-          blocks: new SessionBlocks(this.memo, this.redactValue),
-          toolCalls: pending,
-          answered,
-          queue: Promise.resolve(),
-          bytes,
-          lines: lineCount,
-          lastAt: Date.now(),
-        };
-      })();
-      this.sessions.set(id, s);
-      void s.then((state) => this.resolvedSessions.set(id, state));
-    }
-    return s;
-  }
-
+  /**
+   * Queue a session's lines. A line the sink refuses (its queue is full) is lost: it is counted as dropped and
+   * never indexed or observed, so neither the index nor the metrics claim what the file does not hold.
+   */
   private write(s: SessionState, lines: RecordLine[]): void {
-    s.lastAt = Date.now();
-    this.sessionFiles.set(s.abs, s.id);
+    this.sessions.touched(s);
     for (const line of lines) {
       const text = JSON.stringify(line);
-      this.o.sink.append(s.abs, text);
+      if (!this.o.sink.append(s.abs, text)) {
+        this.stats.linesDropped++;
+        continue;
+      }
       s.bytes += Buffer.byteLength(text) + 1;
       s.lines++;
       this.stats.linesWritten++;
-      this.queueIndex(statementsFor(line, s.file, this.o.prices));
+      this.indexQueue.push(statementsFor(line, s.file, this.o.prices));
       if (this.o.onLine) {
         try {
           this.o.onLine(line);
@@ -365,35 +206,11 @@ export class RecorderEngine {
         }
       }
     }
-    this.queueIndex([fileProgress(s.file, s.bytes, s.lines)]);
-  }
-
-  private queueIndex(stmts: Stmt[]): void {
-    if (stmts.length === 0) return;
-    for (const st of stmts) this.indexBatch.push(st);
-    this.indexTimer ??= setTimeout(() => void this.flushIndex(), this.o.indexIntervalMs ?? 250);
+    this.indexQueue.push([fileProgress(s.file, s.bytes, s.lines)]);
   }
 
   flushIndex(): Promise<void> {
-    if (this.indexTimer) clearTimeout(this.indexTimer);
-    this.indexTimer = null;
-    const batch = this.indexBatch;
-    this.indexBatch = [];
-    if (batch.length > 0) {
-      this.indexChain = this.indexChain.then(() =>
-        this.o.index.run(batch).catch((err: Error) => {
-          this.stats.indexErrors++;
-          this.log('error', `index update failed (${batch.length} statements): ${err.message}`);
-          this.emit({
-            type: 'recorder_problem',
-            kind: 'index_error',
-            count: 1,
-            message: `index update failed: ${err.message}`,
-          });
-        }),
-      );
-    }
-    return this.indexChain;
+    return this.indexQueue.flush();
   }
 
   private emit(e: LiveEvent): void {
@@ -441,17 +258,7 @@ export class RecorderEngine {
     idOverride?: string,
   ): Promise<SessionState> {
     const id = idOverride ?? open.id;
-    let parsed: JsonValue | undefined;
-    let bodyText: string | null = null;
-    if (body.length > 0 && !truncated && !(encoding ?? '').includes('undecoded')) {
-      try {
-        parsed = JSON.parse(body.toString('utf8')) as JsonValue;
-      } catch {
-        bodyText = body.subarray(0, 16 * 1024).toString('utf8');
-      }
-    } else if (body.length > 0) {
-      bodyText = body.subarray(0, 16 * 1024).toString('utf8');
-    }
+    const { parsed, bodyText } = readBody(body, truncated, encoding);
     const facts: RequestFacts = extractRequestFacts(parsed ?? null, {
       dialect: open.dialect,
       endpoint: open.endpoint,
@@ -460,59 +267,13 @@ export class RecorderEngine {
     const client = recognizeClient(headers);
     const identity = resolveSession(headers, facts.sessionHints);
     const lines: RecordLine[] = [];
-    const s = await this.session(identity.id, at, client, identity.source, lines);
+    const s = await this.sessions.get(identity.id, at, client, identity.source, lines);
     const run = s.queue.then(() => {
-      this.beginLine();
-      const blocks: BlockLine[] = [];
-      const storedHeaders: Record<string, string | string[]> = { ...this.redactHeaderMap(open.headers) };
-      delete storedHeaders['content-length'];
-      const headersRef = s.blocks.store('headers', storedHeaders as JsonValue, blocks);
-      const skeleton =
-        parsed !== undefined ? s.blocks.split(open.dialect, open.endpoint, parsed, blocks) : null;
-      const toolResults: ToolResultLine[] = [];
-      for (const r of facts.toolResults) {
-        if (!r.inLastTurn || s.answered.has(r.id)) continue;
-        s.answered.add(r.id);
-        const call = s.toolCalls.get(r.id);
-        s.toolCalls.delete(r.id);
-        toolResults.push({
-          id: r.id,
-          is_error: r.isError,
-          call_request_id: call?.requestId ?? null,
-          latency_ms: call ? Math.max(0, at - call.endAt) : null,
-        });
-      }
-      const prompt = facts.lastUserText ? this.redactText(facts.lastUserText.slice(0, PROMPT_CHARS)) : null;
-      const request: RequestLine = {
-        type: 'request',
-        v: RECORD_VERSION,
-        id,
-        session_id: s.id,
-        at,
-        dialect: open.dialect,
-        endpoint: open.endpoint,
-        transport: open.transport,
-        method: open.method,
-        url: this.redactText(open.url) ?? open.url,
-        upstream_url: this.redactText(open.upstreamUrl) ?? '',
-        client: client.client,
-        headers_ref: headersRef,
-        credential_source: open.credentialSource,
-        body: skeleton,
-        body_text: bodyText === null ? null : this.redactText(bodyText),
-        body_bytes: bodyBytes,
-        body_truncated: truncated,
-        body_encoding: encoding,
-        model: facts.model,
-        stream: facts.stream || open.transport === 'websocket',
-        prompt,
-        message_count: facts.messageCount,
-        tool_count: facts.toolCount,
-        system_chars: facts.systemPromptChars,
-        tool_results: toolResults,
-      };
-      const redaction = this.endLine(s.blocks.takeFindings());
-      if (redaction) request.redaction = redaction;
+      const { blocks, request } = buildRequestLines(
+        s,
+        { id, open, at, parsed, bodyText, bodyBytes, truncated, encoding, facts, client },
+        this.redaction.line(),
+      );
       this.write(s, [...lines, ...blocks, request]);
       this.emit({
         type: 'request_started',
@@ -524,7 +285,7 @@ export class RecorderEngine {
         endpoint: open.endpoint,
         model: facts.model,
         stream: request.stream,
-        prompt_preview: prompt ? prompt.slice(0, 280) : null,
+        prompt_preview: request.prompt ? request.prompt.slice(0, 280) : null,
       });
     });
     s.queue = run.catch((err: Error) => this.log('error', `recording request ${id} failed: ${err.message}`));
@@ -546,7 +307,7 @@ export class RecorderEngine {
       const { response, bodyText } = await ex.finish();
       const s = await this.requestDone.get(id);
       this.requestDone.delete(id);
-      this.progress.delete(id);
+      this.progress.forget(id);
       if (!s) return;
       await this.writeResponse(s, {
         id,
@@ -573,70 +334,11 @@ export class RecorderEngine {
     }
   }
 
-  async writeResponse(
-    s: SessionState,
-    r: {
-      id: string;
-      at: number;
-      status: number | null;
-      headers: Record<string, string | string[]> | null;
-      end: ExchangeEnd;
-      response: ReassembledResponse | null;
-      bodyText: string | null;
-      timings: ResponseLine['timings'];
-      bytes: number;
-      chunks: number;
-      truncated: boolean;
-    },
-  ): Promise<void> {
+  async writeResponse(s: SessionState, r: ResponseInput): Promise<void> {
     const run = s.queue.then(() => {
-      const o = decideOutcome(r.end, r.status, r.response);
-      this.beginLine();
-      const response = r.response
-        ? (this.redactOne(r.response as unknown as JsonValue) as unknown as ReassembledResponse)
-        : null;
-      const usage = response?.usage ?? {
-        input: null,
-        cacheRead: null,
-        cacheWrite: null,
-        output: null,
-        reasoning: null,
-        raw: null,
-      };
-      const errorMessage = this.redactText(o.errorMessage ?? response?.error?.message ?? null);
-      const line: ResponseLine = {
-        type: 'response',
-        v: RECORD_VERSION,
-        id: r.id,
-        session_id: s.id,
-        at: r.at,
-        status: r.status,
-        headers: r.headers ? (this.redactHeaderMap(r.headers) as JsonValue) : null,
-        outcome: o.outcome,
-        reason: o.reason,
-        error:
-          o.outcome === 'completed'
-            ? null
-            : {
-                type: response?.error?.type ?? null,
-                code: response?.error?.code ?? null,
-                message: errorMessage,
-                status: o.errorStatus,
-              },
-        response,
-        body_text: r.bodyText === null ? null : this.redactText(r.bodyText),
-        model: response?.model ?? null,
-        usage,
-        stop_reason: response?.stopReason ?? null,
-        timings: r.timings,
-        response_bytes: r.bytes,
-        chunks: r.chunks,
-        truncated: r.truncated,
-      };
-      const redaction = this.endLine();
-      if (redaction) line.redaction = redaction;
+      const { line, errorMessage } = buildResponseLine(s.id, r, this.redaction.line());
       this.write(s, [line]);
-      for (const b of response?.content ?? []) {
+      for (const b of line.response?.content ?? []) {
         if (b.type === 'tool_call' && b.kind !== 'server' && !s.answered.has(b.id))
           s.toolCalls.set(b.id, { requestId: r.id, endAt: r.at });
       }
@@ -645,11 +347,11 @@ export class RecorderEngine {
         id: r.id,
         session_id: s.id,
         at: r.at,
-        outcome: o.outcome,
-        reason: o.reason,
+        outcome: line.outcome,
+        reason: line.reason,
         status: r.status,
         model: line.model,
-        usage,
+        usage: line.usage,
         duration_ms: r.timings.duration_ms,
         error_message: errorMessage,
       });
@@ -663,7 +365,7 @@ export class RecorderEngine {
   // --- WebSocket turns -------------------------------------------------------------------------------------
 
   private onWsTurn(exchangeId: string, turn: WsTurnEvent): void {
-    const after = turn.kind === 'request' ? [...this.ending] : [];
+    const after = turn.kind === 'request' ? this.work.endingNow() : [];
     const work = (async () => {
       const w = turn.exchange;
       if (turn.kind === 'request') {
@@ -708,8 +410,8 @@ export class RecorderEngine {
     })().catch((err: Error) =>
       this.log('error', `recording WebSocket turn on ${exchangeId} failed: ${err.message}`),
     );
-    if (turn.kind === 'request') void this.track(work);
-    else this.ended(work);
+    if (turn.kind === 'request') void this.work.track(work);
+    else this.work.ended(work);
   }
 
   // --- live progress ---------------------------------------------------------------------------------------
@@ -723,46 +425,19 @@ export class RecorderEngine {
       if (!snap) continue;
       let text = '';
       for (const b of snap.content) if (b.type === 'text') text += b.text;
-      const p = this.progress.get(id) ?? { rawChars: 0, sent: '' };
-      if (text.length <= p.rawChars) continue;
-      p.rawChars = text.length;
-      // Redact the whole text so far (a secret split across deltas is whole here), then show all but the tail.
-      const redacted = this.redactText(text) ?? '';
-      const visible = redacted.slice(0, Math.max(0, redacted.length - LIVE_HOLDBACK));
-      if (visible.length <= p.sent.length && visible.startsWith(p.sent)) {
-        this.progress.set(id, p);
-        continue;
-      }
-      const reset = !visible.startsWith(p.sent);
-      this.emit({
-        type: 'response_progress',
-        id,
-        session_id: ex.sessionId,
-        text_delta: reset ? visible : visible.slice(p.sent.length),
-        text_chars: text.length,
-        ...(reset ? { reset: true } : {}),
-      });
-      p.sent = visible;
-      this.progress.set(id, p);
+      const event = this.progress.next(id, ex.sessionId, text);
+      if (event) this.emit(event);
     }
   }
 
   /** Whether a session file is being written to (recent activity): retention must leave it alone. */
   isActive(abs: string): boolean {
-    const id = this.sessionFiles.get(abs.replace(/\.zst$/, ''));
-    const s = id ? this.resolvedSessions.get(id) : undefined;
-    return s !== undefined && Date.now() - s.lastAt < (this.o.sessionIdleMs ?? 30 * 60_000);
+    return this.sessions.isActive(abs, this.o.sessionIdleMs ?? 30 * 60_000);
   }
 
   /** Retention removed these files: forget their sessions, so a returning session starts a new file. */
   forgetFiles(paths: string[]): void {
-    for (const p of paths) {
-      const id = this.sessionFiles.get(p.replace(/\.zst$/, ''));
-      if (!id) continue;
-      this.sessionFiles.delete(p.replace(/\.zst$/, ''));
-      this.sessions.delete(id);
-      this.resolvedSessions.delete(id);
-    }
+    this.sessions.forgetFiles(paths);
   }
 
   /**
@@ -783,41 +458,16 @@ export class RecorderEngine {
         });
       }
     }
-    const idleMs = this.o.sessionIdleMs ?? 30 * 60_000;
     const busy = new Set<string>();
     for (const ex of this.http.values()) if (ex.sessionId) busy.add(ex.sessionId);
-    for (const [id, s] of this.resolvedSessions) {
-      if (now - s.lastAt > idleMs && !busy.has(id)) {
-        this.resolvedSessions.delete(id);
-        this.sessions.delete(id);
-        this.sessionFiles.delete(s.abs);
-      }
-    }
+    this.sessions.dropIdle(now, this.o.sessionIdleMs ?? 30 * 60_000, busy);
   }
 
   /** Resolves when every exchange already ended has its lines queued (requests and responses written). */
   async settle(): Promise<void> {
-    while (this.inProgress.size > 0) await Promise.all([...this.inProgress]);
+    await this.work.settle();
     await Promise.all([...this.requestDone.values()]);
-    await Promise.all([...this.sessions.values()].map(async (s) => (await s).queue));
-  }
-
-  /** Track async recording work so `settle()` can wait for it. */
-  private track(p: Promise<unknown>): Promise<void> {
-    const done = p.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inProgress.add(done);
-    void done.then(() => this.inProgress.delete(done));
-    return done;
-  }
-
-  /** Track the writing of a response that ended: requests recorded from now on wait for it. */
-  private ended(p: Promise<unknown>): void {
-    const done = this.track(p);
-    this.ending.add(done);
-    void done.then(() => this.ending.delete(done));
+    await this.sessions.settle();
   }
 
   /** Finish everything still open (shutdown): each becomes `interrupted`, then all lines are flushed. */

@@ -128,6 +128,8 @@ async function main(): Promise<void> {
       t: 'stats',
       stats: {
         ...e.stats,
+        // The writer knows what reached the disk: lines refused at the queue and lines lost to write errors.
+        linesWritten: c.written,
         linesDropped: c.dropped + c.failed,
         writeErrors: c.errors,
         metrics: metrics.snapshot(otel?.stats),

@@ -11,8 +11,9 @@ export class MemorySink implements LineSink {
     return this.entries.map((e) => e.line);
   }
 
-  append(file: string, line: string): void {
+  append(file: string, line: string): boolean {
     this.entries.push({ file, line: JSON.parse(line) as RecordLine });
+    return true;
   }
 
   flush(): Promise<void> {

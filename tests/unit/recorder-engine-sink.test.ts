@@ -1,0 +1,86 @@
+// The engine against a sink that refuses lines (its queue is full): a refused line is counted as dropped, never
+// as written, and neither indexed nor shown to line observers (metrics, OpenTelemetry), so the index and the
+// counters never claim a request the session file does not hold.
+import { describe, expect, it } from 'vitest';
+import { compilePolicy } from '../../src-main/redaction/index.js';
+import { RecorderEngine, type LineSink } from '../../src-main/recorder/engine.js';
+import { openIndex } from '../../src-main/index/db.js';
+import type { RecordLine } from '../../src-shared/records.js';
+
+class RefusingSink implements LineSink {
+  readonly accepted: RecordLine[] = [];
+  constructor(private readonly refuse: (line: RecordLine) => boolean) {}
+  append(_file: string, text: string): boolean {
+    const line = JSON.parse(text) as RecordLine;
+    if (this.refuse(line)) return false;
+    this.accepted.push(line);
+    return true;
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+describe('recorder engine and a sink that refuses lines', () => {
+  it('counts refused lines as dropped, and neither indexes nor observes them', async () => {
+    const sink = new RefusingSink((l) => l.type === 'response');
+    const { db } = await openIndex(null);
+    const observed: string[] = [];
+    const engine = new RecorderEngine({
+      sessionsDir: '/nonexistent',
+      sink,
+      index: db,
+      redactor: compilePolicy({ mode: 'off' }),
+      maxBodyBytes: 1 << 20,
+      indexIntervalMs: 1,
+      onLine: (l) => observed.push(l.type),
+    });
+    const t0 = Date.now();
+    engine.handle({
+      t: 'open',
+      id: 'A',
+      dialect: 'anthropic',
+      endpoint: 'messages',
+      transport: 'http',
+      method: 'POST',
+      url: '/v1/messages',
+      upstreamUrl: 'http://127.0.0.1:9/v1/messages',
+      headers: { 'x-claude-code-session-id': 'refused', 'content-type': 'application/json' },
+      credentialSource: 'client',
+      startedAt: t0,
+    });
+    const body = { model: 'claude-test', messages: [{ role: 'user', content: 'hello' }] };
+    engine.handle({ t: 'rq', id: 'A', c: Buffer.from(JSON.stringify(body)) });
+    engine.handle({ t: 'rqEnd', id: 'A', ms: 1 });
+    engine.handle({
+      t: 'head',
+      id: 'A',
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      ms: 2,
+    });
+    const reply = {
+      type: 'message',
+      model: 'claude-test',
+      content: [],
+      usage: { input_tokens: 1, output_tokens: 1 },
+    };
+    engine.handle({ t: 'rs', id: 'A', c: Buffer.from(JSON.stringify(reply)), ms: 3 });
+    engine.handle({ t: 'end', id: 'A', end: { kind: 'completed' }, ms: 4, dispatchMs: 1, overheadMs: 0 });
+    await engine.close();
+
+    const written = sink.accepted.map((l) => l.type);
+    expect(written).toContain('request');
+    expect(written).not.toContain('response');
+    expect(engine.stats.linesWritten).toBe(sink.accepted.length);
+    expect(engine.stats.linesDropped).toBe(1);
+    expect(observed).toEqual(written);
+    const rows = await db.query<{ outcome: string | null }>('SELECT outcome FROM requests WHERE id = ?', [
+      'A',
+    ]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.outcome).not.toBe('completed');
+    const files = await db.query<{ lines: number }>('SELECT lines FROM files');
+    expect(files[0]!.lines).toBe(sink.accepted.length);
+  });
+});
