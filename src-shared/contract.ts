@@ -6,6 +6,7 @@
 // Pure TypeScript: no Node, no DOM, no electron.
 import { ANALYTICS_BUCKETS, AnalyticsSchema } from './analytics.js';
 import type { LiveEvent } from './live.js';
+import { SettingsPatchSchema, SettingsSchema } from './settings.js';
 import * as s from './schema.js';
 import type { Infer, Schema } from './schema.js';
 
@@ -27,7 +28,6 @@ export const OUTCOME_REASONS = [
 /** Session status filter: `in_flight` = has a request without an outcome; the others by request outcomes. */
 export const STATUS_FILTERS = ['in_flight', 'completed', 'failed', 'interrupted'] as const;
 export const EXPORT_FORMATS = ['jsonl', 'har', 'md'] as const;
-export const REDACTION_MODES = ['mask', 'remove', 'tokenize', 'partial', 'off'] as const;
 
 const id = s.string({ min: 1, max: 200 });
 const nstr = s.nullable(s.string());
@@ -196,22 +196,6 @@ export const SearchHitSchema = s.object({
   snippet: s.string(),
 });
 
-export const SettingsSchema = s.object({
-  recording: s.boolean(),
-  redaction_mode: s.oneOf(REDACTION_MODES),
-  retention: s.object({
-    max_age_days: s.int({ min: 1 }),
-    max_size_mb: s.int({ min: 1 }),
-    compress_after_days: s.int({ min: 0 }),
-  }),
-  /** Cost thresholds in USD (priced requests); null = none. */
-  budgets: s.object({ daily_usd: nnum, weekly_usd: nnum }),
-  /** Read-only here (a restart applies a change). */
-  data_dir: s.string(),
-  proxy_url: s.string(),
-  ui_url: nstr,
-});
-
 export const PROBLEM_KINDS = [
   'port_busy',
   'upstream_unreachable',
@@ -311,32 +295,7 @@ export const CALLS = {
   ),
   'settings.get': call(s.object({}, { strict: true }), SettingsSchema, 'Current settings'),
   'settings.set': call(
-    s.object(
-      {
-        recording: s.optional(s.boolean()),
-        redaction_mode: s.optional(s.oneOf(REDACTION_MODES)),
-        retention: s.optional(
-          s.object(
-            {
-              max_age_days: s.optional(s.int({ min: 1, max: 36500 })),
-              max_size_mb: s.optional(s.int({ min: 1, max: 10_000_000 })),
-              compress_after_days: s.optional(s.int({ min: 0, max: 36500 })),
-            },
-            { strict: true },
-          ),
-        ),
-        budgets: s.optional(
-          s.object(
-            {
-              daily_usd: s.optional(s.nullable(s.number({ min: 0, max: 1_000_000_000 }))),
-              weekly_usd: s.optional(s.nullable(s.number({ min: 0, max: 1_000_000_000 }))),
-            },
-            { strict: true },
-          ),
-        ),
-      },
-      { strict: true },
-    ),
+    SettingsPatchSchema,
     SettingsSchema,
     'Change settings live; answers the new settings (and pushes settings_changed)',
     true,
