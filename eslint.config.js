@@ -15,7 +15,7 @@ const electronOnlyInShell = {
     },
     {
       name: 'electron-store',
-      message: 'Only src-main/electron/ may import electron-store; use conf in the core.',
+      message: 'Only src-main/electron/ may import electron-store; the core has src-main/settings/store.ts.',
     },
   ],
 };

@@ -4,7 +4,9 @@
 // derived from CALLS and EVENTS below, so they cannot drift. Anything crossing the boundary is parsed with
 // these schemas on the receiving side; a payload that fails is rejected with a ContractError naming the field.
 // Pure TypeScript: no Node, no DOM, no electron.
+import { ANALYTICS_BUCKETS, AnalyticsSchema } from './analytics.js';
 import type { LiveEvent } from './live.js';
+import { SettingsPatchSchema, SettingsSchema } from './settings.js';
 import * as s from './schema.js';
 import type { Infer, Schema } from './schema.js';
 
@@ -26,7 +28,6 @@ export const OUTCOME_REASONS = [
 /** Session status filter: `in_flight` = has a request without an outcome; the others by request outcomes. */
 export const STATUS_FILTERS = ['in_flight', 'completed', 'failed', 'interrupted'] as const;
 export const EXPORT_FORMATS = ['jsonl', 'har', 'md'] as const;
-export const REDACTION_MODES = ['mask', 'remove', 'tokenize', 'partial', 'off'] as const;
 
 const id = s.string({ min: 1, max: 200 });
 const nstr = s.nullable(s.string());
@@ -195,22 +196,6 @@ export const SearchHitSchema = s.object({
   snippet: s.string(),
 });
 
-export const SettingsSchema = s.object({
-  recording: s.boolean(),
-  redaction_mode: s.oneOf(REDACTION_MODES),
-  retention: s.object({
-    max_age_days: s.int({ min: 1 }),
-    max_size_mb: s.int({ min: 1 }),
-    compress_after_days: s.int({ min: 0 }),
-  }),
-  /** Cost thresholds in USD (priced requests); null = none. */
-  budgets: s.object({ daily_usd: nnum, weekly_usd: nnum }),
-  /** Read-only here (a restart applies a change). */
-  data_dir: s.string(),
-  proxy_url: s.string(),
-  ui_url: nstr,
-});
-
 export const PROBLEM_KINDS = [
   'port_busy',
   'upstream_unreachable',
@@ -244,102 +229,6 @@ export const StatsSchema = s.object({
   models: s.array(s.string()),
   dropped: count,
   problems: s.array(ProblemSchema),
-});
-
-const share = s.nullable(s.number({ min: 0, max: 1 }));
-const TokenCostShape = {
-  requests: count,
-  failed: count,
-  input_tokens: count,
-  output_tokens: count,
-  cache_read_tokens: count,
-  cache_write_tokens: count,
-  reasoning_tokens: count,
-  /** Sum of the priced requests' cost (USD); what is unpriced is counted in unpriced_requests, never as $0. */
-  cost_usd: s.number({ min: 0 }),
-  priced_requests: count,
-  unpriced_requests: count,
-};
-const ShareGroupSchema = s.object({
-  key: s.string(),
-  ...TokenCostShape,
-  token_share: share,
-  cost_share: share,
-});
-export const ANALYTICS_BUCKETS = ['hour', 'day'] as const;
-
-/** The Analytics view: series, breakdowns, cache, priced share, tools, time split, classes (analytics/analytics.ts). */
-/** Tokens and priced cost per bucket, split by the top keys of a dimension (aligned arrays). */
-const SplitSeriesSchema = s.object({
-  keys: s.array(s.string()),
-  points: s.array(
-    s.object({ t: s.number(), tokens: s.array(count), cost_usd: s.array(s.number({ min: 0 })) }),
-  ),
-});
-
-export const AnalyticsSchema = s.object({
-  since: nnum,
-  bucket: s.oneOf(ANALYTICS_BUCKETS),
-  bucket_ms: s.number({ min: 1 }),
-  sessions: count,
-  totals: s.object({ ...TokenCostShape, errors: count, interruptions: count }),
-  series: s.array(
-    s.object({
-      t: s.number(),
-      requests: count,
-      errors: count,
-      interruptions: count,
-      input_tokens: count,
-      output_tokens: count,
-      cache_read_tokens: count,
-      cache_write_tokens: count,
-      reasoning_tokens: count,
-      cost_usd: s.number({ min: 0 }),
-      priced_requests: count,
-      unpriced_requests: count,
-    }),
-  ),
-  split_by_model: SplitSeriesSchema,
-  split_by_client: SplitSeriesSchema,
-  by_model: s.array(ShareGroupSchema),
-  by_client: s.array(ShareGroupSchema),
-  classes: s.array(ShareGroupSchema),
-  cache: s.object({
-    input_tokens: count,
-    cache_read_tokens: count,
-    cache_write_tokens: count,
-    hit_ratio: share,
-    saved_usd: s.number(),
-    unpriced_cache_read_tokens: count,
-  }),
-  priced: s.object({ requests_share: share, tokens_share: share, unpriced_models: s.array(s.string()) }),
-  tools: s.array(
-    s.object({
-      name: s.string(),
-      calls: count,
-      errors: count,
-      error_rate: share,
-      latency_p50_ms: nnum,
-      latency_p95_ms: nnum,
-    }),
-  ),
-  slowest_tools: s.array(
-    s.object({
-      name: s.string(),
-      session_id: s.string(),
-      request_id: s.string(),
-      called_at: s.number(),
-      latency_ms: s.number(),
-      is_error: s.nullable(s.boolean()),
-    }),
-  ),
-  time_split: s.object({
-    sessions: count,
-    span_ms: s.number({ min: 0 }),
-    model_ms: s.number({ min: 0 }),
-    tool_ms: s.number({ min: 0 }),
-    idle_ms: s.number({ min: 0 }),
-  }),
 });
 
 // --- calls ------------------------------------------------------------------------------------------------
@@ -406,32 +295,7 @@ export const CALLS = {
   ),
   'settings.get': call(s.object({}, { strict: true }), SettingsSchema, 'Current settings'),
   'settings.set': call(
-    s.object(
-      {
-        recording: s.optional(s.boolean()),
-        redaction_mode: s.optional(s.oneOf(REDACTION_MODES)),
-        retention: s.optional(
-          s.object(
-            {
-              max_age_days: s.optional(s.int({ min: 1, max: 36500 })),
-              max_size_mb: s.optional(s.int({ min: 1, max: 10_000_000 })),
-              compress_after_days: s.optional(s.int({ min: 0, max: 36500 })),
-            },
-            { strict: true },
-          ),
-        ),
-        budgets: s.optional(
-          s.object(
-            {
-              daily_usd: s.optional(s.nullable(s.number({ min: 0, max: 1_000_000_000 }))),
-              weekly_usd: s.optional(s.nullable(s.number({ min: 0, max: 1_000_000_000 }))),
-            },
-            { strict: true },
-          ),
-        ),
-      },
-      { strict: true },
-    ),
+    SettingsPatchSchema,
     SettingsSchema,
     'Change settings live; answers the new settings (and pushes settings_changed)',
     true,

@@ -59,11 +59,15 @@ export function string(opts: { max?: number; min?: number; pattern?: RegExp } = 
   });
 }
 
-export function number(opts: { int?: boolean; min?: number; max?: number } = {}): Schema<number> {
+/** `unit` only names what the number counts, in messages ("an integer ≥ 1 ≤ 36500 (days)"). */
+export function number(
+  opts: { int?: boolean; min?: number; max?: number; unit?: string } = {},
+): Schema<number> {
   const expected =
     (opts.int ? 'an integer' : 'a finite number') +
     (opts.min !== undefined ? ` ≥ ${opts.min}` : '') +
-    (opts.max !== undefined ? ` ≤ ${opts.max}` : '');
+    (opts.max !== undefined ? ` ≤ ${opts.max}` : '') +
+    (opts.unit ? ` (${opts.unit})` : '');
   return make(expected, (v, p) => {
     if (typeof v !== 'number' || !Number.isFinite(v)) fail(p, expected, v);
     if (opts.int && !Number.isInteger(v)) fail(p, expected, v);
@@ -73,7 +77,7 @@ export function number(opts: { int?: boolean; min?: number; max?: number } = {})
   });
 }
 
-export const int = (opts: { min?: number; max?: number } = {}): Schema<number> =>
+export const int = (opts: { min?: number; max?: number; unit?: string } = {}): Schema<number> =>
   number({ ...opts, int: true });
 
 export function boolean(): Schema<boolean> {

@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import type { CustomDetectorConfig, RedactionMode } from '../redaction/index.js';
+import { inRange, integerRule, settingRule, type UsdSetting } from '../../src-shared/settings.js';
 
 export class ValueProblem extends Error {
   override readonly name = 'ValueProblem';
@@ -18,11 +19,7 @@ export interface ParseContext {
 export type Parser<T> = (raw: unknown, ctx: ParseContext) => T;
 
 export function integer(min: number, max: number, unit = ''): Parser<number> {
-  const rule =
-    max === Number.MAX_SAFE_INTEGER
-      ? `must be an integer ≥ ${min}`
-      : `must be an integer from ${min} to ${max}`;
-  const problem = unit ? `${rule} (${unit})` : rule;
+  const problem = `must be ${integerRule(min, max, unit)}`;
   return (raw) => {
     let n: number;
     if (typeof raw === 'number') n = raw;
@@ -228,16 +225,13 @@ export function priceOverrides(
 export const optionalPath: Parser<string | null> = (raw, ctx) =>
   raw === '' || raw === null || raw === undefined ? null : path(raw, ctx);
 
-/** An amount of money in USD, ≥ 0; '' or absent = none. */
-export const optionalUsd: Parser<number | null> = (raw) => {
-  if (raw === '' || raw === null || raw === undefined) return null;
-  const n =
-    typeof raw === 'number'
-      ? raw
-      : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw)
-        ? Number(raw)
-        : NaN;
-  if (!Number.isFinite(n) || n < 0)
-    throw new ValueProblem('must be an amount in USD (a number ≥ 0), or empty for none');
-  return n;
-};
+/** An optional amount of money (a setting of kind `usd`); '' or absent = none. */
+export function optionalUsd(d: UsdSetting): Parser<number | null> {
+  const problem = `must be ${settingRule(d)}, or empty for none`;
+  return (raw) => {
+    if (raw === '' || raw === null || raw === undefined) return null;
+    const n = typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw;
+    if (!inRange(d, n)) throw new ValueProblem(problem);
+    return n;
+  };
+}

@@ -1,7 +1,9 @@
 // The configuration schema: one declarative table of keys (file key, env var, CLI flag, default, parser) and
 // one function that assembles the typed Config from the parsed values. Adding a section (recording,
 // redaction, …) means adding its rows here, its fields to Config, and a few lines in buildConfig.
-// The CLI derives its flags and help text from this table, and the README its defaults.
+// The CLI derives its flags and help text from this table, and the README its defaults. Keys that can also
+// change live (recording, redaction mode, retention limits, budgets) take their range, default, unit and help
+// from their one definition in src-shared/settings.ts.
 import type { LogLevel } from '../log.js';
 import type { Config } from './types.js';
 import type { Parser } from './parsers.js';
@@ -25,6 +27,14 @@ import {
 import { priceProblem, type PriceOverrides } from '../analytics/prices.js';
 import { otelEndpoint, otelHeaders } from '../otel/config.js';
 import {
+  SETTINGS,
+  type BoolSetting,
+  type ChoiceSetting,
+  type IntSetting,
+  type SettingDef,
+  type UsdSetting,
+} from '../../src-shared/settings.js';
+import {
   BUILTIN_DETECTORS,
   REDACTION_MODES,
   type RedactionMode,
@@ -46,12 +56,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 2_000;
 export const DEFAULT_CODEX_AUTH_FILE = '~/.codex/auth.json';
 export const DEFAULT_CODEX_USE_AUTH_FILE = true;
 
-export const DEFAULT_RECORDING = true;
 export const DEFAULT_MAX_BODY_MB = 32;
-export const DEFAULT_REDACTION_MODE: RedactionMode = 'mask';
-export const DEFAULT_RETENTION_MAX_AGE_DAYS = 30;
-export const DEFAULT_RETENTION_MAX_SIZE_MB = 1024;
-export const DEFAULT_RETENTION_COMPRESS_AFTER_DAYS = 7;
 export const DEFAULT_RETENTION_INTERVAL_MINUTES = 60;
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -83,6 +88,36 @@ export interface KeySpec<T> {
 
 function key<T>(spec: KeySpec<T>): KeySpec<T> {
   return spec;
+}
+
+/** Help text, default and parser of a setting that can also change live, from its one definition. */
+function setting(d: IntSetting): KeySpec<number>;
+function setting(d: UsdSetting): KeySpec<number | null>;
+function setting(d: BoolSetting): KeySpec<boolean>;
+function setting<T extends string>(d: ChoiceSetting & { values: readonly T[]; default: T }): KeySpec<T>;
+function setting(d: SettingDef): KeySpec<unknown> {
+  switch (d.kind) {
+    case 'int':
+      return {
+        description: `${d.description} (${d.unit}${d.zero ? `; 0 = ${d.zero}` : ''})`,
+        default: d.default,
+        parse: integer(d.min, d.max, d.unit),
+      };
+    case 'usd':
+      return {
+        description: `${d.description} (${d.unit}; empty = none)`,
+        default: '',
+        parse: optionalUsd(d),
+      };
+    case 'bool':
+      return { description: d.description, default: d.default, parse: boolean };
+    case 'choice':
+      return {
+        description: `${d.description}: ${d.values.join(', ')}`,
+        default: d.default,
+        parse: oneOf(d.values),
+      };
+  }
 }
 
 /** Every key of the config file, by its dotted snake_case path. Order = order in help output. */
@@ -187,21 +222,14 @@ export const CONFIG_KEYS = {
     default: DEFAULT_CODEX_USE_AUTH_FILE,
     parse: boolean,
   }),
-  'recording.enabled': key({
-    description: 'Record traffic (sessions, requests, responses) to the data dir',
-    default: DEFAULT_RECORDING,
-    parse: boolean,
-    env: 'LUNAROUTE_RECORDING',
-  }),
+  'recording.enabled': key({ ...setting(SETTINGS['recording.enabled']), env: 'LUNAROUTE_RECORDING' }),
   'recording.max_body_mb': key({
     description: 'Largest request/response body captured per exchange (MB); larger ones are marked truncated',
     default: DEFAULT_MAX_BODY_MB,
     parse: integer(1, 4096, 'MB'),
   }),
   'redaction.mode': key<RedactionMode>({
-    description: 'Redaction of recordings: off, mask, remove, tokenize, partial',
-    default: DEFAULT_REDACTION_MODE,
-    parse: oneOf(REDACTION_MODES),
+    ...setting(SETTINGS['redaction.mode']),
     env: 'LUNAROUTE_REDACTION',
     flag: 'redaction',
     valueName: 'mode',
@@ -226,21 +254,9 @@ export const CONFIG_KEYS = {
     default: [],
     parse: stringList(true),
   }),
-  'retention.max_age_days': key({
-    description: 'Delete session files older than this (days)',
-    default: DEFAULT_RETENTION_MAX_AGE_DAYS,
-    parse: integer(1, 36500, 'days'),
-  }),
-  'retention.max_size_mb': key({
-    description: 'Delete the oldest session files while the total exceeds this (MB)',
-    default: DEFAULT_RETENTION_MAX_SIZE_MB,
-    parse: integer(1, Number.MAX_SAFE_INTEGER, 'MB'),
-  }),
-  'retention.compress_after_days': key({
-    description: 'Compress session files older than this to .jsonl.zst (days; 0 = never)',
-    default: DEFAULT_RETENTION_COMPRESS_AFTER_DAYS,
-    parse: integer(0, 36500, 'days'),
-  }),
+  'retention.max_age_days': key(setting(SETTINGS['retention.max_age_days'])),
+  'retention.max_size_mb': key(setting(SETTINGS['retention.max_size_mb'])),
+  'retention.compress_after_days': key(setting(SETTINGS['retention.compress_after_days'])),
   'pricing.file': key<string | null>({
     description: 'A JSON price table laid over the bundled one ({source, as_of, models: [...]})',
     default: '',
@@ -263,17 +279,9 @@ export const CONFIG_KEYS = {
     parse: otelEndpoint,
     env: 'LUNAROUTE_OTEL_ENDPOINT',
   }),
-  'budgets.daily_usd': key<number | null>({
-    description:
-      'Daily cost threshold in USD (priced requests); crossing it raises a banner and a notification',
-    default: '',
-    parse: optionalUsd,
-    env: 'LUNAROUTE_BUDGET_DAILY_USD',
-  }),
-  'budgets.weekly_usd': key<number | null>({
-    description: 'Weekly cost threshold in USD (from Monday 00:00 local)',
-    default: '',
-    parse: optionalUsd,
+  'budgets.daily_usd': key({ ...setting(SETTINGS['budgets.daily_usd']), env: 'LUNAROUTE_BUDGET_DAILY_USD' }),
+  'budgets.weekly_usd': key({
+    ...setting(SETTINGS['budgets.weekly_usd']),
     env: 'LUNAROUTE_BUDGET_WEEKLY_USD',
   }),
   'otel.headers': key<Record<string, string>>({

@@ -1,9 +1,8 @@
-// The shell's view of <dataDir>/settings.json: electron-store on the same file and schema as the core's conf
+// The shell's view of <dataDir>/settings.json: electron-store on the same file and schema as the core's settings
 // store (src-main/settings), for what only the desktop has — window bounds and start at login. Recording and
 // redaction are changed through the core (uiState's settings.set), which persists them itself, so the tray,
 // the window and `lunaroute serve` agree.
-import type { Schema } from 'conf';
-import Store from 'electron-store';
+import Store, { type Schema } from 'electron-store';
 import {
   SETTINGS_NAME,
   SETTINGS_SCHEMA,

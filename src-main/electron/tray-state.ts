@@ -1,7 +1,7 @@
 // What the tray shows, as plain data: the state the shell keeps (listening address, recording, redaction mode,
 // today's totals, a start-up error) and the pure functions that turn it into an icon kind and a tooltip. No
 // electron import at runtime, so the menu and icon logic are unit-tested in plain Node.
-import type { REDACTION_MODES } from '../../src-shared/contract.js';
+import type { REDACTION_MODES } from '../../src-shared/settings.js';
 
 export type RedactionModeName = (typeof REDACTION_MODES)[number];
 

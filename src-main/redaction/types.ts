@@ -2,10 +2,10 @@
 // carry), the compiled `Redactor` the recorder calls, and the reports it returns. Everything here is plain data
 // except `Redactor` and `DetectorDef`, which are the Node-side implementations built by `compilePolicy`.
 
-/** What happens to a detected value. `off` disables the detector. */
-export type RedactionMode = 'mask' | 'remove' | 'tokenize' | 'partial' | 'off';
+import type { RedactionMode } from '../../src-shared/settings.js';
 
-export const REDACTION_MODES: readonly RedactionMode[] = ['mask', 'remove', 'tokenize', 'partial', 'off'];
+/** What happens to a detected value (`off` disables the detector): the modes are defined with the settings. */
+export { REDACTION_MODES, type RedactionMode } from '../../src-shared/settings.js';
 
 /** Names of the built-in detectors, in priority order (an earlier detector wins an overlap). */
 export const BUILTIN_DETECTORS = [

@@ -1,12 +1,16 @@
-// The core's settings store: <dataDir>/settings.json (0600, atomic writes), validated by the shared schema. The file is read on every access, so a change written by the desktop shell's electron-store (same
+// The core's settings store: <dataDir>/settings.json (0600, atomic writes), validated with ajv against the shared
+// schema. The file is read on every access, so a change written by the desktop shell's electron-store (same
 // file, same schema) is seen here and the other way round. A file that fails the schema or is not JSON does not
 // stop the proxy: it is moved aside to settings.json.invalid-<time> and the config file's values apply.
 import fs from 'node:fs';
 import { join } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { settingRule } from '../../src-shared/settings.js';
+import { describeValue } from '../config/parsers.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { PRIVATE_FILE_MODE, tmpSiblingName } from '../storage/fsutil.js';
-import { SETTINGS_FILE, SETTINGS_SCHEMA, type PersistedSettings } from './schema.js';
+import { SETTING_AT, SETTINGS_FILE, SETTINGS_SCHEMA, type PersistedSettings } from './schema.js';
 
 export interface SettingsStore {
   readonly path: string;
@@ -16,56 +20,34 @@ export interface SettingsStore {
   set(patch: PersistedSettings): void;
 }
 
+// Compiled on first use, without checking the schema against JSON schema's meta-schema (~50 ms at every start);
+// a test compiles it the way electron-store does, with that check and in strict mode.
+let validator: ValidateFunction | undefined;
+
+/** One ajv error in words that name the key and, for a setting, its range and unit. */
+function describeError(e: ErrorObject): string {
+  const name = e.instancePath.slice(1).replaceAll('/', '.');
+  const params = e.params as { additionalProperty?: string; missingProperty?: string };
+  if (e.keyword === 'additionalProperties') return `${name}.${params.additionalProperty} is not allowed`;
+  if (e.keyword === 'required') return `${name}.${params.missingProperty} is required`;
+  const d = SETTING_AT.get(name);
+  if (!d) return `${name} ${e.message ?? 'is invalid'}, got ${describeValue(e.data)}`;
+  const rule = `must be ${settingRule(d)}${d.kind === 'usd' ? ', or null for none' : ''}`;
+  const outOfRange = e.keyword === 'minimum' || e.keyword === 'maximum';
+  return `${name} ${outOfRange ? 'is out of range: ' : ''}${rule}, got ${describeValue(e.data)}`;
+}
+
 /**
- * Check a parsed settings file against SETTINGS_SCHEMA (the subset of JSON schema it uses). Returns the
- * problem, or null. Keys the schema does not know are kept as they are (the shell may add its own).
+ * Check a parsed settings file against SETTINGS_SCHEMA. Returns the problem, or null. Keys the schema does not
+ * know are kept as they are (the shell may add its own).
  */
 export function checkSettings(doc: unknown): string | null {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'the file is not a JSON object';
-  const d = doc as Record<string, unknown>;
-  const schema = SETTINGS_SCHEMA as Record<
-    string,
-    {
-      type: string | readonly string[];
-      enum?: readonly string[];
-      minimum?: number;
-      maximum?: number;
-      properties?: Record<string, { minimum?: number; maximum?: number }>;
-      required?: readonly string[];
-    }
-  >;
-  for (const [key, rule] of Object.entries(schema)) {
-    const v = d[key];
-    if (v === undefined) continue;
-    if (Array.isArray(rule.type)) {
-      // ['number', 'null']: a finite number in range, or null.
-      if (v === null) continue;
-      if (typeof v !== 'number' || !Number.isFinite(v)) return `${key} must be a number or null`;
-      if (
-        (rule.minimum !== undefined && v < rule.minimum) ||
-        (rule.maximum !== undefined && v > rule.maximum)
-      )
-        return `${key} is out of range`;
-      continue;
-    }
-    if (rule.type === 'boolean' && typeof v !== 'boolean') return `${key} must be true or false`;
-    if (rule.type === 'string' && (typeof v !== 'string' || (rule.enum && !rule.enum.includes(v))))
-      return `${key} must be one of ${(rule.enum ?? []).join(', ')}`;
-    if (rule.type === 'object') {
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) return `${key} must be an object`;
-      const o = v as Record<string, unknown>;
-      for (const name of Object.keys(o)) {
-        const p = rule.properties?.[name];
-        if (!p) return `${key}.${name} is not allowed`;
-        const n = o[name];
-        if (typeof n !== 'number' || !Number.isInteger(n)) return `${key}.${name} must be an integer`;
-        if ((p.minimum !== undefined && n < p.minimum) || (p.maximum !== undefined && n > p.maximum))
-          return `${key}.${name} is out of range`;
-      }
-      for (const name of rule.required ?? []) if (o[name] === undefined) return `${key}.${name} is required`;
-    }
-  }
-  return null;
+  validator ??= new Ajv({ verbose: true, validateSchema: false }).compile({
+    type: 'object',
+    properties: SETTINGS_SCHEMA,
+  });
+  return validator(doc) ? null : describeError(validator.errors![0]!);
 }
 
 /** Write JSON atomically and synchronously (tmp + fsync + rename), mode 0600. */
@@ -86,8 +68,9 @@ function writeJsonAtomic(file: string, value: unknown): void {
   }
 }
 
-// No `conf` here: it pulls in a module (when-exit) that, on import, hooks every signal and re-sends it to the
-// process after its own callbacks — which turned `serve`'s graceful SIGTERM into an immediate second-signal exit.
+// Not conf (electron-store's engine) here: it pulls in a module (when-exit) that, on import, hooks every signal and
+// re-sends it to the process after its own callbacks — which turned `serve`'s graceful SIGTERM into an immediate
+// second-signal exit.
 export function openSettingsStore(
   dataDir: string,
   logger?: Logger,

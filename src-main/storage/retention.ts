@@ -11,21 +11,33 @@ import { createCompressor, hashStream } from './compression.js';
 import type { Compressor } from './compression.js';
 import { dayDirName, errnoCode, fsyncDir, isErrno, parseDayDirName } from './fsutil.js';
 import { realTimers } from './timers.js';
+import { inRange, SETTINGS, settingRule, type SettingKey } from '../../src-shared/settings.js';
 import type { TimerApi } from './timers.js';
 
 const DAY_MS = 86_400_000;
 const MB = 1024 * 1024;
 
+/** Ranges and defaults: SETTINGS['retention.*'] in src-shared/settings.ts. */
 export interface RetentionPolicy {
-  /** Delete files whose last write is older than this many days. 0 disables. Default 30. */
+  /** Delete files whose last write is older than this many days. */
   maxAgeDays: number;
-  /** Delete oldest files until the total size is at most this many MiB. 0 disables. Default 1024. */
+  /** Delete oldest files until the total size is at most this many MiB. */
   maxSizeMb: number;
-  /** Compress `.jsonl` files whose last write is older than this many days. 0 disables. Default 7. */
+  /** Compress `.jsonl` files whose last write is older than this many days. 0 = never. */
   compressAfterDays: number;
 }
 
-export const DEFAULT_RETENTION: RetentionPolicy = { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7 };
+const POLICY_KEYS = {
+  maxAgeDays: 'retention.max_age_days',
+  maxSizeMb: 'retention.max_size_mb',
+  compressAfterDays: 'retention.compress_after_days',
+} as const satisfies Record<keyof RetentionPolicy, SettingKey>;
+
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  maxAgeDays: SETTINGS[POLICY_KEYS.maxAgeDays].default,
+  maxSizeMb: SETTINGS[POLICY_KEYS.maxSizeMb].default,
+  compressAfterDays: SETTINGS[POLICY_KEYS.compressAfterDays].default,
+};
 export const DEFAULT_RETENTION_INTERVAL_MS = 3_600_000;
 
 export interface RetentionOptions extends Partial<RetentionPolicy> {
@@ -58,18 +70,12 @@ interface Entry {
   atimeMs: number;
 }
 
-/** Check a policy once at the edge; messages name the config key. */
+/** Check a policy once at the edge, against the settings' ranges; messages name the config key and unit. */
 export function validateRetentionPolicy(p: Partial<RetentionPolicy>): RetentionPolicy {
   const out = { ...DEFAULT_RETENTION, ...p };
-  const keys: Array<[keyof RetentionPolicy, string, string]> = [
-    ['maxAgeDays', 'retention.max_age_days', 'days'],
-    ['maxSizeMb', 'retention.max_size_mb', 'MiB'],
-    ['compressAfterDays', 'retention.compress_after_days', 'days'],
-  ];
-  for (const [k, name, unit] of keys) {
-    const v = out[k];
-    if (!Number.isInteger(v) || v < 0)
-      throw new Error(`${name} must be an integer ≥ 0 (${unit}; 0 disables)`);
+  for (const [k, key] of Object.entries(POLICY_KEYS)) {
+    const v = out[k as keyof RetentionPolicy];
+    if (!inRange(SETTINGS[key], v)) throw new Error(`${key} must be ${settingRule(SETTINGS[key])}, got ${v}`);
   }
   return out;
 }

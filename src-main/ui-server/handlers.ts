@@ -4,6 +4,7 @@
 // opens later still sees them. Shared by the headless UI server and, later, the Electron IPC handlers.
 import type { CallHandlers, Problem, Settings, UiEvent } from '../../src-shared/contract.js';
 import type { LiveEvent } from '../../src-shared/live.js';
+import { SETTINGS } from '../../src-shared/settings.js';
 import type { Config } from '../config/types.js';
 import type { RecorderClient } from '../recorder/client.js';
 import type { IndexStats } from '../index/queries.js';
@@ -21,6 +22,7 @@ export interface CoreAccess {
 }
 
 const MAX_PROBLEMS = 20;
+const DEFAULT_MODE = SETTINGS['redaction.mode'].default;
 
 export class UiState {
   private readonly problems: Problem[] = [];
@@ -35,7 +37,7 @@ export class UiState {
     const r = core.config.retention;
     this.settings = {
       recording: core.recorder.enabled,
-      redaction_mode: core.config.redaction.mode ?? 'mask',
+      redaction_mode: core.config.redaction.mode ?? DEFAULT_MODE,
       retention: {
         max_age_days: r.maxAgeDays,
         max_size_mb: r.maxSizeMb,
@@ -83,8 +85,8 @@ export class UiState {
   reloadRedaction(next: Config['redaction']): void {
     this.core.config.redaction = next;
     this.core.recorder.setRedaction({ t: 'redaction', config: next });
-    const changed = (next.mode ?? 'mask') !== this.settings.redaction_mode;
-    this.settings.redaction_mode = next.mode ?? 'mask';
+    const changed = (next.mode ?? DEFAULT_MODE) !== this.settings.redaction_mode;
+    this.settings.redaction_mode = next.mode ?? DEFAULT_MODE;
     if (changed) this.push({ type: 'settings_changed', settings: this.getSettings() });
   }
 

@@ -87,6 +87,7 @@ describe('packaging with a stand-in Electron', () => {
       '/node_modules/sql.js/dist/sql-wasm.wasm',
       '/node_modules/zstd-codec/lib/zstd-codec-binding-wasm.js',
       '/node_modules/electron-store/index.js',
+      '/node_modules/ajv/dist/ajv.js', // the core checks settings.json with it
       '/assets/icon.png',
       '/assets/tray/idle.png',
       '/assets/tray/recording-redactedTemplate@2x.png',
@@ -96,7 +97,7 @@ describe('packaging with a stand-in Electron', () => {
     expect(files.some((f) => f.startsWith('/dist/renderer/assets/') && f.endsWith('.js'))).toBe(true);
   });
 
-  it('leaves out tests, source maps, sources, the ESM preload and unused sql.js / zstd-codec variants', () => {
+  it('leaves out tests, source maps, sources, the ESM preload, unused sql.js / zstd-codec variants and ws', () => {
     const bad = files.filter(
       (f) =>
         /\/tests?\//.test(f) ||
@@ -106,7 +107,8 @@ describe('packaging with a stand-in Electron', () => {
         /\/sql\.js\/dist\/(sql-asm|worker\.|.*-debug|.*-browser|.*-inline|.*\.zip)/.test(f) ||
         f.endsWith('/zstd-codec/lib/zstd-codec-binding.js') ||
         f.startsWith('/node_modules/electron/') ||
-        f.startsWith('/node_modules/vitest/'),
+        f.startsWith('/node_modules/vitest/') ||
+        f.startsWith('/node_modules/ws/'), // only tests use ws (a devDependency)
     );
     expect(bad).toEqual([]);
   });

@@ -1,12 +1,13 @@
-// The core's settings store (<dataDir>/settings.json via conf): what the tray or the UI changed survives a
+// The core's settings store (<dataDir>/settings.json, checked with ajv): what the tray or the UI changed survives a
 // restart, is shared with the desktop shell's electron-store (same file, same schema), and is applied over the
 // config file when the core starts.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { createLogger } from '../../src-main/log.js';
-import { SETTINGS_FILE } from '../../src-main/settings/schema.js';
+import { SETTINGS_FILE, SETTINGS_SCHEMA } from '../../src-main/settings/schema.js';
 import { applyPersistedSettings, openSettingsStore } from '../../src-main/settings/store.js';
 import { loadConfig } from '../../src-main/config/load.js';
 import { UiState } from '../../src-main/ui-server/handlers.js';
@@ -60,6 +61,18 @@ describe('settings store', () => {
       budget_weekly_usd: null,
       retention: { max_age_days: 9 },
     });
+  });
+
+  it('has a schema electron-store compiles as the core does: valid JSON schema, strict, and no defaults', () => {
+    // electron-store (conf) checks the schema against the meta-schema; the core skips that at start-up.
+    const validate = new Ajv({ allErrors: true, useDefaults: true, strict: true }).compile({
+      type: 'object',
+      properties: SETTINGS_SCHEMA,
+    });
+    const doc = {};
+    expect(validate(doc)).toBe(true);
+    expect(doc).toEqual({}); // a default written into the file would override config.yaml
+    expect(validate({ retention: { max_size_mb: 10_000_001 } })).toBe(false);
   });
 
   it('moves an invalid file aside with a warning and carries on with the config file’s values', () => {

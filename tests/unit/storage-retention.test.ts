@@ -168,17 +168,22 @@ describe('sweepRetention', () => {
 });
 
 describe('validateRetentionPolicy', () => {
-  it('fills defaults and names the config key in errors', () => {
+  it('fills defaults and names the config key, the range and the unit in errors (the ranges of config.yaml)', () => {
     expect(validateRetentionPolicy({})).toEqual({ maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7 });
     expect(() => validateRetentionPolicy({ maxAgeDays: -1 })).toThrow(
-      'retention.max_age_days must be an integer ≥ 0 (days; 0 disables)',
+      'retention.max_age_days must be an integer from 1 to 36500 (days), got -1',
+    );
+    // 0 no longer means "disabled" here: config.yaml, settings.json and the Settings view never allowed it.
+    expect(() => validateRetentionPolicy({ maxAgeDays: 0 })).toThrow(
+      'retention.max_age_days must be an integer from 1 to 36500 (days), got 0',
     );
     expect(() => validateRetentionPolicy({ maxSizeMb: 1.5 })).toThrow(
-      'retention.max_size_mb must be an integer ≥ 0',
+      'retention.max_size_mb must be an integer from 1 to 10000000 (MB), got 1.5',
     );
     expect(() => validateRetentionPolicy({ compressAfterDays: Number.NaN })).toThrow(
-      'retention.compress_after_days must be an integer ≥ 0',
+      'retention.compress_after_days must be an integer from 0 to 36500 (days), got NaN',
     );
+    expect(validateRetentionPolicy({ compressAfterDays: 0 }).compressAfterDays).toBe(0); // 0 = never
   });
 });
 
