@@ -3,40 +3,23 @@
 // scan (every quantifier bounded, so one attempt reads a bounded number of characters) + a precision guard
 // (checksum, structure or context). They report ranges only; modes, allowlist and overlaps are policy.ts's job.
 // What each one matches and misses, and why, is tabulated in README.md — keep the two in step.
-import type { BuiltinDetectorName, DetectorDef, Match } from './types.js';
+import type { BuiltinDetectorName, DetectorDef } from './types.js';
+import { scanRegex, type Scan } from './scan.js';
+import { scanSecretAssignment, scanUrlPassword } from './detectors-position.js';
+import { scanIpv4, scanIpv6, scanMac } from './detectors-network.js';
+
+export { scanRegex } from './scan.js';
+export { isPlaceholderValue, isSecretName } from './detectors-position.js';
 import {
   cardPrefixPlausible,
   hasLetterAndDigit,
   hasUpperLowerDigit,
   ibanValid,
-  ipv6Plausible,
   isAllSameChar,
   jwtHeaderValid,
   luhnValid,
   ssnValid,
 } from './validators.js';
-
-type Scan = (s: string, out: Match[]) => void;
-
-/** Run a global regex over `s`; `accept` may veto a match or return a narrower range. */
-export function scanRegex(
-  re: RegExp,
-  s: string,
-  out: Match[],
-  accept?: (m: RegExpExecArray) => Match | boolean,
-): void {
-  re.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) {
-    if (m[0].length === 0) {
-      re.lastIndex++;
-      continue;
-    }
-    const verdict = accept ? accept(m) : true;
-    if (verdict === true) out.push({ start: m.index, end: m.index + m[0].length });
-    else if (verdict !== false) out.push(verdict);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Secrets with a recognisable shape
@@ -139,142 +122,6 @@ const scanBearer: Scan = (s, out) => {
     const start = m.index + m[0].length - tok.length;
     return { start, end: start + tok.length };
   });
-};
-
-// ---------------------------------------------------------------------------------------------------------
-// Credentials by position: the password of a URL, the value of a secret-named assignment
-
-/** True for values that are clearly not secrets: templates, env references, type names, our own placeholders. */
-export function isPlaceholderValue(v: string): boolean {
-  if (v.length === 0) return true;
-  const c = v[0];
-  if (c === '$' || c === '<' || c === '{' || c === '%' || c === '*' || c === '•') {
-    if (c !== '*' && c !== '•') return true;
-    // `****1234` is our own partial output (or a UI mask): at most four clear characters after the stars.
-    const clear = v.replace(/^[*•]+/, '');
-    return [...clear].length <= 4;
-  }
-  if (/^\[[A-Z][A-Z0-9_]*(?::[0-9a-f]{16})?\]$/.test(v)) return true;
-  if (v.startsWith('…[redacted]')) return true;
-  if (/^x{3,}$/i.test(v)) return true;
-  return /^(?:true|false|null|none|nil|undefined|string|str|number|int|bool|boolean|any|object|required|optional|include|omit|same-origin|redacted|secret|password|token|env|process\.env\.\w+|os\.environ.*|getenv.*)$/i.test(
-    v,
-  );
-}
-
-const URL_USERINFO = /([^\s/?#@:"'<>\\]{0,256}):([^\s/?#@"'<>\\]{1,256})@/y;
-const scanUrlPassword: Scan = (s, out) => {
-  let i = s.indexOf('://');
-  while (i !== -1) {
-    URL_USERINFO.lastIndex = i + 3;
-    const m = URL_USERINFO.exec(s);
-    if (m !== null) {
-      const pass = m[2] ?? '';
-      const start = i + 3 + (m[1] ?? '').length + 1;
-      if (!isPlaceholderValue(pass)) out.push({ start, end: start + pass.length });
-    }
-    i = s.indexOf('://', i + 3);
-  }
-};
-
-/**
- * Names whose value is a secret. `[_-]key` (CACHE_KEY…) is only trusted in upper-case env style; `tokens`,
- * `token_type`, `keyboard`, `apiKeyName` do not end with a keyword and are not secret names.
- */
-const SECRET_KEYWORD_SRC =
-  '(?:api[_-]?key|apikey|access[_-]?key(?:[_-]?id)?|secret(?:[_-]?(?:access[_-]?)?key)?|private[_-]?key|' +
-  'signing[_-]?key|encryption[_-]?key|master[_-]?key|passw(?:or)?d|passphrase|token|credentials?|[_-]pwd|' +
-  '[_-]key(?:[_-]?id)?)';
-const SECRET_NAME_RE = new RegExp(`^[A-Za-z0-9_.-]{0,64}?${SECRET_KEYWORD_SRC}$`, 'i');
-const GENERIC_TAIL_RE = /[_-]key(?:[_-]?id)?$/i;
-const SPECIFIC_KEY_TAIL_RE = /(?:api|access|secret|private|signing|encryption|master)[_-]?key(?:[_-]?id)?$/i;
-const AUTH_NAMES = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
-
-/** A name that announces a secret value in `NAME=value`, `"name": "value"`, `name: value`. */
-function isSecretAssignmentName(name: string): boolean {
-  if (name.length === 0 || name.length > 80 || !SECRET_NAME_RE.test(name)) return false;
-  // Generic `…_KEY` only for SCREAMING_SNAKE names; `cache_key`, `sort-key` are not secrets.
-  if (GENERIC_TAIL_RE.test(name) && !SPECIFIC_KEY_TAIL_RE.test(name)) return name === name.toUpperCase();
-  return true;
-}
-
-/** Whether an object key holds a secret (redactJson redacts the whole string value of `{"api_key": "…"}`). */
-export function isSecretName(name: string): boolean {
-  return AUTH_NAMES.has(name.toLowerCase()) || isSecretAssignmentName(name);
-}
-
-// From the end of the name: optional closing quote, an assignment operator, then a quoted or unquoted value.
-const ASSIGN_RE =
-  /(?:\\?["'])?[ \t]*(?::=|=>|=(?![=~>])|:(?![:=]))[ \t]*(?:"([^"\\\n\r]{1,4096})"|'([^'\\\n\r]{1,4096})'|\\"([^"\\\n\r]{1,4096})\\"|([^\s"'\\`]{1,4096}))/y;
-const LINE_PREFIX_RE = /^[ \t]*(?:export[ \t]+|-[ \t]+)?(?:\\?["'])?$/;
-const DOTTED_PATH_RE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
-const isNameChar = (c: number): boolean =>
-  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
-/** Last letters of the keywords (y: key, t: secret, n: token, d: password/keyid, e: passphrase, l/s: credential). */
-const isKeywordEnd = (c: number): boolean => {
-  const l = c | 0x20;
-  return l === 121 || l === 116 || l === 110 || l === 100 || l === 101 || l === 108 || l === 115;
-};
-
-/**
- * Driven by the assignment operators (`=` and `:` are found with indexOf, much faster than a case-insensitive
- * keyword regex): look back for a secret-looking name, then parse the value after it.
- */
-const scanSecretAssignment: Scan = (s, out) => {
-  let nextColon = s.indexOf(':');
-  let nextEq = s.indexOf('=');
-  let done = 0; // ops inside a value already redacted are skipped
-  while (nextColon !== -1 || nextEq !== -1) {
-    let p: number;
-    if (nextEq === -1 || (nextColon !== -1 && nextColon < nextEq)) {
-      p = nextColon;
-      nextColon = s.indexOf(':', p + 1);
-    } else {
-      p = nextEq;
-      nextEq = s.indexOf('=', p + 1);
-    }
-    if (p < done) continue;
-    const prev = s.charCodeAt(p - 1);
-    if (s[p] === '=' && (prev === 58 || prev === 61 || prev === 33 || prev === 60 || prev === 62)) continue;
-    let e = p;
-    while (e > 0 && (s.charCodeAt(e - 1) === 32 || s.charCodeAt(e - 1) === 9)) e--;
-    const q = s.charCodeAt(e - 1);
-    if (q === 34 || q === 39) {
-      e--;
-      if (s.charCodeAt(e - 1) === 92) e--;
-    }
-    if (e === 0 || !isKeywordEnd(s.charCodeAt(e - 1))) continue;
-    let nameStart = e;
-    while (nameStart > 0 && e - nameStart < 80 && isNameChar(s.charCodeAt(nameStart - 1))) nameStart--;
-    const name = s.slice(nameStart, e);
-    if (!isSecretAssignmentName(name)) continue;
-    ASSIGN_RE.lastIndex = e;
-    const a = ASSIGN_RE.exec(s);
-    if (a === null) continue;
-    const quoted = a[1] ?? a[2] ?? a[3];
-    let value = quoted ?? a[4] ?? '';
-    const closing = quoted === undefined ? 0 : a[3] !== undefined ? 2 : 1;
-    const valueStart = e + a[0].length - closing - value.length;
-    const before = s[nameStart - 1];
-    const isQuery = before === '?' || before === '&';
-    if (quoted === undefined && isQuery) value = value.split(/[&#]/, 1)[0] ?? '';
-    // Operators inside a parsed value are not names: skipping them keeps `a=a=a=…` linear.
-    done = valueStart + value.length;
-    if (quoted === undefined) {
-      // Unquoted values only in env/YAML/ini lines, CLI flags and query strings; elsewhere `token = getToken()`
-      // and `apiKey: config.apiKey,` are code, not secrets.
-      let lineStart = nameStart;
-      while (lineStart > 0 && nameStart - lineStart <= 40 && s.charCodeAt(lineStart - 1) !== 10) lineStart--;
-      const atLineStart =
-        (lineStart === 0 || s.charCodeAt(lineStart - 1) === 10) && nameStart - lineStart <= 40;
-      const isFlag = name.startsWith('-');
-      if (!isQuery && !isFlag && !(atLineStart && LINE_PREFIX_RE.test(s.slice(lineStart, nameStart))))
-        continue;
-      if (/[();,[\]{}]$/.test(value) || /[()[\]]/.test(value) || DOTTED_PATH_RE.test(value)) continue;
-    }
-    if (value.length < 3 || isPlaceholderValue(value)) continue;
-    out.push({ start: valueStart, end: valueStart + value.length });
-  }
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -406,66 +253,6 @@ const scanPhone: Scan = (s, out) => {
     });
   }
   scanRegex(PHONE_NANP_RE, s, out);
-};
-
-// ---------------------------------------------------------------------------------------------------------
-// Network identifiers
-
-const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
-const IPV4_RE = new RegExp(`(?<![0-9A-Za-z_.])(?:${OCTET}\\.){3}${OCTET}(?![0-9A-Za-z_]|\\.[0-9])`, 'g');
-const VERSION_BEFORE_RE = /(?:version|ver|release|build|chrome|firefox|safari)[\s:=]*$/i;
-const scanIpv4: Scan = (s, out) => {
-  scanRegex(IPV4_RE, s, out, (m) => {
-    const i = m.index;
-    const c1 = s[i - 1] ?? '';
-    const c2 = s[i - 2] ?? '';
-    if (c1 === '@' || c1 === '^' || c1 === '~') return false; // pkg@1.2.3.4, ^1.2.3.4
-    if (c1 === '=' && (c2 === '=' || c2 === '>' || c2 === '<' || c2 === '~')) return false; // pip pins
-    if (c1 === '/' && /[A-Za-z]/.test(c2)) return false; // Chrome/120.0.0.0 in a User-Agent
-    if (VERSION_BEFORE_RE.test(s.slice(Math.max(0, i - 12), i))) return false;
-    return true;
-  });
-};
-
-const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
-const isV6Char = (c: number): boolean => isHex(c) || c === 58 || c === 46;
-const isWordish = (c: number): boolean =>
-  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-/**
- * Colon-driven (indexOf(':') is far cheaper than a regex that starts on every hex letter): around a colon with a
- * hex digit or colon on both sides, take the maximal run of [0-9A-Fa-f:.] (≤ 46), require word boundaries, and
- * validate it with ipv6Plausible.
- */
-const scanIpv6: Scan = (s, out) => {
-  let i = s.indexOf(':');
-  while (i !== -1) {
-    const a = s.charCodeAt(i - 1);
-    const b = s.charCodeAt(i + 1);
-    if (!((isHex(a) || a === 58 || b === 58) && (isHex(b) || b === 58))) {
-      i = s.indexOf(':', i + 1);
-      continue;
-    }
-    let start = i;
-    while (start > 0 && i - start < 46 && isV6Char(s.charCodeAt(start - 1))) start--;
-    let end = i + 1;
-    while (end < s.length && end - start < 47 && isV6Char(s.charCodeAt(end))) end++;
-    let t = end;
-    while (t > start && s.charCodeAt(t - 1) === 46) t--; // a sentence's full stop
-    const before = s.charCodeAt(start - 1);
-    const after = s.charCodeAt(end);
-    const bounded =
-      (start === 0 || !(isWordish(before) || before === 58 || before === 46)) &&
-      (end >= s.length || !(isWordish(after) || after === 58 || after === 46));
-    if (bounded && t - start >= 2 && ipv6Plausible(s.slice(start, t))) out.push({ start, end: t });
-    i = s.indexOf(':', Math.max(end, i + 1));
-  }
-};
-
-const MAC_RE =
-  /(?<![0-9A-Za-z_:.-])[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![0-9A-Za-z_]|[:-][0-9A-Fa-f])/g;
-const scanMac: Scan = (s, out) => {
-  if (s.indexOf(':') === -1 && s.indexOf('-') === -1) return;
-  scanRegex(MAC_RE, s, out);
 };
 
 // ---------------------------------------------------------------------------------------------------------
