@@ -24,6 +24,7 @@ export const OUTCOME_REASONS = [
   'stale',
   'crash',
   'recording_dropped',
+  'not_recorded',
 ] as const;
 /** Session status filter: `in_flight` = has a request without an outcome; the others by request outcomes. */
 export const STATUS_FILTERS = ['in_flight', 'completed', 'failed', 'interrupted'] as const;
@@ -65,7 +66,11 @@ export const SessionRowSchema = s.object({
   tool_call_count: count,
   /** Comma-separated distinct models. */
   models: nstr,
+  /** JSONL lines lost (queue full, disk full); each loss is marked in the file by a gap line. */
   gaps: count,
+  /** Requests answered but not recorded (their lines were lost), and when the last loss happened. */
+  lost_requests: count,
+  last_gap_at: nnum,
   /** Sum of the priced requests' cost in USD; null when none is priced (never 0 for unknown). */
   cost_usd: nnum,
   /** Requests with usage but no (complete) price: the cost above leaves them out. */

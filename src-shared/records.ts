@@ -30,7 +30,9 @@ export type OutcomeReason =
   | 'shutdown'
   | 'stale'
   | 'crash'
-  | 'recording_dropped';
+  | 'recording_dropped'
+  /** The request was answered but its lines could not be written (disk full): named in a gap line. */
+  | 'not_recorded';
 
 /** How the session id was found. */
 export type SessionIdSource =
@@ -198,9 +200,18 @@ export interface ResponseLine {
 export interface GapLine {
   type: 'gap';
   v: number;
+  /** Epoch ms of the last lost line. */
   at: number;
+  /** Lines lost. */
   dropped: number;
+  /** Why, comma-separated: `queue_full`, `write_error` (disk full, no permission), `invalid_record`. */
   reason: string;
+  /** Epoch ms of the first lost line (absent in files written before 0.2). */
+  first_at?: number;
+  /** Requests whose request or response line was among the lost ones (at most 1,000 ids are listed). */
+  requests?: string[];
+  /** How many requests were lost (exact; `requests` lists at most 1,000 of them). */
+  requests_lost?: number;
 }
 
 export type RecordLine = SessionLine | BlockLine | RequestLine | ResponseLine | GapLine;

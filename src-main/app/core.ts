@@ -77,7 +77,8 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
     throw err;
   }
   proxy.metrics.recorderStats = () => ({
-    dropped: recorder.client.dropped,
+    // Exchanges the recorder never received in full (it fell behind) plus those whose lines the disk refused.
+    dropped: recorder.client.dropped + (recorder.client.lastStats?.exchangesLost ?? 0),
     inFlightBytes: recorder.client.inFlightBytes,
     redactionFailures: recorder.client.lastStats?.redactionFailures ?? 0,
     writeErrors: recorder.client.lastStats?.writeErrors ?? 0,

@@ -109,6 +109,7 @@ class DesktopApp {
       today: (now) => queryToday((n, a) => core.recorder.client.query(n, a), now),
       onToday: (today) => this.setState({ today }),
       onNotice: (n) => this.notifier.show(n.kind, n.title, n.body),
+      onStorage: (storageProblem) => this.setState({ storageProblem }),
       onError: (err) => this.logger.debug(`monitor: ${err.message}`),
     });
     void this.monitor.tick();

@@ -11,6 +11,8 @@ export const MONITOR_INTERVAL_MS = 5_000;
 
 export interface CoreCounters {
   requests: number;
+  /** JSONL lines handed to the OS. */
+  linesWritten: number;
   upstreamErrors: number;
   writeErrors: number;
   indexErrors: number;
@@ -63,6 +65,21 @@ export function noticesBetween(prev: CoreCounters, next: CoreCounters): Notice[]
   return out;
 }
 
+/**
+ * The tray's storage problem after a poll (pure): set when writes failed or lines were lost since the last poll,
+ * kept while nothing is written, cleared once lines are written again with no new failure.
+ */
+export function storageProblemAfter(
+  current: string | null,
+  prev: CoreCounters,
+  next: CoreCounters,
+): string | null {
+  const failed = next.writeErrors - prev.writeErrors + (next.linesDropped - prev.linesDropped);
+  if (failed > 0) return 'the data folder is full or not writable; traffic still flows';
+  if (next.linesWritten > prev.linesWritten) return null;
+  return current;
+}
+
 /** Local midnight before `t` (epoch ms). */
 export function startOfLocalDay(t: number): number {
   const d = new Date(t);
@@ -79,11 +96,12 @@ export async function readCounters(core: Pick<CoreHandle, 'proxy' | 'recorder'>)
   const stats = core.recorder.client.lastStats;
   return {
     requests: sum(requests.values),
+    linesWritten: stats?.linesWritten ?? 0,
     upstreamErrors: sum(upstream.values),
     writeErrors: stats?.writeErrors ?? 0,
     indexErrors: stats?.indexErrors ?? 0,
     linesDropped: stats?.linesDropped ?? 0,
-    dropped: core.recorder.client.dropped,
+    dropped: core.recorder.client.dropped + (stats?.exchangesLost ?? 0),
     redactionFailures: stats?.redactionFailures ?? 0,
   };
 }
@@ -108,6 +126,8 @@ export interface MonitorOptions {
   today: (now: number) => Promise<TodayTotals>;
   onToday: (t: TodayTotals) => void;
   onNotice: (n: Notice) => void;
+  /** The storage problem changed (see storageProblemAfter). */
+  onStorage?: (problem: string | null) => void;
   onError?: (err: Error) => void;
   intervalMs?: number;
   now?: () => number;
@@ -122,6 +142,7 @@ export interface Monitor {
 export function startMonitor(o: MonitorOptions): Monitor {
   const now = o.now ?? Date.now;
   let prev: CoreCounters | null = null;
+  let storage: string | null = null;
   let day = -1;
   let running = false;
   // The index learns of a request after the proxy counted it: after activity, refresh once more next tick.
@@ -133,7 +154,11 @@ export function startMonitor(o: MonitorOptions): Monitor {
       const next = await o.read();
       const t = now();
       const today = startOfLocalDay(t);
-      if (prev) for (const n of noticesBetween(prev, next)) o.onNotice(n);
+      if (prev) {
+        for (const n of noticesBetween(prev, next)) o.onNotice(n);
+        const problem = storageProblemAfter(storage, prev, next);
+        if (problem !== storage) o.onStorage?.((storage = problem));
+      }
       const moved = !prev || next.requests !== prev.requests;
       if (moved || settle || today !== day) {
         o.onToday(await o.today(t));

@@ -25,6 +25,8 @@ export interface TrayState {
   startAtLogin: boolean;
   /** null until the first totals arrive. */
   today: TodayTotals | null;
+  /** Set while recording cannot write (disk full, folder not writable); cleared once writes succeed again. */
+  storageProblem: string | null;
 }
 
 export const INITIAL_TRAY_STATE: TrayState = {
@@ -35,13 +37,14 @@ export const INITIAL_TRAY_STATE: TrayState = {
   redaction: 'mask',
   startAtLogin: false,
   today: null,
+  storageProblem: null,
 };
 
 export const TRAY_ICON_KINDS = ['idle', 'recording', 'recording-redacted', 'error'] as const;
 export type TrayIconKind = (typeof TRAY_ICON_KINDS)[number];
 
 export function trayIconKind(s: TrayState): TrayIconKind {
-  if (s.phase === 'error') return 'error';
+  if (s.phase === 'error' || (s.phase === 'running' && s.recording && s.storageProblem)) return 'error';
   if (s.phase === 'starting' || !s.recording) return 'idle';
   return s.redaction === 'off' ? 'recording' : 'recording-redacted';
 }
@@ -75,6 +78,11 @@ export function statusLine(s: TrayState): string {
 export function trayTooltip(s: TrayState): string {
   const head =
     s.phase === 'running' ? `LunaRoute — ${s.recording ? 'recording' : 'not recording'}` : 'LunaRoute';
-  const body = s.phase === 'error' ? statusLine(s) : todayLine(s.today);
+  const body =
+    s.phase === 'error'
+      ? statusLine(s)
+      : s.storageProblem && s.recording
+        ? `Not recording: ${s.storageProblem}`
+        : todayLine(s.today);
   return `${head}\n${body}`.slice(0, 127);
 }

@@ -3,6 +3,7 @@
 // runs them (in one transaction per batch).
 import type {
   BlockLine,
+  GapLine,
   RecordLine,
   RequestLine,
   ResponseLine,
@@ -217,6 +218,38 @@ export function sessionTotals(sessionId: string, at: number): Stmt {
   };
 }
 
+/**
+ * A gap line: lines were lost (queue full, disk full). The session counts the lines and the requests lost, and
+ * when; a listed request whose response was lost is recorded as interrupted (`not_recorded`), never left in
+ * flight.
+ */
+function gapStmts(line: GapLine, file: string): Stmt[] {
+  const out: Stmt[] = [
+    {
+      sql: `UPDATE sessions SET gaps = gaps + ?, lost_requests = lost_requests + ?,
+              last_gap_at = MAX(COALESCE(last_gap_at, 0), ?) WHERE file = ?`,
+      params: [line.dropped, line.requests_lost ?? line.requests?.length ?? 0, line.at, file],
+    },
+  ];
+  const ids = line.requests ?? [];
+  for (let i = 0; i < ids.length; i += 100) {
+    const chunk = ids.slice(i, i + 100);
+    out.push({
+      sql: `UPDATE requests SET outcome = 'interrupted', reason = 'not_recorded', ended_at = ?
+            WHERE outcome IS NULL AND id IN (${chunk.map(() => '?').join(', ')})`,
+      params: [line.at, ...chunk],
+    });
+  }
+  if (ids.length > 0) {
+    out.push({
+      sql: `UPDATE sessions SET interrupted_count = (SELECT COUNT(*) FROM requests
+              WHERE session_id = sessions.id AND outcome = 'interrupted') WHERE file = ?`,
+      params: [file],
+    });
+  }
+  return out;
+}
+
 function redactionStmts(sessionId: string, findings: Record<string, number> | undefined): Stmt[] {
   if (!findings) return [];
   return Object.entries(findings).map(([detector, n]) => ({
@@ -239,12 +272,7 @@ export function statementsFor(line: RecordLine, file: string, prices?: Prices): 
     case 'response':
       return [...responseStmts(line, prices), ...redactionStmts(line.session_id, line.redaction)];
     case 'gap':
-      return [
-        {
-          sql: `UPDATE sessions SET gaps = gaps + ? WHERE file = ?`,
-          params: [line.dropped, file],
-        },
-      ];
+      return gapStmts(line, file);
     case 'block':
       return blockStmts(line);
   }

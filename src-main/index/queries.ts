@@ -43,6 +43,8 @@ export interface SessionRow {
   tool_call_count: number;
   models: string | null;
   gaps: number;
+  lost_requests: number;
+  last_gap_at: number | null;
   /** Computed by listSessions/sessionRow: requests without an outcome yet. */
   in_flight?: number;
   /** Computed: end of the last finished request. */
@@ -85,7 +87,7 @@ const SNIPPET = `snippet(request_text, char(2), char(3), '…', -1, 16)`;
 /** SELECT list of a session row with its computed columns (alias `s`); request_count counts in-flight ones too. */
 const SESSION_COLUMNS = `s.id, s.file, s.client, s.client_version, s.user_agent, s.id_source, s.started_at, s.last_at,
   s.failed_count, s.interrupted_count, s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens,
-  s.reasoning_tokens, s.tool_call_count, s.models, s.gaps, s.cost_usd, s.unpriced_count,
+  s.reasoning_tokens, s.tool_call_count, s.models, s.gaps, s.lost_requests, s.last_gap_at, s.cost_usd, s.unpriced_count,
   (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id) AS request_count,
   (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL) AS in_flight,
   (SELECT MAX(r.ended_at) FROM requests r WHERE r.session_id = s.id) AS ended_at,

@@ -2,7 +2,7 @@
 // lines by `Indexer`. Bodies stay in the JSONL; the index holds the facts the list, stats and search views need.
 // Token columns are NULL when unknown (never 0 for unknown). Session totals are sums of request rows.
 
-export const INDEX_SCHEMA_VERSION = 4;
+export const INDEX_SCHEMA_VERSION = 5;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS sessions (
   tool_call_count INTEGER NOT NULL DEFAULT 0,
   models TEXT,                    -- comma-separated distinct models used
   gaps INTEGER NOT NULL DEFAULT 0, -- lines lost (queue full, write errors)
+  lost_requests INTEGER NOT NULL DEFAULT 0, -- requests whose lines were among them (not recorded)
+  last_gap_at INTEGER,            -- epoch ms of the last lost line
   cost_usd REAL,                  -- sum of the priced requests' cost (NULL when none is priced)
   unpriced_count INTEGER NOT NULL DEFAULT 0 -- requests with usage but no (complete) price
 );

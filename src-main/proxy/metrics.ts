@@ -286,7 +286,7 @@ export class ProxyMetrics {
     const recorderGauges: [string, string, RecorderStat][] = [
       [
         'lunaroute_recorder_dropped_exchanges_total',
-        'Exchanges not (fully) recorded because the recorder fell behind (the proxy is never slowed instead).',
+        'Exchanges not (fully) recorded: the recorder fell behind (the proxy is never slowed instead), or their lines could not be written (disk full).',
         'dropped',
       ],
       [

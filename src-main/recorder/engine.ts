@@ -5,10 +5,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestFacts } from '../../src-shared/exchange.js';
 import type { LiveEvent } from '../../src-shared/live.js';
-import type { ClientKind, RecordLine } from '../../src-shared/records.js';
+import type { ClientKind, GapLine, RecordLine } from '../../src-shared/records.js';
 import type { Redactor } from '../redaction/index.js';
 import type { Prices } from '../analytics/prices.js';
-import { fileProgress, statementsFor } from '../index/indexer.js';
 import type { IndexDb } from '../index/types.js';
 import type { ExchangeEnd } from '../proxy/tap.js';
 import { extractRequestFacts } from './parse/request-facts.js';
@@ -18,18 +17,15 @@ import { IndexQueue } from './index-queue.js';
 import { Redaction } from './line-redaction.js';
 import { buildRequestLines, buildResponseLine, readBody, type ResponseInput } from './lines.js';
 import { LiveProgress } from './live-progress.js';
+import { LineWriter, type LineSink } from './line-writer.js';
+import type { LostRequests } from './lost-requests.js';
 import type { OpenMsg, ToWorker, WorkerStats } from './protocol.js';
 import { SessionStore, type SessionState } from './session-store.js';
 import { recognizeClient, resolveSession } from './sessions.js';
 import { WorkOrder } from './work-order.js';
 import { WsExchange, type WsTurnEvent } from './ws-exchange.js';
 
-/** Appends lines to files, asynchronously and in order per file. */
-export interface LineSink {
-  /** Queue one line; false when it was refused (queue full, writer closed) and will never be written. */
-  append(file: string, line: string): boolean;
-  flush(): Promise<void>;
-}
+export type { LineSink } from './line-writer.js';
 
 export interface EngineOptions {
   /** `<data-dir>/sessions`. */
@@ -75,7 +71,9 @@ export class RecorderEngine {
     indexErrors: 0,
     redactionFailures: 0,
     openExchanges: 0,
+    exchangesLost: 0,
   };
+  private readonly lines: LineWriter;
 
   constructor(private readonly o: EngineOptions) {
     this.redaction = new Redaction(o.redactor, this.stats);
@@ -96,6 +94,15 @@ export class RecorderEngine {
       });
     });
     this.progress = new LiveProgress((text) => this.redaction.text(text));
+    this.lines = new LineWriter({
+      sink: o.sink,
+      sessionsDir: o.sessionsDir,
+      index: this.indexQueue,
+      stats: this.stats,
+      ...(o.prices ? { prices: o.prices } : {}),
+      ...(o.onLine ? { onLine: o.onLine } : {}),
+      log: (level, message) => this.log(level, message),
+    });
   }
 
   setRedactor(r: Redactor): void {
@@ -182,31 +189,19 @@ export class RecorderEngine {
 
   // --- writing --------------------------------------------------------------------------------------------
 
-  /**
-   * Queue a session's lines. A line the sink refuses (its queue is full) is lost: it is counted as dropped and
-   * never indexed or observed, so neither the index nor the metrics claim what the file does not hold.
-   */
   private write(s: SessionState, lines: RecordLine[]): void {
     this.sessions.touched(s);
-    for (const line of lines) {
-      const text = JSON.stringify(line);
-      if (!this.o.sink.append(s.abs, text)) {
-        this.stats.linesDropped++;
-        continue;
-      }
-      s.bytes += Buffer.byteLength(text) + 1;
-      s.lines++;
-      this.stats.linesWritten++;
-      this.indexQueue.push(statementsFor(line, s.file, this.o.prices));
-      if (this.o.onLine) {
-        try {
-          this.o.onLine(line);
-        } catch (err) {
-          this.log('warn', `line observer failed: ${(err as Error).message}`);
-        }
-      }
-    }
-    this.indexQueue.push([fileProgress(s.file, s.bytes, s.lines)]);
+    this.lines.write(s, lines);
+  }
+
+  /** What the gap line being built for `file` should say about lost requests (see LineWriter). */
+  peekLost(file: string): LostRequests | null {
+    return this.lines.peekLost(file);
+  }
+
+  /** The sink wrote a gap line into `file` (see LineWriter). */
+  gapWritten(file: string, gap: GapLine): void {
+    this.lines.gapWritten(file, gap);
   }
 
   flushIndex(): Promise<void> {

@@ -4,6 +4,8 @@ import type { IndexDb, Stmt } from '../index/types.js';
 
 export class IndexQueue {
   private batch: Stmt[] = [];
+  /** Per file, the latest progress statement: only the last one of a batch matters. */
+  private readonly progressByFile = new Map<string, Stmt>();
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
 
@@ -19,12 +21,20 @@ export class IndexQueue {
     this.timer ??= setTimeout(() => void this.flush(), this.intervalMs);
   }
 
+  /** A statement that records how far a file is indexed; the latest per file (its first param) wins. */
+  progress(stmt: Stmt): void {
+    this.progressByFile.set(String(stmt.params[0]), stmt);
+    this.timer ??= setTimeout(() => void this.flush(), this.intervalMs);
+  }
+
   /** Commit what is queued; resolves when it (and every earlier batch) is done. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const batch = this.batch;
     this.batch = [];
+    for (const st of this.progressByFile.values()) batch.push(st);
+    this.progressByFile.clear();
     if (batch.length > 0) {
       this.chain = this.chain.then(() =>
         this.index.run(batch).catch((err: Error) => this.onError(err, batch.length)),

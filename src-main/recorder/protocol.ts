@@ -58,6 +58,8 @@ export interface WorkerStats {
   indexErrors: number;
   redactionFailures: number;
   openExchanges: number;
+  /** Requests whose request or response line could not be written (queue full, disk full): not recorded. */
+  exchangesLost: number;
   /** Cumulative per-request aggregates for /metrics (absent from engines that do not compute them). */
   metrics?: MetricsSnapshot;
 }

@@ -79,26 +79,52 @@ async function main(): Promise<void> {
       `index reconciled: ${r.reindexed} file(s) re-read, ${r.removed} removed, ${r.crashed} request(s) cut by a crash marked interrupted`,
     );
   }
-  await db.save();
+  // A full disk must not stop start-up: the proxy serves, recording goes on (its lines fail and are counted
+  // until space returns), and the index is saved again on its next change.
+  const firstSave = await db.save().then(
+    () => null,
+    (err: Error) => err,
+  );
 
   const liveBatch: LiveEvent[] = [];
+  if (firstSave) {
+    log(
+      'error',
+      `saving the index failed at start-up (${firstSave.message}); serving anyway, saved again later`,
+    );
+    liveBatch.push({
+      type: 'recorder_problem',
+      kind: 'write_error',
+      count: 1,
+      message: `the index could not be saved at start-up: ${firstSave.message}`,
+    });
+  }
   const sink = new JsonlWriter({
     flushIntervalMs: data.sinkIntervalMs ?? 100,
     // The writer puts this marker exactly where lines were lost, so readers know a gap exists.
-    gapRecord: (info): GapLine => ({
-      type: 'gap',
-      v: RECORD_VERSION,
-      at: info.lastDroppedAt,
-      dropped: info.dropped,
-      reason: info.reasons.join(','),
-    }),
+    gapRecord: (info): GapLine => {
+      const lost = engine?.peekLost(info.file) ?? null;
+      return {
+        type: 'gap',
+        v: RECORD_VERSION,
+        at: info.lastDroppedAt,
+        dropped: info.dropped,
+        reason: info.reasons.join(','),
+        first_at: info.firstDroppedAt,
+        ...(lost ? { requests: lost.ids, requests_lost: lost.count } : {}),
+      };
+    },
+    onGapWritten: (file, record) => engine?.gapWritten(file, record as GapLine),
     onError: (err) => {
       log('error', `writing ${err.file} failed: ${err.code} ${err.message}`);
+      const why = err.code === 'ENOSPC' ? 'the disk is full' : err.code;
       liveBatch.push({
         type: 'recorder_problem',
         kind: 'write_error',
         count: err.lostLines,
-        message: `writing ${path.basename(err.file)} failed: ${err.code}`,
+        message:
+          `${err.lostLines} line(s) of ${path.basename(err.file)} not recorded (${why}); traffic still flows, ` +
+          'and recording resumes by itself once writes succeed',
       });
     },
   });

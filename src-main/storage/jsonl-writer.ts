@@ -23,11 +23,22 @@ const WRITE_CONCURRENCY = 8;
 export type DropReason = 'queue_full' | 'write_error' | 'invalid_record';
 
 export interface GapInfo {
+  /** The file the marker goes into. */
+  file: string;
   dropped: number;
   reasons: DropReason[];
   /** Epoch ms of the first and last dropped line. */
   firstDroppedAt: number;
   lastDroppedAt: number;
+}
+
+/**
+ * Told what became of one line: `written` once it was handed to the OS, `lost` when a write error (disk full,
+ * no permission) cost it. A line refused at `append` gets neither: `append` returns false instead.
+ */
+export interface LineAck {
+  written(): void;
+  lost(code: string): void;
 }
 
 export interface JsonlWriteError {
@@ -53,6 +64,8 @@ export interface JsonlWriterOptions {
   onError?: (err: JsonlWriteError) => void;
   /** Builds the marker record written in place of dropped lines; default `{"type":"gap","dropped":N,…}`. */
   gapRecord?: (info: GapInfo) => unknown;
+  /** A marker built by `gapRecord` reached the disk (a marker lost to a write error is rebuilt later). */
+  onGapWritten?: (file: string, record: unknown) => void;
   timers?: TimerApi;
   now?: () => number;
 }
@@ -82,6 +95,8 @@ export interface CloseResult {
 interface FileState {
   path: string;
   lines: string[];
+  /** Parallel to `lines`: whom to tell what became of each (undefined for lines nobody waits on). */
+  acks: (LineAck | undefined)[];
   bytes: number;
   dropped: number;
   reasons: Set<DropReason>;
@@ -90,8 +105,19 @@ interface FileState {
   fh: FileHandle | undefined;
   /** The file does not end with '\n' (crash or partial write): start the next write with one. */
   needsNewline: boolean;
+  /** The file's size as this writer left it (null when unknown); a partial write is cut back to it. */
+  size: number | null;
   lastWriteFailed: boolean;
   lastUsed: number;
+}
+
+/** Acks are the caller's code: one that throws must not break the writer. */
+function notify(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Ignored on purpose (see above).
+  }
 }
 
 export function defaultGapRecord(info: GapInfo): unknown {
@@ -106,10 +132,13 @@ export function defaultGapRecord(info: GapInfo): unknown {
 
 export class JsonlWriter {
   private readonly files = new Map<string, FileState>();
-  private readonly opts: Required<Omit<JsonlWriterOptions, 'onError'>> & Pick<JsonlWriterOptions, 'onError'>;
+  private readonly opts: Required<Omit<JsonlWriterOptions, 'onError' | 'onGapWritten'>> &
+    Pick<JsonlWriterOptions, 'onError' | 'onGapWritten'>;
   private queuedLines = 0;
   private queuedBytes = 0;
   private readonly c = { written: 0, dropped: 0, failed: 0, errors: 0, gapMarkers: 0 };
+  /** The acks of gap markers (markers are not records: they are not counted as written or lost lines). */
+  private readonly markers = new WeakSet<LineAck>();
   private timer: unknown;
   private earlyFlushPending = false;
   private chain: Promise<void> = Promise.resolve();
@@ -125,6 +154,7 @@ export class JsonlWriter {
       maxOpenFiles: options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES,
       fsyncOnFlush: options.fsyncOnFlush ?? false,
       onError: options.onError,
+      onGapWritten: options.onGapWritten,
       gapRecord: options.gapRecord ?? defaultGapRecord,
       timers: options.timers ?? realTimers,
       now: options.now ?? Date.now,
@@ -146,7 +176,7 @@ export class JsonlWriter {
    * Queue one record (a JSON string without newline, or a value to JSON.stringify) for `filePath`. Returns false
    * when it was dropped (queue full, closed, or unserialisable). Never throws, never waits.
    */
-  append(filePath: string, record: unknown): boolean {
+  append(filePath: string, record: unknown, ack?: LineAck): boolean {
     const st = this.state(filePath);
     let line: string;
     try {
@@ -171,7 +201,7 @@ export class JsonlWriter {
       return false;
     }
     if (st.dropped > 0) this.enqueueGapMarker(st);
-    this.enqueue(st, line, size);
+    this.enqueue(st, line, size, ack);
     this.schedule();
     return true;
   }
@@ -220,6 +250,8 @@ export class JsonlWriter {
       st = {
         path: key,
         lines: [],
+        acks: [],
+        size: null,
         bytes: 0,
         dropped: 0,
         reasons: new Set(),
@@ -235,8 +267,9 @@ export class JsonlWriter {
     return st;
   }
 
-  private enqueue(st: FileState, line: string, size: number): void {
+  private enqueue(st: FileState, line: string, size: number, ack?: LineAck): void {
     st.lines.push(line);
+    st.acks.push(ack);
     st.bytes += size;
     this.queuedLines++;
     this.queuedBytes += size;
@@ -250,25 +283,45 @@ export class JsonlWriter {
     st.reasons.add(reason);
   }
 
-  /** The marker bypasses the queue bounds (it is small and replaces many lines). */
+  /**
+   * The marker bypasses the queue bounds (it is small and replaces many lines). It takes over the file's loss
+   * counts; if the marker itself is lost (the disk is still full), they go back to the file, so the marker that
+   * finally reaches the disk accounts for every loss since the last one that did.
+   */
   private enqueueGapMarker(st: FileState): void {
+    const info: GapInfo = {
+      file: st.path,
+      dropped: st.dropped,
+      reasons: [...st.reasons],
+      firstDroppedAt: st.firstDroppedAt,
+      lastDroppedAt: st.lastDroppedAt,
+    };
+    let record: unknown;
     let line: string;
     try {
-      line = JSON.stringify(
-        this.opts.gapRecord({
-          dropped: st.dropped,
-          reasons: [...st.reasons],
-          firstDroppedAt: st.firstDroppedAt,
-          lastDroppedAt: st.lastDroppedAt,
-        }),
-      );
+      record = this.opts.gapRecord(info);
+      line = JSON.stringify(record);
     } catch {
-      line = JSON.stringify(defaultGapRecord({ ...st, reasons: [...st.reasons] }));
+      record = defaultGapRecord(info);
+      line = JSON.stringify(record);
     }
     st.dropped = 0;
     st.reasons.clear();
-    this.c.gapMarkers++;
-    this.enqueue(st, line, Buffer.byteLength(line) + 1);
+    const ack: LineAck = {
+      written: () => {
+        this.c.gapMarkers++;
+        this.opts.onGapWritten?.(st.path, record);
+      },
+      lost: () => {
+        st.firstDroppedAt =
+          st.dropped === 0 ? info.firstDroppedAt : Math.min(st.firstDroppedAt, info.firstDroppedAt);
+        st.lastDroppedAt = Math.max(st.lastDroppedAt, info.lastDroppedAt);
+        st.dropped += info.dropped;
+        for (const r of info.reasons) st.reasons.add(r);
+      },
+    };
+    this.markers.add(ack);
+    this.enqueue(st, line, Buffer.byteLength(line) + 1, ack);
   }
 
   private schedule(): void {
@@ -294,11 +347,12 @@ export class JsonlWriter {
       this.opts.timers.clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const batch: Array<{ st: FileState; lines: string[]; bytes: number }> = [];
+    const batch: Array<{ st: FileState; lines: string[]; acks: (LineAck | undefined)[]; bytes: number }> = [];
     for (const st of this.files.values()) {
       if (st.lines.length === 0) continue;
-      batch.push({ st, lines: st.lines, bytes: st.bytes });
+      batch.push({ st, lines: st.lines, acks: st.acks, bytes: st.bytes });
       st.lines = [];
+      st.acks = [];
       st.bytes = 0;
     }
     // A few files at a time: bounded open handles and thread-pool use; each file's lines stay in order.
@@ -306,7 +360,7 @@ export class JsonlWriter {
     const worker = async (): Promise<void> => {
       while (next < batch.length) {
         const item = batch[next++]!;
-        await this.writeLines(item.st, item.lines);
+        await this.writeLines(item.st, item.lines, item.acks);
         this.queuedLines -= item.lines.length;
         this.queuedBytes -= item.bytes;
       }
@@ -324,7 +378,7 @@ export class JsonlWriter {
     await this.trimOpenHandles();
   }
 
-  private async writeLines(st: FileState, lines: string[]): Promise<void> {
+  private async writeLines(st: FileState, lines: string[], acks: (LineAck | undefined)[]): Promise<void> {
     let written = 0;
     let buf: Buffer | undefined;
     try {
@@ -335,19 +389,37 @@ export class JsonlWriter {
         written += (await fh.write(buf, written, buf.length - written)).bytesWritten;
       }
       if (this.opts.fsyncOnFlush) await fh.sync();
+      if (st.size !== null) st.size += buf.length;
       st.needsNewline = false;
       st.lastWriteFailed = false;
       st.lastUsed = this.opts.now();
-      this.c.written += lines.length;
+      this.c.written += lines.length - this.markerCount(acks);
+      for (const a of acks) notify(() => a?.written());
     } catch (err) {
-      // A partial write leaves a torn line: isolate it so the next write starts on a fresh line.
-      if (buf && written > 0 && written < buf.length) st.needsNewline = true;
+      // A partial write (disk full mid-batch) is cut back, so the batch is lost whole and "lost" is exact; if
+      // that fails too, the torn line is isolated so the next write starts on a fresh line.
+      if (buf && written > 0 && written < buf.length) {
+        const cut =
+          st.size !== null && st.fh
+            ? await st.fh.truncate(st.size).then(
+                () => true,
+                () => false,
+              )
+            : false;
+        if (!cut) {
+          st.needsNewline = true;
+          st.size = null;
+        }
+      }
       st.lastWriteFailed = true;
       this.c.errors++;
-      this.c.failed += lines.length;
-      this.noteDrop(st, 'write_error', lines.length);
+      const lost = lines.length - this.markerCount(acks);
+      this.c.failed += lost;
+      this.noteDrop(st, 'write_error', lost);
       await this.closeHandle(st, false);
       this.report({ file: st.path, code: errnoCode(err), message: String(err), lostLines: lines.length });
+      const code = errnoCode(err);
+      for (const a of acks) notify(() => a?.lost(code));
     }
   }
 
@@ -360,6 +432,7 @@ export class JsonlWriter {
       if (process.platform !== 'win32' && info.isFile() && (info.mode & 0o777) !== PRIVATE_FILE_MODE) {
         await fh.chmod(PRIVATE_FILE_MODE);
       }
+      st.size = info.isFile() ? info.size : null;
       if (info.isFile() && info.size > 0) {
         // Opened with O_APPEND: reading the last byte needs a separate read handle.
         const last = Buffer.alloc(1);
@@ -427,6 +500,12 @@ export class JsonlWriter {
   private pendingMarkers(): number {
     let n = 0;
     for (const st of this.files.values()) if (st.dropped > 0 && st.reasons.has('queue_full')) n++;
+    return n;
+  }
+
+  private markerCount(acks: readonly (LineAck | undefined)[]): number {
+    let n = 0;
+    for (const a of acks) if (a && this.markers.has(a)) n++;
     return n;
   }
 

@@ -312,7 +312,8 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     expect((before[1] as unknown[]).length).toBe(N + 5);
     fs.writeFileSync(DB(), Buffer.from('garbage bytes, not a database \u0000\u0001\u0002'.repeat(100)));
     const s = await serve();
-    expect(dump()).toEqual(before);
+    // Serving does not wait for the rebuild (a loaded machine may still be at it): wait for the file it saves.
+    expect(await until('the rebuilt index on disk', () => dump())).toEqual(before);
     await stop(s, 'SIGTERM');
     expect(dump()).toEqual(before);
     expect(fs.statSync(DB()).mode & 0o777).toBe(0o600);
@@ -322,7 +323,7 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     const before = dump();
     fs.rmSync(DB());
     const s = await serve();
-    expect(dump()).toEqual(before);
+    expect(await until('the rebuilt index on disk', () => dump())).toEqual(before);
     await stop(s, 'SIGTERM');
     expect(sql('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
   }, 30_000);

@@ -174,15 +174,25 @@ async function exercise(mode: RedactionMode) {
     redaction: { mode },
   });
   core = await startCore(config, createLogger('silent'));
+  // Live text needs a running recorder: on a loaded machine start-up may return before it is ready.
+  await core.recorder.ready;
   const events: LiveEvent[] = [];
   const unsubscribe = core.recorder.client.subscribe((e) => events.push(e));
   const streamBody = pii_stream();
   // Two writes with a pause: the live view ticks while the card number is still half sent.
   const cut = streamBody.indexOf('event: content_block_delta', streamBody.indexOf('Your card is') + 1);
+  // The rest of the stream is held until the window was shown live text (or 10 s passed): what it saw then
+  // includes everything sent before the pause, the first half of the card number too.
+  const shownLive = (): boolean => events.some((e) => e.type === 'response_progress');
   fake.enqueue((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(streamBody.slice(0, cut));
-    setTimeout(() => res.end(streamBody.slice(cut)), 250);
+    const deadline = Date.now() + 10_000;
+    const finish = (): void => {
+      if (shownLive() || Date.now() > deadline) res.end(streamBody.slice(cut));
+      else setTimeout(finish, 20);
+    };
+    setTimeout(finish, 20);
   });
   const requestBody = JSON.stringify({
     model: 'claude-test',

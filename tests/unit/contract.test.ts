@@ -33,6 +33,8 @@ const row: SessionRow = {
   tool_call_count: 0,
   models: 'claude-sonnet-4-5',
   gaps: 0,
+  lost_requests: 0,
+  last_gap_at: null,
   cost_usd: null,
   unpriced_count: 0,
   last_status: 200,

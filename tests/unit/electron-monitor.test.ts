@@ -15,13 +15,16 @@ import {
   queryToday,
   startMonitor,
   startOfLocalDay,
+  storageProblemAfter,
   type CoreCounters,
 } from '../../src-main/electron/monitor.js';
+import { INITIAL_TRAY_STATE, trayIconKind, trayTooltip } from '../../src-main/electron/tray-state.js';
 import { loadConfig } from '../../src-main/config/load.js';
 import { makeTempDir, makeTestConfig } from '../support/config.js';
 
 const zero: CoreCounters = {
   requests: 0,
+  linesWritten: 0,
   upstreamErrors: 0,
   writeErrors: 0,
   indexErrors: 0,
@@ -31,6 +34,26 @@ const zero: CoreCounters = {
 };
 
 describe('monitor', () => {
+  it('puts the tray in its storage error state when writes fail, and clears it once lines are written again', () => {
+    const failed = { ...zero, writeErrors: 1, linesDropped: 3 };
+    const problem = storageProblemAfter(null, zero, failed);
+    expect(problem).toMatch(/full or not writable/);
+    // Still failing, nothing written: the problem stays.
+    expect(storageProblemAfter(problem, failed, failed)).toBe(problem);
+    // Lines written again with no new failure: cleared.
+    expect(storageProblemAfter(problem, failed, { ...failed, linesWritten: 5 })).toBeNull();
+    // Written and failed in the same poll: still a problem.
+    expect(storageProblemAfter(null, failed, { ...failed, linesWritten: 5, linesDropped: 4 })).toMatch(
+      /full/,
+    );
+    const running = { ...INITIAL_TRAY_STATE, phase: 'running' as const, listen: '127.0.0.1:8081' };
+    expect(trayIconKind({ ...running, storageProblem: problem })).toBe('error');
+    expect(trayTooltip({ ...running, storageProblem: problem })).toMatch(
+      /Not recording: the data folder is full/,
+    );
+    expect(trayIconKind({ ...running, storageProblem: null })).not.toBe('error');
+  });
+
   it('turns counter increases into one notice per kind, and nothing when they stay', () => {
     expect(noticesBetween(zero, zero)).toEqual([]);
     const n = noticesBetween(zero, {

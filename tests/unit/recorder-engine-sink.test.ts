@@ -6,14 +6,16 @@ import { compilePolicy } from '../../src-main/redaction/index.js';
 import { RecorderEngine, type LineSink } from '../../src-main/recorder/engine.js';
 import { openIndex } from '../../src-main/index/db.js';
 import type { RecordLine } from '../../src-shared/records.js';
+import type { LineAck } from '../../src-main/storage/jsonl-writer.js';
 
 class RefusingSink implements LineSink {
   readonly accepted: RecordLine[] = [];
   constructor(private readonly refuse: (line: RecordLine) => boolean) {}
-  append(_file: string, text: string): boolean {
+  append(_file: string, text: string, ack: LineAck): boolean {
     const line = JSON.parse(text) as RecordLine;
     if (this.refuse(line)) return false;
     this.accepted.push(line);
+    ack.written();
     return true;
   }
   flush(): Promise<void> {

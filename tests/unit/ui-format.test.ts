@@ -39,6 +39,8 @@ const base: SessionRow = {
   tool_call_count: 0,
   models: null,
   gaps: 0,
+  lost_requests: 0,
+  last_gap_at: null,
   cost_usd: null,
   unpriced_count: 0,
   last_status: null,
