@@ -25,7 +25,7 @@ import { HttpExchange, decideOutcome } from './exchange.js';
 import { fileProgress, statementsFor, type Stmt } from '../index/indexer.js';
 import type { IndexDb } from '../index/types.js';
 import { extractRequestFacts } from './parse/request-facts.js';
-import { recognizeClient, resolveSession } from './sessions.js';
+import { recognizeClient, replaySession, resolveSession } from './sessions.js';
 import { WsExchange, type WsTurnEvent } from './ws-exchange.js';
 import type { OpenMsg, ToWorker, WorkerStats } from './protocol.js';
 import type { ExchangeEnd } from '../proxy/tap.js';
@@ -458,7 +458,9 @@ export class RecorderEngine {
     });
     const headers = headerRecord(open.headers);
     const client = recognizeClient(headers);
-    const identity = resolveSession(headers, facts.sessionHints);
+    const identity = open.replayOf
+      ? replaySession(await this.recordedRequest(open.replayOf), open.replayOf)
+      : resolveSession(headers, facts.sessionHints);
     const lines: RecordLine[] = [];
     const s = await this.session(identity.id, at, client, identity.source, lines);
     const run = s.queue.then(() => {
@@ -510,6 +512,7 @@ export class RecorderEngine {
         tool_count: facts.toolCount,
         system_chars: facts.systemPromptChars,
         tool_results: toolResults,
+        ...(open.replayOf ? { replay_of: open.replayOf } : {}),
       };
       const redaction = this.endLine(s.blocks.takeFindings());
       if (redaction) request.redaction = redaction;
@@ -530,6 +533,21 @@ export class RecorderEngine {
     s.queue = run.catch((err: Error) => this.log('error', `recording request ${id} failed: ${err.message}`));
     await s.queue;
     return s;
+  }
+
+  /** A replay's original as the index knows it (its session; whether it is a replay itself), or null. */
+  private async recordedRequest(
+    id: string,
+  ): Promise<{ session_id: string; replay_of: string | null } | null> {
+    try {
+      const rows = await this.o.index.query<{ session_id: string; replay_of: string | null }>(
+        'SELECT session_id, replay_of FROM requests WHERE id = ?',
+        [id],
+      );
+      return rows[0] ?? null;
+    } catch {
+      return null;
+    }
   }
 
   // --- responses -------------------------------------------------------------------------------------------
