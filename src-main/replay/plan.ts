@@ -109,38 +109,52 @@ function keptHeaders(stored: JsonValue | null): Record<string, string | string[]
   return out;
 }
 
-/** Redaction placeholders in the body and headers (by label, with where), and the line's own findings. */
-export function findRedactions(
-  body: JsonValue,
-  headers: Record<string, string | string[]>,
-  findings: Record<string, number> | undefined,
-): ReplayRedaction[] {
-  const byLabel = new Map<string, ReplayRedaction>();
-  const add = (label: string, where: string): void => {
-    const r = byLabel.get(label) ?? { label, count: 0, where: [] };
-    r.count++;
-    if (r.where.length < 3 && !r.where.includes(where)) r.where.push(where);
-    byLabel.set(label, r);
-  };
+type Found = Map<string, ReplayRedaction>;
+
+function addFound(found: Found, label: string, where: string): void {
+  const r = found.get(label) ?? { label, count: 0, where: [] };
+  r.count++;
+  if (r.where.length < 3 && !r.where.includes(where)) r.where.push(where);
+  found.set(label, r);
+}
+
+/** Redaction placeholders in a JSON value, by label, with JSON paths of where they are. */
+function placeholdersIn(value: JsonValue, found: Found = new Map()): Found {
   const visit = (v: JsonValue, path: string): void => {
-    if (typeof v === 'string') for (const label of placeholderLabels(v)) add(label, path || '(body)');
+    if (typeof v === 'string')
+      for (const label of placeholderLabels(v)) addFound(found, label, path || '(body)');
     else if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${path}[${i}]`));
     else if (v && typeof v === 'object')
       for (const [k, x] of Object.entries(v))
         visit(x, /^[A-Za-z_]\w*$/.test(k) ? (path ? `${path}.${k}` : k) : `${path}[${JSON.stringify(k)}]`);
   };
-  visit(body, '');
+  visit(value, '');
+  return found;
+}
+
+/**
+ * Redaction placeholders in the body to send and the headers (by label, with where). When the stored body holds
+ * none at all, the mode left no placeholder (partial, remove): then the line's own findings are listed, by detector.
+ */
+export function findRedactions(
+  body: JsonValue,
+  headers: Record<string, string | string[]>,
+  findings: Record<string, number> | undefined,
+  storedBody: JsonValue = body,
+): ReplayRedaction[] {
+  const found = placeholdersIn(body);
   for (const [name, v] of Object.entries(headers))
     for (const x of Array.isArray(v) ? v : [v])
-      for (const label of placeholderLabels(x)) add(label, `header ${name}`);
-  // Modes that leave no placeholder (partial, remove) are only known from the line's findings.
-  for (const [detector, n] of Object.entries(findings ?? {})) {
-    // Masked credential headers are never sent again (credentials.ts brings its own).
-    if (detector === 'auth_header') continue;
-    const label = detector.toUpperCase();
-    if (!byLabel.has(label) && n > 0) byLabel.set(label, { label, count: n, where: [] });
+      for (const label of placeholderLabels(x)) addFound(found, label, `header ${name}`);
+  const leavesPlaceholders = found.size > 0 || placeholdersIn(storedBody).size > 0;
+  if (!leavesPlaceholders) {
+    for (const [detector, n] of Object.entries(findings ?? {})) {
+      // Masked credential headers are never sent again (credentials.ts brings its own).
+      if (detector === 'auth_header' || n <= 0) continue;
+      found.set(detector.toUpperCase(), { label: detector.toUpperCase(), count: n, where: [] });
+    }
   }
-  return [...byLabel.values()].sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+  return [...found.values()].sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
 }
 
 /** Build what the replay sends. Throws ReplayError (not_replayable, bad_change) with a message for the user. */
@@ -194,7 +208,7 @@ export function planReplay(src: ReplaySource, want: ReplayRequest = {}): ReplayP
     body: JSON.stringify(body),
     model: typeof body['model'] === 'string' ? body['model'] : null,
     changes,
-    redactions: findRedactions(body, headers, q.redaction),
+    redactions: findRedactions(body, headers, q.redaction, src.body ?? body),
     notes,
   };
 }
