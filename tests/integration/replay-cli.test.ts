@@ -36,7 +36,7 @@ interface CliResult {
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   try {
-    const port = args[0] === 'replay' ? ['--port', new URL(url).port] : [];
+    const port = args[0] === 'replay' || args[0] === 'reindex' ? ['--port', new URL(url).port] : [];
     const r = await run('node', [BIN, ...args, '--data-dir', dir, ...port], {
       env: cleanEnv(env),
     });
@@ -348,6 +348,25 @@ describe('lunaroute replay through a running server', () => {
     expect(a.stderr + o.stderr).not.toContain(CLIENT_KEY);
   });
 
+  it('refuses replay headers from a web page (Origin) with 403 and forwards nothing', async () => {
+    const before = fake.requests.length;
+    const res = await fetch(url + '/v1/messages', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        origin: 'https://evil.example',
+        'x-lunaroute-replay-of': ids.anthropicStream,
+        'x-lunaroute-replay-upstream': other.url,
+        'anthropic-version': '2023-06-01',
+      },
+      body: JSON.stringify(bodies.anthropicStream),
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('x-lunaroute-error')).toBe('replay_refused');
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/local client/);
+    expect(fake.requests.length).toBe(before);
+  });
+
   it('explains bad usage with exit 2 and an unknown request with exit 1', async () => {
     expect(await cli(['replay'])).toMatchObject({ code: 2 });
     expect((await cli(['replay', ids.anthropicStream, '--upstream', 'ftp://x'])).code).toBe(2);
@@ -386,5 +405,10 @@ describe('lunaroute replay without a running server', () => {
     expect(c.replay).toMatchObject({ replay_of: ids.anthropicJson, model: 'claude-haiku-4-5' });
     const recorded = (await session(c.replay.session_id)).requests.find((q) => q.id === c.replay.request_id);
     expect(recorded).toMatchObject({ replay_of: ids.anthropicJson, model: 'claude-haiku-4-5' });
+    // replay_of lives in the JSONL: a rebuilt index has it again.
+    expect((await cli(['reindex'])).code).toBe(0);
+    const rebuilt = (await session(c.replay.session_id)).requests.filter((q) => q.replay_of !== null);
+    expect(rebuilt.map((q) => q.replay_of)).toContain(ids.anthropicJson);
+    expect(rebuilt.length).toBeGreaterThanOrEqual(2);
   });
 });
