@@ -14,6 +14,7 @@ import { serveCommand } from './cli/serve.js';
 import { sessionsCommand } from './cli/sessions.js';
 import { statsCommand } from './cli/stats.js';
 import { reindexCommand } from './cli/reindex.js';
+import { replayCommand } from './cli/replay.js';
 
 /** Every command, in help order. Add a module, add it here. */
 export const COMMANDS: readonly Command[] = [
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   statsCommand,
   reindexCommand,
   exportCommand,
+  replayCommand,
 ];
 
 export interface MainOptions {

@@ -6,6 +6,7 @@
 // Pure TypeScript: no Node, no DOM, no electron.
 import { ANALYTICS_BUCKETS, AnalyticsSchema } from './analytics.js';
 import type { LiveEvent } from './live.js';
+import { ReplayComparisonSchema, ReplayPreviewSchema, ReplayRefSchema } from './replay.js';
 import { SettingsPatchSchema, SettingsSchema } from './settings.js';
 import * as s from './schema.js';
 import type { Infer, Schema } from './schema.js';
@@ -129,6 +130,8 @@ export const RequestRowSchema = s.object({
   prompt_preview: nstr,
   response_preview: nstr,
   ended_at: nnum,
+  /** A replay: the request it sends again (null for ordinary requests). */
+  replay_of: s.optional(nstr),
 });
 
 export const ToolCallRowSchema = s.object({
@@ -191,6 +194,8 @@ export const SessionViewSchema = s.object({
   tool_calls: s.array(ToolCallRowSchema),
   transcript: s.array(TranscriptTurnSchema),
   redaction: RedactionReportSchema,
+  /** Replays recorded of this session's requests (they live in the session `replay-<id>`), newest first. */
+  replays: s.optional(s.array(ReplayRefSchema)),
 });
 
 export const SearchHitSchema = s.object({
@@ -253,6 +258,11 @@ const call = <A, R>(args: Schema<A>, result: Schema<R>, summary: string, mutates
 });
 
 const epoch = s.number({ min: 0 });
+/** What a replay changes: another model, a new text for the last typed prompt. */
+const replayChange = {
+  model: s.optional(s.string({ min: 1, max: 200 })),
+  prompt: s.optional(s.string({ min: 1, max: 200_000 })),
+};
 
 export const CALLS = {
   'sessions.list': call(
@@ -306,6 +316,27 @@ export const CALLS = {
     true,
   ),
   'stats.get': call(s.object({}, { strict: true }), StatsSchema, 'Totals, filter choices, recent problems'),
+  'replay.prepare': call(
+    s.object({ id, ...replayChange }, { strict: true }),
+    ReplayPreviewSchema,
+    'Before a replay: what would be sent (changes, redactions), the credential, the estimated cost',
+  ),
+  'replay.run': call(
+    s.object({ id, ...replayChange }, { strict: true }),
+    ReplayComparisonSchema,
+    'Send a recorded request again (same or another model, or an edited last prompt) and compare',
+    true,
+  ),
+  'replay.compare': call(
+    s.object({ id }, { strict: true }),
+    s.nullable(ReplayComparisonSchema),
+    'A recorded replay next to its original (null until its answer is recorded)',
+  ),
+  'requests.curl': call(
+    s.object({ id }, { strict: true }),
+    s.object({ curl: s.string() }),
+    'A request as a cURL command to its upstream (the key as $ANTHROPIC_API_KEY / $OPENAI_API_KEY)',
+  ),
   'analytics.get': call(
     s.object({ since: s.optional(epoch), bucket: s.optional(s.oneOf(ANALYTICS_BUCKETS)) }, { strict: true }),
     AnalyticsSchema,

@@ -41,7 +41,9 @@ export type SessionIdSource =
   | 'session_id'
   | 'x-session-id'
   | 'metadata.user_id'
-  | 'generated';
+  | 'generated'
+  /** A replay (`lunaroute replay`, the window's Replay): the session `replay-<original session id>`. */
+  | 'replay';
 
 /**
  * Kinds of content-addressed blocks. `chain` holds a list of message/input block hashes that extends an earlier
@@ -148,6 +150,8 @@ export interface RequestLine {
    * Absent when none; re-sent context is counted once per session, when its block is first stored.
    */
   redaction?: Record<string, number>;
+  /** Set on a replay: the id of the recorded request it sends again (absent on ordinary requests). */
+  replay_of?: string;
 }
 
 export interface ResponseTimings {

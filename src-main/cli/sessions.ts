@@ -182,9 +182,12 @@ export const sessionsCommand: Command = {
           `  redacted  ${redactions.length ? redactions.map((r) => `${r.detector} ${r.count}`).join(', ') : 'nothing'}\n` +
           `  file      ${path.join(sessionsDir, s.file)}\n\n`,
       );
+      // Replays (in a replay-… session) say which request they replay.
+      const replays = d.requests.some((r) => r.replay_of);
       ctx.stdout(
         table(
           [
+            'REQUEST',
             'TIME',
             'ENDPOINT',
             'MODEL',
@@ -196,9 +199,11 @@ export const sessionsCommand: Command = {
             'TTFB',
             'DURATION',
             'TOOLS',
+            ...(replays ? ['REPLAY OF'] : []),
             'PROMPT',
           ],
           d.requests.map((r) => [
+            r.id.slice(0, 8),
             fmtTime(r.at),
             r.endpoint,
             r.model ?? r.model_requested ?? '–',
@@ -210,9 +215,10 @@ export const sessionsCommand: Command = {
             fmtMs(r.ttfb_ms),
             fmtMs(r.duration_ms),
             String(r.tool_call_count),
+            ...(replays ? [r.replay_of ? r.replay_of.slice(0, 8) : '–'] : []),
             (r.prompt_preview ?? '').slice(0, 40),
           ]),
-          new Set([4, 5, 6, 7, 8, 9, 10]),
+          new Set([5, 6, 7, 8, 9, 10, 11]),
         ),
       );
       if (d.toolCalls.length > 0) {

@@ -25,6 +25,11 @@ const LABELS = [
 ];
 const PLACEHOLDER = new RegExp(`\\[(${LABELS.join('|')})(?::[0-9a-f]{16})?\\]`, 'g');
 
+/** The labels of the redaction placeholders in a text (`[EMAIL]`, `[API_KEY:1f2e…]` → EMAIL, API_KEY), in order. */
+export function placeholderLabels(text: string): string[] {
+  return text.includes('[') ? [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!) : [];
+}
+
 /**
  * The session's redaction report. Request and response lines carry the redactor's own findings (`redaction`,
  * by detector — exact in every mode, `partial` and `remove` included); files written before lines carried them
@@ -55,8 +60,7 @@ function placeholderReport(lines: readonly RecordLine[]): RedactionReport {
   const counts = new Map<string, number>();
   const visit = (v: JsonValue | undefined): void => {
     if (typeof v === 'string') {
-      if (!v.includes('[')) return;
-      for (const m of v.matchAll(PLACEHOLDER)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+      for (const label of placeholderLabels(v)) counts.set(label, (counts.get(label) ?? 0) + 1);
     } else if (Array.isArray(v)) v.forEach(visit);
     else if (v && typeof v === 'object') for (const x of Object.values(v)) visit(x);
   };

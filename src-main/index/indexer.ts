@@ -79,8 +79,8 @@ function requestStmts(l: RequestLine): Stmt[] {
     {
       // OR IGNORE, not OR REPLACE: the row's rowid is the docid of its full-text row and must never change.
       sql: `INSERT OR IGNORE INTO requests (id, session_id, at, dialect, endpoint, transport, client, method, url,
-              model_requested, stream, request_bytes, prompt_preview, class)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+              model_requested, stream, request_bytes, prompt_preview, replay_of, class)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
               COALESCE((SELECT hint FROM block_hints WHERE hash = ?), ?))`,
       params: [
         l.id,
@@ -96,6 +96,7 @@ function requestStmts(l: RequestLine): Stmt[] {
         l.stream ? 1 : 0,
         l.body_bytes,
         preview(l.prompt),
+        l.replay_of ?? null,
         systemRef,
         cls,
       ],

@@ -15,6 +15,8 @@ import { collectSession } from '../export/session-data.js';
 import { buildTranscript } from '../export/transcript.js';
 import { VERSION } from '../version.js';
 import { rebuildBody } from '../recorder/parse/blocks.js';
+import type { ReplayComparison, ReplayRef } from '../../src-shared/replay.js';
+import { buildComparison } from '../replay/compare.js';
 import type { IndexStore } from './db.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 
@@ -194,6 +196,8 @@ export interface RequestRow {
   prompt_preview: string | null;
   response_preview: string | null;
   ended_at: number | null;
+  /** A replay: the request it sends again. */
+  replay_of: string | null;
 }
 
 export interface ToolCallRow {
@@ -262,10 +266,20 @@ export interface RequestBodies {
 
 /** Rebuild one request's full JSON body from the blocks of its session file, with its response. */
 export async function getRequestBodies(ctx: QueryContext, a: { id: string }): Promise<RequestBodies | null> {
-  const row = ctx.index.querySync<{ session_id: string }>('SELECT session_id FROM requests WHERE id = ?', [
-    a.id,
-  ])[0];
+  let row = ctx.index.querySync<{ id: string; session_id: string }>(
+    'SELECT id, session_id FROM requests WHERE id = ?',
+    [a.id],
+  )[0];
+  if (!row && a.id.length >= 6) {
+    // A unique prefix of the id, as typed on the command line.
+    const rows = ctx.index.querySync<{ id: string; session_id: string }>(
+      "SELECT id, session_id FROM requests WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
+      [a.id.replace(/[%_\\]/g, '\\$&') + '%'],
+    );
+    if (rows.length === 1) row = rows[0];
+  }
   if (!row) return null;
+  const id = row.id;
   const file = await sessionLines(ctx, { id: row.session_id });
   if (!file) return null;
   const blocks = new Map<string, JsonValue>();
@@ -273,8 +287,8 @@ export async function getRequestBodies(ctx: QueryContext, a: { id: string }): Pr
   let response: ResponseLine | null = null;
   for (const l of file.lines) {
     if (l.type === 'block') blocks.set(l.hash, l.value);
-    else if (l.type === 'request' && l.id === a.id) request = l;
-    else if (l.type === 'response' && l.id === a.id) response = l;
+    else if (l.type === 'request' && l.id === id) request = l;
+    else if (l.type === 'response' && l.id === id) response = l;
   }
   if (!request) return null;
   return {
@@ -283,6 +297,34 @@ export async function getRequestBodies(ctx: QueryContext, a: { id: string }): Pr
     headers: request.headers_ref ? (blocks.get(request.headers_ref) ?? null) : null,
     response,
   };
+}
+
+/** Replays recorded of one request, or of any request of a session; newest first. */
+export function listReplays(ctx: QueryContext, a: { id?: string; session_id?: string }): ReplayRef[] {
+  const cols = `r.id, r.session_id, r.replay_of, r.at, COALESCE(r.model, r.model_requested) AS model,
+    r.outcome, r.status`;
+  if (a.id !== undefined)
+    return ctx.index.querySync<ReplayRef>(
+      `SELECT ${cols} FROM requests r WHERE r.replay_of = ? ORDER BY r.at DESC, r.id`,
+      [a.id],
+    );
+  return ctx.index.querySync<ReplayRef>(
+    `SELECT ${cols} FROM requests r
+     WHERE r.replay_of IN (SELECT id FROM requests WHERE session_id = ?) ORDER BY r.at DESC, r.id`,
+    [a.session_id ?? ''],
+  );
+}
+
+/** A replay next to its original; null when either is unknown or the replay's response is not recorded yet. */
+export async function replayComparison(
+  ctx: QueryContext,
+  a: { id: string },
+): Promise<ReplayComparison | null> {
+  const replay = await getRequestBodies(ctx, a);
+  if (!replay?.response || !replay.request.replay_of) return null;
+  const original = await getRequestBodies(ctx, { id: replay.request.replay_of });
+  if (!original) return null;
+  return buildComparison(original, replay, ctx.prices);
 }
 
 /** Full-text search over prompts and responses: newest matching requests first, with a snippet each. */
@@ -318,6 +360,7 @@ export async function sessionView(ctx: QueryContext, a: { id: string }): Promise
     tool_calls: detail.toolCalls as unknown as SessionView['tool_calls'],
     transcript: buildTranscript(data.exchanges, { maxChars: VIEW_MAX_CHARS }),
     redaction: redactionReport(lines),
+    replays: listReplays(ctx, { session_id: detail.session.id }),
   };
 }
 
@@ -377,6 +420,8 @@ export const QUERIES = {
   'sessions.lines': (ctx: QueryContext, a: { id: string }) => sessionLines(ctx, a),
   'requests.bodies': (ctx: QueryContext, a: { id: string }) => getRequestBodies(ctx, a),
   'sessions.view': (ctx: QueryContext, a: { id: string }) => sessionView(ctx, a),
+  'replays.list': (ctx: QueryContext, a: { id?: string; session_id?: string }) => listReplays(ctx, a),
+  'replay.compare': (ctx: QueryContext, a: { id: string }) => replayComparison(ctx, a),
   search: (ctx: QueryContext, a: { q: string; limit?: number }) => search(ctx, a),
   export: (ctx: QueryContext, a: { id: string; format: ExportFormat }) => exportSession(ctx, a),
   stats: (ctx: QueryContext, a: { since?: number }) => indexStats(ctx, a ?? {}),

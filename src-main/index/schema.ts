@@ -79,8 +79,10 @@ CREATE TABLE IF NOT EXISTS requests (
   cost_usd REAL,                  -- NULL = unpriced model or unknown usage (see cost_status); never 0 for unknown
   cost_status TEXT,               -- priced | partial | unpriced | no_usage | free (analytics/cost.ts)
   priced INTEGER,                 -- 1 when cost_usd is complete, 0 when not; NULL while in flight
-  class TEXT NOT NULL DEFAULT 'main' -- main | subagent | title | count_tokens | compaction | probe (analytics/classify.ts)
+  class TEXT NOT NULL DEFAULT 'main', -- main | subagent | title | count_tokens | compaction | probe (analytics/classify.ts)
+  replay_of TEXT                  -- a replay: the request it sends again (NULL for ordinary requests)
 );
+CREATE INDEX IF NOT EXISTS requests_replay_of ON requests(replay_of) WHERE replay_of IS NOT NULL;
 CREATE INDEX IF NOT EXISTS requests_session ON requests(session_id, at);
 CREATE INDEX IF NOT EXISTS requests_at ON requests(at);
 CREATE INDEX IF NOT EXISTS requests_open ON requests(outcome) WHERE outcome IS NULL;

@@ -4,7 +4,12 @@ import type { Dialect } from '../../src-shared/dialects.js';
 
 /** Stable codes for errors LunaRoute originates; sent in the `x-lunaroute-error` header too. */
 export type ProxyErrorCode =
-  'upstream_unreachable' | 'upstream_timeout' | 'upstream_tls_error' | 'not_found' | 'shutting_down';
+  | 'upstream_unreachable'
+  | 'upstream_timeout'
+  | 'upstream_tls_error'
+  | 'not_found'
+  | 'shutting_down'
+  | 'replay_refused';
 
 export interface ProxyErrorReply {
   status: number;
@@ -18,7 +23,14 @@ export function proxyErrorReply(
   message: string,
 ): ProxyErrorReply {
   if (dialect === 'anthropic') {
-    const type = status === 404 ? 'not_found_error' : status === 503 ? 'overloaded_error' : 'api_error';
+    const type =
+      status === 404
+        ? 'not_found_error'
+        : status === 503
+          ? 'overloaded_error'
+          : status === 403
+            ? 'permission_error'
+            : 'api_error';
     return { status, body: JSON.stringify({ type: 'error', error: { type, message } }) };
   }
   const type = status === 404 ? 'invalid_request_error' : 'server_error';

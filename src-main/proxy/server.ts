@@ -16,6 +16,7 @@ import { proxyErrorReply, describeUpstreamError, type ProxyErrorCode } from './e
 import { ProxyMetrics, labelKey } from './metrics.js';
 import { clientSentCredentials, type CodexLogin, type CredentialSource } from './auth.js';
 import type { ExchangeObserver, ExchangeTap, ExchangeEnd } from './tap.js';
+import { REPLAY_ID_HEADER, replayUpstream, takeReplayHeaders, type ReplayMark } from './replay-header.js';
 
 export interface ProxyServerOptions {
   config: Config;
@@ -204,15 +205,19 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     upstreamPath: string,
     query: string,
     t0: bigint,
+    replay: ReplayMark | null,
   ): void {
-    const choice = chooseUpstream(dialect, endpoint, req.headers);
+    const choice = replay?.upstream
+      ? replayUpstream(replay.upstream, req.headers)
+      : chooseUpstream(dialect, endpoint, req.headers);
     const target = joinUpstreamUrl(choice.base, upstreamPath, query);
     const startedAt = Date.now();
+    const exchangeId = randomUUID();
     let tap: ExchangeTap | undefined;
     if (observer) {
       try {
         tap = observer.open({
-          id: randomUUID(),
+          id: exchangeId,
           dialect,
           endpoint,
           transport: 'http',
@@ -223,11 +228,14 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
           credentialSource: choice.credentialSource,
           startedAt,
           startHr: t0,
+          ...(replay ? { replayOf: replay.replayOf } : {}),
         });
       } catch (err) {
         logger.error(`recorder failed to open an exchange: ${(err as Error).message}`);
       }
     }
+    // A recorded replay learns its new request's id (on success and error replies alike).
+    if (replay && tap) res.setHeader(REPLAY_ID_HEADER, exchangeId);
     stripConnectionHeaders(req.headers, HOP_BY_HOP_REQUEST);
 
     metrics.inflightRequests.inc();
@@ -453,7 +461,13 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       );
       return;
     }
-    forward(req, res, route.dialect, route.endpoint, route.upstreamPath, query, t0);
+    const replay = takeReplayHeaders(req);
+    if (replay && 'refused' in replay) {
+      req.resume();
+      replyError(res, dialect, 403, 'replay_refused', replay.refused);
+      return;
+    }
+    forward(req, res, route.dialect, route.endpoint, route.upstreamPath, query, t0, replay);
   }
 
   // --- WebSocket (Codex's Responses over WebSocket) ---------------------------------------------------------

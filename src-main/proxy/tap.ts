@@ -26,6 +26,8 @@ export interface ExchangeStart {
   /** Epoch ms when the request arrived. */
   startedAt: number;
   startHr: bigint;
+  /** A replay from a local client (proxy/replay-header.ts): the recorded request it sends again. */
+  replayOf?: string;
 }
 
 export type ExchangeEnd =

@@ -134,6 +134,7 @@ export class RecorderClient implements ExchangeObserver {
       headers: plainHeaders(start.headers),
       credentialSource: start.credentialSource,
       startedAt: start.startedAt,
+      ...(start.replayOf ? { replayOf: start.replayOf } : {}),
     });
     return {
       requestData: (chunk) => {

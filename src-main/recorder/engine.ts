@@ -21,7 +21,7 @@ import { LineWriter, type LineSink } from './line-writer.js';
 import type { LostRequests } from './lost-requests.js';
 import type { OpenMsg, ToWorker, WorkerStats } from './protocol.js';
 import { SessionStore, type SessionState } from './session-store.js';
-import { recognizeClient, resolveSession } from './sessions.js';
+import { recognizeClient, replaySession, resolveSession } from './sessions.js';
 import { WorkOrder } from './work-order.js';
 import { WsExchange, type WsTurnEvent } from './ws-exchange.js';
 
@@ -260,7 +260,9 @@ export class RecorderEngine {
     });
     const headers = headerRecord(open.headers);
     const client = recognizeClient(headers);
-    const identity = resolveSession(headers, facts.sessionHints);
+    const identity = open.replayOf
+      ? replaySession(await this.recordedRequest(open.replayOf), open.replayOf)
+      : resolveSession(headers, facts.sessionHints);
     const lines: RecordLine[] = [];
     const s = await this.sessions.get(identity.id, at, client, identity.source, lines);
     const run = s.queue.then(() => {
@@ -286,6 +288,21 @@ export class RecorderEngine {
     s.queue = run.catch((err: Error) => this.log('error', `recording request ${id} failed: ${err.message}`));
     await s.queue;
     return s;
+  }
+
+  /** A replay's original as the index knows it (its session; whether it is a replay itself), or null. */
+  private async recordedRequest(
+    id: string,
+  ): Promise<{ session_id: string; replay_of: string | null } | null> {
+    try {
+      const rows = await this.o.index.query<{ session_id: string; replay_of: string | null }>(
+        'SELECT session_id, replay_of FROM requests WHERE id = ?',
+        [id],
+      );
+      return rows[0] ?? null;
+    } catch {
+      return null;
+    }
   }
 
   // --- responses -------------------------------------------------------------------------------------------

@@ -106,6 +106,7 @@ export function buildRequestLines(
     tool_count: i.facts.toolCount,
     system_chars: i.facts.systemPromptChars,
     tool_results: toolResults,
+    ...(i.open.replayOf ? { replay_of: i.open.replayOf } : {}),
   };
   const redaction = r.findings(s.blocks.takeFindings());
   if (redaction) request.redaction = redaction;

@@ -20,6 +20,8 @@ export interface OpenMsg {
   headers: HeaderRecord;
   credentialSource: string;
   startedAt: number;
+  /** A replay: the id of the recorded request it sends again. */
+  replayOf?: string;
 }
 
 export type ToWorker =

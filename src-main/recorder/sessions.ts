@@ -72,3 +72,15 @@ export function resolveSession(headers: IncomingHttpHeaders, hints: SessionHints
   }
   return { id: randomUUID(), source: 'generated' };
 }
+
+/**
+ * The session a replay is recorded in: `replay-<original session id>`, so all replays of one session sit together;
+ * a replay of a replay joins its original's replay session. `original` is null when its request is not indexed.
+ */
+export function replaySession(
+  original: { session_id: string; replay_of: string | null } | null,
+  replayOf: string,
+): SessionIdentity {
+  if (original?.replay_of) return { id: original.session_id, source: 'replay' };
+  return { id: sanitizeId(`replay-${original?.session_id ?? replayOf}`), source: 'replay' };
+}

@@ -9,11 +9,12 @@ import type { Config } from '../config/types.js';
 import type { RecorderClient } from '../recorder/client.js';
 import type { IndexStats } from '../index/queries.js';
 import type { SettingsStore } from '../settings/store.js';
+import { replayHandlers } from '../replay/handlers.js';
 
 export interface CoreAccess {
   config: Config;
   recorder: Pick<RecorderClient, 'query' | 'enabled' | 'dropped' | 'setRedaction' | 'lastStats'> &
-    Partial<Pick<RecorderClient, 'setRetention'>>;
+    Partial<Pick<RecorderClient, 'setRetention' | 'flush'>>;
   proxyUrl: string;
   /** The UI's own URL once it listens (null in Electron or before). */
   uiUrl(): string | null;
@@ -147,6 +148,7 @@ export class UiState {
         return next;
       },
       'analytics.get': (a) => q('analytics', a),
+      ...replayHandlers(this.core),
       'stats.get': async () => {
         const s = await q<IndexStats>('stats', {});
         return { ...s, dropped: this.core.recorder.dropped, problems: this.recentProblems() };

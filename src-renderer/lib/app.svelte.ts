@@ -6,13 +6,22 @@ import { call, subscribe, type ConnectionState } from './api.js';
 import { LiveStore } from './live.svelte.js';
 
 export type Route =
-  { name: 'live' } | { name: 'session'; id: string } | { name: 'settings' } | { name: 'analytics' };
+  | { name: 'live' }
+  | { name: 'session'; id: string }
+  | { name: 'settings' }
+  | { name: 'analytics' }
+  /** A request's Replay page; `replay` = a recorded replay to show next to it. */
+  | { name: 'replay'; id: string; replay: string | null };
 
 export function parseRoute(hash: string): Route {
   const h = hash.replace(/^#\/?/, '');
   if (h.startsWith('session/')) {
     const id = decodeURIComponent(h.slice('session/'.length));
     if (id) return { name: 'session', id };
+  }
+  if (h.startsWith('replay/')) {
+    const [id, replay] = h.slice('replay/'.length).split('/').map(decodeURIComponent);
+    if (id) return { name: 'replay', id, replay: replay || null };
   }
   if (h === 'settings') return { name: 'settings' };
   if (h === 'analytics') return { name: 'analytics' };

@@ -182,7 +182,7 @@ function textOf(content: JsonValue | undefined, anthropic: boolean): string | nu
   return out.length === 0 ? null : out.join('\n');
 }
 
-function isSystemReminder(t: string): boolean {
+export function isSystemReminder(t: string): boolean {
   const s = t.trim();
   return s.startsWith('<system-reminder>') && s.endsWith('</system-reminder>');
 }
