@@ -16,7 +16,7 @@ import type { Config } from '../config/types.js';
 import { createLogger, type Logger } from '../log.js';
 import { findRendererDir } from '../ui-server/server.js';
 import { isLinuxAutostartOn, setLinuxAutostart } from './autostart.js';
-import { restartNeeded, watchConfigFile, type ConfigWatch } from './config-watch.js';
+import { restartNeeded, watchConfigFile, type ConfigWatch } from '../config/watch.js';
 import { openDesktopSettings, type DesktopSettings } from './desktop-settings.js';
 import { EventQueue, registerIpc } from './ipc.js';
 import { queryToday, readCounters, startMonitor, type Monitor } from './monitor.js';

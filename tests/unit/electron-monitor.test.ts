@@ -9,7 +9,7 @@ import {
   linuxAutostartEntry,
   setLinuxAutostart,
 } from '../../src-main/electron/autostart.js';
-import { restartNeeded, watchConfigFile } from '../../src-main/electron/config-watch.js';
+import { restartNeeded, watchConfigFile } from '../../src-main/config/watch.js';
 import {
   noticesBetween,
   queryToday,

@@ -3,7 +3,7 @@
 // is loaded with the same validation as at start. An invalid edit keeps the running config and is reported
 // (the shell shows a notification); a valid one is applied live where that is possible (redaction policy,
 // recording when the user has not chosen in the tray) and the keys that need a restart are named.
-// Plain Node: no electron import. (~/.codex/auth.json is watched by the core's CodexAuthFile.)
+// Used by the desktop app and by headless `lunaroute serve`. (~/.codex/auth.json is watched by CodexAuthFile.)
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Config } from '../config/types.js';
