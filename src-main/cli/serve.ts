@@ -1,9 +1,12 @@
-// `lunaroute serve`: load the config, start the core, print one ready line on stdout (logs go to stderr), and
-// shut down in order on SIGINT/SIGTERM. A second signal exits at once. A taken port is a one-line error.
+// `lunaroute serve`: load the config, start the core, print one ready line on stdout (logs go to stderr), apply
+// edits of config.yaml while running, and shut down in order on SIGINT/SIGTERM. A second signal exits at once.
+// A taken port is a one-line error.
 import { PortInUseError, startCore, type CoreHandle } from '../app/core.js';
+import { applyConfigEdit } from '../app/reload.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { createLogger } from '../log.js';
+import { watchConfigFile, type ConfigWatch } from '../config/watch.js';
+import { createLogger, type Logger } from '../log.js';
 import { CliError, type CliContext, type Command, type CommandResult, type OptionValues } from './command.js';
 import { CONFIG_OPTIONS, configFlags } from './config-options.js';
 
@@ -55,12 +58,44 @@ export const serveCommand: Command = {
       throw err;
     }
     ctx.stdout(readyLine(handle.proxyUrl, config) + (handle.ui ? ` — UI ${handle.ui.url}` : '') + '\n');
-    installSignalHandlers(handle, config, ctx);
+    const watcher = watchConfig(handle, config, values, ctx, logger);
+    installSignalHandlers(handle, config, ctx, () => watcher.close());
     return 'running';
   },
 };
 
-function installSignalHandlers(handle: CoreHandle, config: Config, ctx: CliContext): void {
+/** Edits of config.yaml apply to the running server, as in the desktop app; a broken edit keeps the old config. */
+function watchConfig(
+  handle: CoreHandle,
+  start: Config,
+  values: OptionValues,
+  ctx: CliContext,
+  logger: Logger,
+): ConfigWatch {
+  let current = start;
+  const quiet: CliContext = { ...ctx, stderr: (text) => logger.warn(text.trim()) };
+  return watchConfigFile({
+    file: start.configFile,
+    load: () => loadConfigForCli(values, quiet),
+    onChange: (next) => {
+      const r = applyConfigEdit(handle, current, next);
+      current = r.config;
+      logger.info(
+        `${start.configFile} changed: ${r.applied.length ? `applied ${r.applied.join(', ')}` : 'nothing to apply live'}`,
+      );
+      if (r.restart.length) logger.warn(`restart lunaroute to apply: ${r.restart.join(', ')}`);
+    },
+    onInvalid: (message) =>
+      logger.error(`${start.configFile} not applied (the running config stays): ${message}`),
+  });
+}
+
+function installSignalHandlers(
+  handle: CoreHandle,
+  config: Config,
+  ctx: CliContext,
+  beforeStop: () => Promise<void>,
+): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -75,6 +110,7 @@ function installSignalHandlers(handle: CoreHandle, config: Config, ctx: CliConte
       process.exit(1);
     }, config.timeouts.shutdownGraceMs + 5000);
     deadline.unref();
+    void beforeStop().catch(() => undefined);
     handle.stop().then(
       () => process.exit(0),
       (err: unknown) => {

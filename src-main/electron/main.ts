@@ -16,7 +16,8 @@ import type { Config } from '../config/types.js';
 import { createLogger, type Logger } from '../log.js';
 import { findRendererDir } from '../ui-server/server.js';
 import { isLinuxAutostartOn, setLinuxAutostart } from './autostart.js';
-import { restartNeeded, watchConfigFile, type ConfigWatch } from '../config/watch.js';
+import { watchConfigFile, type ConfigWatch } from '../config/watch.js';
+import { applyConfigEdit } from '../app/reload.js';
 import { openDesktopSettings, type DesktopSettings } from './desktop-settings.js';
 import { EventQueue, registerIpc } from './ipc.js';
 import { queryToday, readCounters, startMonitor, type Monitor } from './monitor.js';
@@ -266,18 +267,12 @@ class DesktopApp {
     const core = this.core;
     const prev = this.config;
     if (!core || !prev) return;
-    const persisted = core.settings.get();
-    const redaction = { ...next.redaction, mode: persisted.redaction_mode ?? next.redaction.mode };
-    if (JSON.stringify(redaction) !== JSON.stringify(prev.redaction)) core.uiState.reloadRedaction(redaction);
-    if (persisted.recording === undefined && next.recording.enabled !== core.recorder.client.enabled) {
-      core.recorder.client.enabled = next.recording.enabled;
-      this.setState({ recording: next.recording.enabled });
-    }
-    const restart = restartNeeded(prev, next);
+    const { config, restart, applied } = applyConfigEdit(core, prev, next);
+    if (applied.includes('recording')) this.setState({ recording: config.recording.enabled });
     if (restart.length) {
       this.notifier.show('config', 'Restart to apply', `Changed in the config file: ${restart.join(', ')}.`);
     }
-    this.config = { ...next, redaction };
+    this.config = config;
   }
 }
 
