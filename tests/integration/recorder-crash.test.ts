@@ -327,4 +327,26 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     await stop(s, 'SIGTERM');
     expect(sql('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
   }, 30_000);
+
+  it('a response that ended 120 ms before a kill -9 is on disk (lines are written every 100 ms)', async () => {
+    const W = 'crash-session-flush-window';
+    const s = await serve();
+    // A first request makes sure the recorder is running and the session file exists.
+    await complete(s.url, W, 'warm up');
+    await until('the warm-up on disk', async () =>
+      count(await linesOf(W), 'response') === 1 ? true : undefined,
+    );
+    await complete(s.url, W, 'must survive');
+    const ended = performance.now();
+    await new Promise((r) => setTimeout(r, 120));
+    const killedAfter = performance.now() - ended;
+    await stop(s, 'SIGKILL');
+    console.info(`killed ${killedAfter.toFixed(0)} ms after the response ended`);
+    const lines = await linesOf(W);
+    expect(count(lines, 'request')).toBe(2);
+    expect(lines.filter((l): l is ResponseLine => l.type === 'response').map((l) => l.outcome)).toEqual([
+      'completed',
+      'completed',
+    ]);
+  }, 30_000);
 });
