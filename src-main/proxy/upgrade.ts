@@ -1,0 +1,122 @@
+// WebSocket upgrades (Codex's Responses over WebSocket on /v1/responses and /responses): the handshake is
+// forwarded with the same credential policy as HTTP, then both sockets are piped to each other through the
+// adapter. Taps get the raw frame bytes per direction. Anything else that asks to upgrade gets a plain HTTP
+// error on the socket, in OpenAI's error shape (the only dialect that upgrades).
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { chooseUpstream } from './credentials.js';
+import { safeTap, type ProxyContext } from './context.js';
+import { describeUpstreamError, proxyErrorReply } from './errors.js';
+import { HOP_BY_HOP_REQUEST, stripConnectionHeaders } from './headers.js';
+import { isWebSocketPath, joinUpstreamUrl } from './routes.js';
+import type { ExchangeEnd, ExchangeTap } from './tap.js';
+
+/** Write a complete HTTP error response on a socket that asked to upgrade, then close it. */
+export function rejectUpgrade(socket: Duplex, status: number, reason: string, body: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const { logger, metrics, observer } = ctx;
+  const t0 = process.hrtime.bigint();
+  socket.on('error', () => socket.destroy());
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const closing = ctx.closing;
+  if (closing || !isWebSocketPath(path) || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+    const reply = proxyErrorReply(
+      'openai',
+      closing ? 503 : 404,
+      closing ? 'shutting_down' : 'not_found',
+      closing
+        ? 'LunaRoute is shutting down.'
+        : `LunaRoute proxies WebSocket upgrades only on /v1/responses and /responses, not ${path}.`,
+    );
+    rejectUpgrade(socket, reply.status, closing ? 'Service Unavailable' : 'Not Found', reply.body);
+    return;
+  }
+  const choice = chooseUpstream(ctx.config.upstreams, ctx.codexLogin, 'openai', 'responses', req.headers);
+  const target = joinUpstreamUrl(
+    choice.base,
+    path.startsWith('/v1') ? path.slice(3) : path,
+    q < 0 ? '' : url.slice(q),
+  );
+  let tap: ExchangeTap | undefined;
+  if (observer) {
+    try {
+      tap = observer.open({
+        id: randomUUID(),
+        dialect: 'openai',
+        endpoint: 'responses',
+        transport: 'websocket',
+        method: 'GET',
+        url,
+        upstreamUrl: target,
+        headers: { ...req.headers },
+        credentialSource: choice.credentialSource,
+        startedAt: Date.now(),
+        startHr: t0,
+      });
+    } catch (err) {
+      logger.error(`recorder failed to open a WebSocket exchange: ${(err as Error).message}`);
+    }
+  }
+  stripConnectionHeaders(req.headers, HOP_BY_HOP_REQUEST, /* keepUpgrade */ true);
+  ctx.sockets.add(socket);
+  let upgraded = false;
+  let ended = false;
+  const finish = (end: ExchangeEnd): void => {
+    if (ended) return;
+    ended = true;
+    ctx.sockets.delete(socket);
+    if (upgraded) metrics.inflightStreams.dec({ dialect: 'openai', transport: 'websocket' });
+    if (tap) safeTap(ctx, 'end', () => tap!.end(end, process.hrtime.bigint()));
+  };
+  socket.once('close', () => finish(ctx.closing ? { kind: 'shutdown' } : { kind: 'completed' }));
+
+  ctx.forwarder.ws(req, socket, head, target, choice.setHeaders, {
+    onUpgrade(headers, upstreamSocket) {
+      upgraded = true;
+      metrics.websockets.inc({ result: 'upgraded' });
+      metrics.inflightStreams.inc({ dialect: 'openai', transport: 'websocket' });
+      if (tap) {
+        const t = tap;
+        safeTap(ctx, 'responseHead', () => t.responseHead?.(101, headers, process.hrtime.bigint()));
+        if (t.wsData) {
+          if (head.length > 0) safeTap(ctx, 'wsData', () => t.wsData!('client', head));
+          socket.on('data', (c: Buffer) => safeTap(ctx, 'wsData', () => t.wsData!('client', c)));
+          upstreamSocket.on('data', (c: Buffer) => safeTap(ctx, 'wsData', () => t.wsData!('upstream', c)));
+        }
+      }
+      upstreamSocket.once('close', () => {
+        if (!socket.destroyed) socket.destroy();
+      });
+    },
+    onRefused(status) {
+      metrics.websockets.inc({ result: 'refused' });
+      if (tap) safeTap(ctx, 'responseHead', () => tap!.responseHead?.(status, {}, process.hrtime.bigint()));
+    },
+    onError(err, wasUpgraded) {
+      const code = err.code ?? 'ERROR';
+      metrics.websockets.inc({ result: 'error' });
+      metrics.upstreamErrors.inc({ dialect: 'openai', code });
+      if (wasUpgraded) {
+        finish({ kind: 'upstream_reset', code });
+        socket.destroy();
+        return;
+      }
+      const d = describeUpstreamError(err, choice.name, new URL(choice.base).origin);
+      logger.warn(`WebSocket ${path} → ${d.message}`);
+      finish({ kind: 'upstream_error', code, status: d.status, message: d.message });
+      const reply = proxyErrorReply('openai', d.status, d.code, d.message);
+      if (!socket.destroyed)
+        socket.write(
+          `HTTP/1.1 ${d.status} ${d.status === 504 ? 'Gateway Timeout' : 'Bad Gateway'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(reply.body)}\r\nconnection: close\r\n\r\n${reply.body}`,
+        );
+    },
+  });
+}
