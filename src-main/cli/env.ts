@@ -1,10 +1,13 @@
 // `lunaroute env`: make sure a LunaRoute answers on the configured port (reuse a running one, or start
 // `lunaroute serve` detached with output appended to <dataDir>/lunaroute.log), then print the shell exports
-// for `eval "$(lunaroute env)"`. Only the exports and `#` comments go to stdout; progress goes to stderr.
-// Comments come last and contain no glob characters, so an unquoted `eval $(lunaroute env)` works too.
+// for `eval "$(lunaroute env)"`: base URLs (`--mode base`, the default) or `HTTPS_PROXY` and the CA to trust
+// (`--mode forward`, which creates the CA if needed). Only the exports and `#` comments go to stdout; progress
+// goes to stderr. Comments come last and contain no glob characters, so an unquoted `eval $(lunaroute env)`
+// works too.
 import { spawn } from 'node:child_process';
 import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { caCovers, ensureCa } from '../ca/store.js';
 import type { Config } from '../config/types.js';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult } from './command.js';
 import { CONFIG_OPTIONS, configFlagArgs } from './config-options.js';
@@ -28,6 +31,37 @@ export function shellExports(origin: string): string {
   ].join('\n');
 }
 
+/** Loopback, never sent through the proxy (LunaRoute's own UI and ports, local tools). */
+export const NO_PROXY_LOOPBACK = 'localhost,127.0.0.1,::1';
+
+/** A value for a POSIX shell: bare when it is plain, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Forward-proxy mode: every client keeps its official base URL and sends HTTPS through the proxy port; the
+ * intercepted hosts are decrypted with a leaf from the CA at `caCertPath`, every other host is tunnelled.
+ */
+export function forwardExports(origin: string, caCertPath: string, intercept: readonly string[]): string {
+  const ca = shellWord(caCertPath);
+  return [
+    // Each command ends with `;`: an unquoted `eval $(lunaroute env --mode forward)` joins the lines.
+    'unset ANTHROPIC_BASE_URL OPENAI_BASE_URL;',
+    `export HTTPS_PROXY=${origin};`,
+    `export NODE_EXTRA_CA_CERTS=${ca};`,
+    `export CODEX_CA_CERTIFICATE=${ca};`,
+    `export NO_PROXY=${NO_PROXY_LOOPBACK};`,
+    `# Forward mode: every program started from this shell sends HTTPS through LunaRoute. Only`,
+    `#   ${intercept.join(', ')} are decrypted and recorded; other hosts pass untouched.`,
+    '# Claude Code and OpenCode trust the CA via NODE_EXTRA_CA_CERTS, Codex via CODEX_CA_CERTIFICATE.',
+    '',
+  ].join('\n');
+}
+
+export const ENV_MODES = ['base', 'forward'] as const;
+export type EnvMode = (typeof ENV_MODES)[number];
+
 export const envCommand: Command = {
   name: 'env',
   summary:
@@ -35,9 +69,24 @@ export const envCommand: Command = {
   description:
     'Use as: eval "$(lunaroute env)". If LunaRoute already answers on the port it is reused; if the port is\n' +
     'free, `lunaroute serve` is started in the background with the same options (output appended to\n' +
-    `<data dir>/${LOG_FILE_NAME}).`,
-  options: CONFIG_OPTIONS,
+    `<data dir>/${LOG_FILE_NAME}).\n` +
+    '--mode base (default): ANTHROPIC_BASE_URL / OPENAI_BASE_URL point the clients at LunaRoute.\n' +
+    '--mode forward: HTTPS_PROXY plus the LunaRoute CA to trust (created if needed); clients keep their\n' +
+    'official base URLs and only the model hosts (forward.intercept) are decrypted and recorded.',
+  options: [
+    ...CONFIG_OPTIONS,
+    {
+      name: 'mode',
+      type: 'string',
+      valueName: 'mode',
+      description: `Which exports: ${ENV_MODES.join(' or ')}`,
+      defaultText: 'base',
+    },
+  ],
   async run({ values }, ctx): Promise<CommandResult> {
+    const mode = values.mode ?? 'base';
+    if (!ENV_MODES.includes(mode as EnvMode))
+      throw new UsageError(`--mode must be ${ENV_MODES.join(' or ')}, not '${String(mode)}'`, 'env');
     const config = loadConfigForCli(values, ctx);
     if (config.port === 0) {
       throw new UsageError('needs a fixed port (port 0 picks a different free port on every start)', 'env');
@@ -56,7 +105,18 @@ export const envCommand: Command = {
     } else {
       await startInBackground(config, configFlagArgs(values), host, origin, ctx);
     }
-    ctx.stdout(shellExports(origin));
+    if (mode === 'forward') {
+      const { ca, created } = await ensureCa(config.dataDir, config.forward.intercept);
+      if (created) ctx.stderr(`lunaroute: created the forward-proxy CA ${ca.paths.cert}\n`);
+      const missing = config.forward.intercept.filter((h) => !caCovers(ca, h));
+      if (missing.length > 0)
+        ctx.stderr(
+          `lunaroute: warning: the CA may not issue for ${missing.join(', ')} (forward.intercept changed) — run \`lunaroute ca rotate\`\n`,
+        );
+      ctx.stdout(forwardExports(origin, ca.paths.cert, config.forward.intercept));
+    } else {
+      ctx.stdout(shellExports(origin));
+    }
     return 0;
   },
 };

@@ -25,6 +25,13 @@ import {
 import { priceProblem, type PriceOverrides } from '../analytics/prices.js';
 import { otelEndpoint, otelHeaders } from '../otel/config.js';
 import {
+  DEFAULT_INTERCEPT_HOSTS,
+  DEFAULT_TUNNEL_POLICY,
+  TUNNEL_POLICIES,
+  interceptHosts,
+  type TunnelPolicy,
+} from '../proxy/connect/config.js';
+import {
   BUILTIN_DETECTORS,
   REDACTION_MODES,
   type RedactionMode,
@@ -282,6 +289,18 @@ export const CONFIG_KEYS = {
     parse: otelHeaders,
     secret: true,
   }),
+  'forward.intercept': key({
+    description: 'Hosts whose HTTPS is decrypted and recorded in forward-proxy mode (CONNECT to port 443)',
+    default: [...DEFAULT_INTERCEPT_HOSTS],
+    parse: interceptHosts,
+    env: 'LUNAROUTE_FORWARD_INTERCEPT',
+  }),
+  'forward.tunnel': key<TunnelPolicy>({
+    description: `Other CONNECT targets tunnelled untouched: ${TUNNEL_POLICIES.join(', ')}`,
+    default: DEFAULT_TUNNEL_POLICY,
+    parse: oneOf(TUNNEL_POLICIES),
+    env: 'LUNAROUTE_FORWARD_TUNNEL',
+  }),
 };
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -326,5 +345,6 @@ export function buildConfig(v: ConfigValues, configFile: string): Config {
     },
     otel: { endpoint: v['otel.endpoint'], headers: v['otel.headers'] },
     budgets: { dailyUsd: v['budgets.daily_usd'], weeklyUsd: v['budgets.weekly_usd'] },
+    forward: { intercept: v['forward.intercept'], tunnel: v['forward.tunnel'] },
   };
 }

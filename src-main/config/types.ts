@@ -3,6 +3,7 @@
 import type { LogLevel } from '../log.js';
 import type { RedactionConfig } from '../redaction/index.js';
 import type { PriceOverrides } from '../analytics/prices.js';
+import type { TunnelPolicy } from '../proxy/connect/config.js';
 
 export interface UpstreamConfig {
   /**
@@ -80,4 +81,11 @@ export interface Config {
   otel: { endpoint: string; headers: Record<string, string> };
   /** Cost thresholds in USD (priced requests only); null = no budget. */
   budgets: { dailyUsd: number | null; weeklyUsd: number | null };
+  /** Forward-proxy mode (CONNECT on the proxy port). */
+  forward: {
+    /** Hosts decrypted and recorded (port 443); the CA is name-constrained to them. */
+    intercept: string[];
+    /** Which other CONNECT targets are tunnelled byte for byte. */
+    tunnel: TunnelPolicy;
+  };
 }

@@ -23,6 +23,7 @@ export interface TestConfigOptions {
   priceOverrides?: Config['pricing']['overrides'];
   dailyBudgetUsd?: number;
   otel?: Config['otel'];
+  forward?: Partial<Config['forward']>;
 }
 
 export function makeTempDir(prefix = 'lunaroute-test-'): string {
@@ -59,5 +60,10 @@ export function makeTestConfig(o: TestConfigOptions = {}): Config {
     pricing: { file: null, overrides: o.priceOverrides ?? {} },
     budgets: { dailyUsd: o.dailyBudgetUsd ?? null, weeklyUsd: null },
     otel: o.otel ?? { endpoint: '', headers: {} },
+    // Tests never tunnel off this machine: only loopback CONNECT targets are allowed unless a test says so.
+    forward: {
+      intercept: o.forward?.intercept ?? ['api.anthropic.com', 'api.openai.com', 'chatgpt.com'],
+      tunnel: o.forward?.tunnel ?? 'loopback',
+    },
   };
 }
