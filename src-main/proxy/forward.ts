@@ -5,13 +5,18 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dialect, Endpoint } from '../../src-shared/dialects.js';
-import { chooseUpstream } from './credentials.js';
+import { chooseUpstream, type UpstreamChoice } from './credentials.js';
 import { replyError, safeTap, type OpenExchange, type ProxyContext } from './context.js';
 import { describeUpstreamError } from './errors.js';
 import { HOP_BY_HOP_REQUEST, HOP_BY_HOP_RESPONSE, stripConnectionHeaders } from './headers.js';
 import { labelKey } from './metrics.js';
 import { joinUpstreamUrl } from './routes.js';
 import type { ExchangeEnd, ExchangeTap } from './tap.js';
+
+export interface ForwardVia {
+  host: string;
+  choice: UpstreamChoice;
+}
 
 export function forward(
   ctx: ProxyContext,
@@ -22,9 +27,12 @@ export function forward(
   upstreamPath: string,
   query: string,
   t0: bigint,
+  /** Forward-proxy mode: the intercepted host and the upstream chosen for it (instead of by dialect). */
+  via?: ForwardVia,
 ): void {
   const { logger, metrics, observer } = ctx;
-  const choice = chooseUpstream(ctx.config.upstreams, ctx.codexLogin, dialect, endpoint, req.headers);
+  const choice =
+    via?.choice ?? chooseUpstream(ctx.config.upstreams, ctx.codexLogin, dialect, endpoint, req.headers);
   const target = joinUpstreamUrl(choice.base, upstreamPath, query);
   const startedAt = Date.now();
   let tap: ExchangeTap | undefined;
@@ -35,6 +43,7 @@ export function forward(
         dialect,
         endpoint,
         transport: 'http',
+        ...(via && { forwardHost: via.host }),
         method: req.method ?? 'GET',
         url: req.url ?? '/',
         upstreamUrl: target,

@@ -2,7 +2,8 @@
 // and the wiring — listen, dispatch each request by route (local endpoint, forward, WebSocket upgrade), and an
 // ordered close: stop accepting, let in-flight exchanges finish within a grace period, then cut them.
 // The jobs live next door: credentials.ts (which credential is added when), forward.ts (HTTP forwarding and
-// taps), upgrade.ts (WebSocket), local-endpoints.ts (/, /healthz, /readyz, /metrics), adapter.ts (http-proxy).
+// taps), upgrade.ts (WebSocket), local-endpoints.ts (/, /healthz, /readyz, /metrics), adapter.ts (http-proxy),
+// connect/ (the forward-proxy mode: CONNECT, whose decrypted requests come back here on a marked socket).
 import http from 'node:http';
 import type net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,6 +11,8 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Dialect } from '../../src-shared/dialects.js';
 import { createForwarder } from './adapter.js';
+import { createConnectHandler, interceptedSocket } from './connect/connect.js';
+import { interceptedRoute } from './connect/route.js';
 import type { CodexLogin } from './auth.js';
 import { replyError, type ProxyContext } from './context.js';
 import { forward } from './forward.js';
@@ -74,6 +77,25 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q);
+    const mark = interceptedSocket(req.socket);
+    if (mark) {
+      // Forward-proxy mode: the host the client sent CONNECT for decides the upstream; no local endpoints.
+      mark.requests++;
+      const r = interceptedRoute(config, mark.host, path, req.headers);
+      if (ctx.closing) {
+        replyError(
+          ctx,
+          res,
+          r.dialect,
+          503,
+          'shutting_down',
+          'LunaRoute is shutting down; retry in a moment.',
+        );
+        return;
+      }
+      forward(ctx, req, res, r.dialect, r.endpoint, r.upstreamPath, query, t0, r);
+      return;
+    }
     const route = resolveRoute(req.method ?? 'GET', path, req.headers);
     if (route.kind === 'local') {
       handleLocal(route.name, req, res);
@@ -110,7 +132,14 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
   // where the server closes an idle connection just as the client sends the next request on it.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => handleUpgrade(ctx, req, socket, head));
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    const mark = interceptedSocket(req.socket);
+    if (mark) mark.requests++;
+    const path = (req.url ?? '/').split('?')[0]!;
+    handleUpgrade(ctx, req, socket, head, mark && interceptedRoute(config, mark.host, path, req.headers));
+  });
+  const connect = createConnectHandler(ctx, server);
+  server.on('connect', connect.handle);
   server.on('clientError', (_err, socket) => {
     if (socket.writable)
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -165,6 +194,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
         for (const ex of [...open]) ex.cut();
         for (const s of [...sockets]) s.destroy();
         server.closeAllConnections();
+        connect.close();
         ctx.forwarder.close();
         await serverClosed;
       })();

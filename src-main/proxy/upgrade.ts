@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { InterceptedRoute } from './connect/route.js';
 import { chooseUpstream } from './credentials.js';
 import { safeTap, type ProxyContext } from './context.js';
 import { describeUpstreamError, proxyErrorReply } from './errors.js';
@@ -19,7 +20,14 @@ export function rejectUpgrade(socket: Duplex, status: number, reason: string, bo
   );
 }
 
-export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+export function handleUpgrade(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  /** Forward-proxy mode: the intercepted host's route (any path that maps to the Responses API upgrades). */
+  via?: InterceptedRoute,
+): void {
   const { logger, metrics, observer } = ctx;
   const t0 = process.hrtime.bigint();
   socket.on('error', () => socket.destroy());
@@ -27,7 +35,8 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const closing = ctx.closing;
-  if (closing || !isWebSocketPath(path) || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+  const upgradable = via ? via.endpoint === 'responses' : isWebSocketPath(path);
+  if (closing || !upgradable || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
     const reply = proxyErrorReply(
       'openai',
       closing ? 503 : 404,
@@ -39,10 +48,11 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
     rejectUpgrade(socket, reply.status, closing ? 'Service Unavailable' : 'Not Found', reply.body);
     return;
   }
-  const choice = chooseUpstream(ctx.config.upstreams, ctx.codexLogin, 'openai', 'responses', req.headers);
+  const choice =
+    via?.choice ?? chooseUpstream(ctx.config.upstreams, ctx.codexLogin, 'openai', 'responses', req.headers);
   const target = joinUpstreamUrl(
     choice.base,
-    path.startsWith('/v1') ? path.slice(3) : path,
+    via ? via.upstreamPath : path.startsWith('/v1') ? path.slice(3) : path,
     q < 0 ? '' : url.slice(q),
   );
   let tap: ExchangeTap | undefined;
@@ -53,6 +63,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
         dialect: 'openai',
         endpoint: 'responses',
         transport: 'websocket',
+        ...(via && { forwardHost: via.host }),
         method: 'GET',
         url,
         upstreamUrl: target,

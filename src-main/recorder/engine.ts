@@ -491,7 +491,7 @@ export class RecorderEngine {
         at,
         dialect: open.dialect,
         endpoint: open.endpoint,
-        transport: open.transport,
+        transport: open.forwardHost === undefined ? open.transport : `forward_${open.transport}`,
         method: open.method,
         url: this.redactText(open.url) ?? open.url,
         upstream_url: this.redactText(open.upstreamUrl) ?? '',
