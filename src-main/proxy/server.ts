@@ -1,20 +1,26 @@
 // The loopback proxy server: one HTTP server that speaks both dialects at once. This module is the lifecycle
 // and the wiring — listen, dispatch each request by route (local endpoint, forward, WebSocket upgrade), and an
-// ordered close: stop accepting, let in-flight exchanges finish within a grace period, then cut them.
-// The jobs live next door: credentials.ts (which credential is added when), forward.ts (HTTP forwarding and
-// taps), upgrade.ts (WebSocket), local-endpoints.ts (/, /healthz, /readyz, /metrics), adapter.ts (http-proxy).
+// ordered close: stop accepting, let in-flight exchanges finish within a grace period, then cut them. No request
+// can end the process: a handler that throws is logged and answered with a 500, malformed requests with 400/431.
+// The jobs live next door: request-guard.ts (Host/Origin: local program or web page), credentials.ts (which
+// credential is added when), forward.ts (HTTP forwarding and taps), upgrade.ts (WebSocket), local-endpoints.ts
+// (/, /healthz, /readyz, /metrics), bad-requests.ts (what Node's parser rejects), adapter.ts (http-proxy).
 import http from 'node:http';
 import type net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Dialect } from '../../src-shared/dialects.js';
 import { createForwarder } from './adapter.js';
 import type { CodexLogin } from './auth.js';
+import { onClientError, onConnect, rawJsonResponse } from './bad-requests.js';
 import { replyError, type ProxyContext } from './context.js';
 import { forward } from './forward.js';
 import { createLocalEndpoints } from './local-endpoints.js';
+import { genericErrorReply } from './errors.js';
 import { ProxyMetrics } from './metrics.js';
+import { RequestGuard } from './request-guard.js';
 import { resolveRoute } from './routes.js';
 import type { ExchangeObserver } from './tap.js';
 import { handleUpgrade } from './upgrade.js';
@@ -27,6 +33,8 @@ export interface ProxyServerOptions {
   /** Current Codex login from ~/.codex/auth.json, if that source is enabled. */
   codexLogin?: () => CodexLogin | null;
   metrics?: ProxyMetrics;
+  /** Origins of LunaRoute's own UI, whose pages count as local (asked per browser request). */
+  uiOrigins?: () => readonly string[];
 }
 
 export interface ProxyServer {
@@ -50,6 +58,15 @@ export class PortInUseError extends Error {
 
 export async function startProxyServer(options: ProxyServerOptions): Promise<ProxyServer> {
   const { config, logger } = options;
+  const guardFor = (port: number): RequestGuard =>
+    new RequestGuard({
+      listenHost: config.host,
+      port,
+      allowedHosts: config.proxy.allowedHosts,
+      uiOrigins: options.uiOrigins ?? (() => []),
+      logger,
+      configFile: config.configFile,
+    });
   const ctx: ProxyContext = {
     config,
     logger,
@@ -60,6 +77,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       idleTimeoutMs: config.timeouts.idleMs,
     }),
     codexLogin: options.codexLogin,
+    // Until the port is known (config.port may be 0) the guard admits no Host at all.
+    guard: guardFor(config.port),
     observer: options.observer,
     closing: false,
     serverUrl: '',
@@ -75,16 +94,25 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     const path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q);
     const route = resolveRoute(req.method ?? 'GET', path, req.headers);
-    if (route.kind === 'local') {
-      handleLocal(route.name, req, res);
-      return;
-    }
     const dialect: Dialect =
       req.headers['anthropic-version'] !== undefined
         ? 'anthropic'
         : route.kind === 'upstream'
           ? route.dialect
           : 'openai';
+    const source = ctx.guard.classify(req.headers);
+    if (source.kind !== 'local') {
+      const refused = ctx.guard.refusal(source, req.headers, route.kind === 'upstream');
+      if (refused) {
+        req.resume();
+        replyError(ctx, res, dialect, refused.status, refused.code, refused.message);
+        return;
+      }
+    }
+    if (route.kind === 'local') {
+      handleLocal(route.name, req, res);
+      return;
+    }
     if (ctx.closing) {
       replyError(ctx, res, dialect, 503, 'shutting_down', 'LunaRoute is shutting down; retry in a moment.');
       return;
@@ -102,20 +130,47 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       );
       return;
     }
-    forward(ctx, req, res, route.dialect, route.endpoint, route.upstreamPath, query, t0);
+    forward(ctx, req, res, route, query, t0, source.kind === 'local');
   }
 
-  const server = http.createServer(onRequest);
+  // The top-level guard: whatever a handler throws becomes a log line and a 500, never the end of the process.
+  function guardedRequest(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      onRequest(req, res);
+    } catch (err) {
+      const message = `LunaRoute failed on ${req.method} ${(req.url ?? '').split('?')[0]}: ${(err as Error).message}`;
+      logger.error(`${message}\n${(err as Error).stack ?? ''}`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      req.resume();
+      const reply = genericErrorReply(500, 'internal_error', `${message}. The proxy keeps running.`);
+      res.writeHead(500, { 'content-type': 'application/json', 'x-lunaroute-error': 'internal_error' });
+      res.end(reply.body);
+    }
+  }
+
+  function guardedUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    try {
+      handleUpgrade(ctx, req, socket, head);
+    } catch (err) {
+      logger.error(`LunaRoute failed on a WebSocket upgrade: ${(err as Error).stack ?? String(err)}`);
+      if (socket.writable) {
+        const reply = genericErrorReply(500, 'internal_error', 'LunaRoute failed on this WebSocket upgrade.');
+        socket.end(rawJsonResponse(500, reply.body, 'internal_error'));
+      } else socket.destroy();
+    }
+  }
+
+  const server = http.createServer(guardedRequest);
   // Clients (Claude Code, SDKs) keep connections open between turns; a long server keep-alive avoids the race
   // where the server closes an idle connection just as the client sends the next request on it.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => handleUpgrade(ctx, req, socket, head));
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable)
-      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
-  });
+  server.on('upgrade', guardedUpgrade);
+  server.on('connect', onConnect);
+  server.on('clientError', onClientError);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
@@ -124,6 +179,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     server.once('error', onError);
     server.listen({ host: config.host, port: config.port, exclusive: true }, () => {
       server.off('error', onError);
+      ctx.guard = guardFor((server.address() as net.AddressInfo).port);
       resolve();
     });
   });

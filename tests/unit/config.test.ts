@@ -49,6 +49,7 @@ describe('defaults', () => {
         openai: { url: 'https://api.openai.com/v1', apiKey: '' },
         chatgpt: { url: 'https://chatgpt.com/backend-api/codex' },
       },
+      proxy: { allowedHosts: [] },
       timeouts: { connectMs: 10_000, idleMs: 600_000, shutdownGraceMs: 2_000 },
       codex: { authFile: join(home, '.codex', 'auth.json'), useAuthFile: true },
       logLevel: 'info',
