@@ -24,6 +24,7 @@ import {
 } from './parsers.js';
 import { priceProblem, type PriceOverrides } from '../analytics/prices.js';
 import { otelEndpoint, otelHeaders } from '../otel/config.js';
+import { allowedHostList } from '../proxy/allowed-hosts.js';
 import {
   DEFAULT_INTERCEPT_HOSTS,
   DEFAULT_TUNNEL_POLICY,
@@ -168,6 +169,11 @@ export const CONFIG_KEYS = {
     description: 'ChatGPT Codex backend for ChatGPT-login Codex traffic',
     default: DEFAULT_CHATGPT_URL,
     parse: baseUrl,
+  }),
+  'proxy.allowed_hosts': key<string[]>({
+    description: 'Extra Host names the proxy answers (name or name:port); others are refused (DNS rebinding)',
+    default: [],
+    parse: allowedHostList,
   }),
   'timeouts.connect_ms': key({
     description: 'Time allowed to connect to an upstream (ms)',
@@ -322,6 +328,7 @@ export function buildConfig(v: ConfigValues, configFile: string): Config {
       openai: { url: v['upstreams.openai.url'], apiKey: v['upstreams.openai.api_key'] },
       chatgpt: { url: v['upstreams.chatgpt.url'] },
     },
+    proxy: { allowedHosts: v['proxy.allowed_hosts'] },
     timeouts: {
       connectMs: v['timeouts.connect_ms'],
       idleMs: v['timeouts.idle_ms'],

@@ -33,6 +33,13 @@ export interface Config {
     /** ChatGPT Codex backend, used for Codex requests authenticated by a ChatGPT login in ~/.codex/auth.json. */
     chatgpt: { url: string };
   };
+  proxy: {
+    /**
+     * Host values the proxy answers besides loopback names with its port: `name` (with or without the proxy's
+     * port) or `name:port`, lower-case. Any other Host is refused (DNS rebinding). Default none.
+     */
+    allowedHosts: string[];
+  };
   timeouts: {
     /** Time allowed to open a TCP/TLS connection to an upstream (ms, default 10 000). */
     connectMs: number;

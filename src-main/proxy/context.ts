@@ -10,6 +10,7 @@ import type { Forwarder } from './adapter.js';
 import type { CodexLogin } from './auth.js';
 import { proxyErrorReply, type ProxyErrorCode } from './errors.js';
 import type { ProxyMetrics } from './metrics.js';
+import type { RequestGuard } from './request-guard.js';
 import type { ExchangeObserver, ExchangeTap } from './tap.js';
 
 /** An HTTP exchange in flight; `cut()` ends it at once (shutdown past the grace period). */
@@ -24,6 +25,8 @@ export interface ProxyContext {
   readonly metrics: ProxyMetrics;
   readonly forwarder: Forwarder;
   readonly codexLogin: (() => CodexLogin | null) | undefined;
+  /** Host/Origin policy: local program, browser page, or foreign Host. Replaced once the port is known. */
+  guard: RequestGuard;
   /** Who gets copies of the traffic (the recorder); replaced live. */
   observer: ExchangeObserver | undefined;
   /** Set once close() starts: new requests get 503, in-flight ones end as `shutdown`. */

@@ -1,6 +1,7 @@
 // Credential policy: which upstream a request goes to and which credential, if any, the proxy adds. The
-// client's own credentials always win and pass untouched; only a request that carries none gets a stored one
-// (a configured key, or for Codex's Responses API the login in ~/.codex/auth.json). Pure: no I/O, no logging.
+// client's own credentials always win and pass untouched; only a request that carries none, and that looks like
+// a local program (request-guard.ts), gets a stored one: a configured key, or for Codex's Responses API the
+// login in ~/.codex/auth.json. Pure: no I/O, no logging.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config/types.js';
 import type { Dialect, Endpoint } from '../../src-shared/dialects.js';
@@ -16,12 +17,17 @@ export interface UpstreamChoice {
   credentialSource: CredentialSource;
 }
 
+/**
+ * `mayAddStored` is false for browser requests from foreign pages: they never get a stored credential (the
+ * server refuses those without credentials before forwarding; this keeps the rule in the policy too).
+ */
 export function chooseUpstream(
   upstreams: Config['upstreams'],
   codexLogin: (() => CodexLogin | null) | undefined,
   dialect: Dialect,
   endpoint: Endpoint,
   headers: IncomingHttpHeaders,
+  mayAddStored: boolean,
 ): UpstreamChoice {
   const up = upstreams;
   if (dialect === 'anthropic') {
@@ -32,7 +38,7 @@ export function chooseUpstream(
         setHeaders: undefined,
         credentialSource: 'client',
       };
-    if (up.anthropic.apiKey)
+    if (up.anthropic.apiKey && mayAddStored)
       return {
         base: up.anthropic.url,
         name: 'Anthropic',
@@ -53,6 +59,8 @@ export function chooseUpstream(
   }
   if (clientSentCredentials(headers))
     return { base: up.openai.url, name: 'OpenAI', setHeaders: undefined, credentialSource: 'client' };
+  if (!mayAddStored)
+    return { base: up.openai.url, name: 'OpenAI', setHeaders: undefined, credentialSource: 'none' };
   if (up.openai.apiKey) {
     return {
       base: up.openai.url,

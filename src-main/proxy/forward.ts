@@ -1,16 +1,17 @@
 // HTTP forwarding of one routed request: pick the upstream and credential, open a tap for the observer, pipe
 // the request and the response through the adapter untouched, and account for the exchange exactly once
 // (metrics, the tap's `end`) however it ends — completed, client abort, upstream reset or error, or shutdown.
-// The body is never parsed here: taps get copies of the bytes.
+// The body is never parsed here: taps get copies of the bytes. A browser request from a foreign page
+// (request-guard.ts) never gets a stored credential, and CORS grants are removed from its response: LunaRoute
+// never lets a foreign origin read an answer.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dialect, Endpoint } from '../../src-shared/dialects.js';
 import { chooseUpstream, type UpstreamChoice } from './credentials.js';
 import { replyError, safeTap, type OpenExchange, type ProxyContext } from './context.js';
 import { describeUpstreamError } from './errors.js';
 import { HOP_BY_HOP_REQUEST, HOP_BY_HOP_RESPONSE, stripConnectionHeaders } from './headers.js';
 import { labelKey } from './metrics.js';
-import { joinUpstreamUrl } from './routes.js';
+import { joinUpstreamUrl, type UpstreamRoute } from './routes.js';
 import type { ExchangeEnd, ExchangeTap } from './tap.js';
 
 export interface ForwardVia {
@@ -22,18 +23,20 @@ export function forward(
   ctx: ProxyContext,
   req: IncomingMessage,
   res: ServerResponse,
-  dialect: Dialect,
-  endpoint: Endpoint,
-  upstreamPath: string,
+  route: UpstreamRoute,
   query: string,
   t0: bigint,
+  /** False for a browser request from a foreign page. */
+  local: boolean,
   /** Forward-proxy mode: the intercepted host and the upstream chosen for it (instead of by dialect). */
   via?: ForwardVia,
 ): void {
   const { logger, metrics, observer } = ctx;
+  const { dialect, endpoint } = route;
   const choice =
-    via?.choice ?? chooseUpstream(ctx.config.upstreams, ctx.codexLogin, dialect, endpoint, req.headers);
-  const target = joinUpstreamUrl(choice.base, upstreamPath, query);
+    via?.choice ??
+    chooseUpstream(ctx.config.upstreams, ctx.codexLogin, dialect, endpoint, req.headers, local);
+  const target = joinUpstreamUrl(choice.base, route.upstreamPath, query);
   const startedAt = Date.now();
   let tap: ExchangeTap | undefined;
   if (observer) {
@@ -106,6 +109,7 @@ export function forward(
       tResponse = process.hrtime.bigint();
       status = proxyRes.statusCode ?? 0;
       stripConnectionHeaders(proxyRes.headers, HOP_BY_HOP_RESPONSE);
+      if (!local) stripCorsGrants(proxyRes.headers);
       metrics.ttfb.observe(seriesKey, Number(tResponse - t0) / 1e9);
       const ct = proxyRes.headers['content-type'];
       if (typeof ct === 'string' && ct.startsWith('text/event-stream')) {
@@ -170,4 +174,9 @@ export function forward(
     const t = tap;
     req.on('end', () => safeTap(ctx, 'requestEnd', () => t.requestEnd!()));
   }
+}
+
+/** Remove every `access-control-*` response header (an upstream may grant CORS; LunaRoute never passes it on). */
+function stripCorsGrants(headers: IncomingMessage['headers']): void {
+  for (const name of Object.keys(headers)) if (name.startsWith('access-control-')) delete headers[name];
 }

@@ -17,6 +17,8 @@ export type Route =
     }
   | { kind: 'not_found' };
 
+export type UpstreamRoute = Extract<Route, { kind: 'upstream' }>;
+
 // OpenAI-style paths clients may use without the /v1 prefix (Codex with a base URL lacking /v1, for example).
 const OPENAI_BARE_PREFIXES = ['/responses', '/chat/completions', '/models', '/embeddings', '/completions'];
 

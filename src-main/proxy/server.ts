@@ -1,12 +1,15 @@
 // The loopback proxy server: one HTTP server that speaks both dialects at once. This module is the lifecycle
 // and the wiring — listen, dispatch each request by route (local endpoint, forward, WebSocket upgrade), and an
-// ordered close: stop accepting, let in-flight exchanges finish within a grace period, then cut them.
-// The jobs live next door: credentials.ts (which credential is added when), forward.ts (HTTP forwarding and
-// taps), upgrade.ts (WebSocket), local-endpoints.ts (/, /healthz, /readyz, /metrics), adapter.ts (http-proxy),
-// connect/ (the forward-proxy mode: CONNECT, whose decrypted requests come back here on a marked socket).
+// ordered close: stop accepting, let in-flight exchanges finish within a grace period, then cut them. No request
+// can end the process: a handler that throws is logged and answered with a 500, malformed requests with 400/431.
+// The jobs live next door: request-guard.ts (Host/Origin: local program or web page), credentials.ts (which
+// credential is added when), forward.ts (HTTP forwarding and taps), upgrade.ts (WebSocket), local-endpoints.ts
+// (/, /healthz, /readyz, /metrics), bad-requests.ts (what Node's parser rejects), adapter.ts (http-proxy).
+// connect/ is the forward-proxy mode: CONNECT, whose decrypted requests come back here on a marked socket.
 import http from 'node:http';
 import type net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Dialect } from '../../src-shared/dialects.js';
@@ -14,10 +17,13 @@ import { createForwarder } from './adapter.js';
 import { createConnectHandler, interceptedSocket } from './connect/connect.js';
 import { interceptedRoute } from './connect/route.js';
 import type { CodexLogin } from './auth.js';
+import { onClientError, rawJsonResponse } from './bad-requests.js';
 import { replyError, type ProxyContext } from './context.js';
 import { forward } from './forward.js';
 import { createLocalEndpoints } from './local-endpoints.js';
+import { genericErrorReply } from './errors.js';
 import { ProxyMetrics } from './metrics.js';
+import { RequestGuard } from './request-guard.js';
 import { resolveRoute } from './routes.js';
 import type { ExchangeObserver } from './tap.js';
 import { handleUpgrade } from './upgrade.js';
@@ -30,6 +36,8 @@ export interface ProxyServerOptions {
   /** Current Codex login from ~/.codex/auth.json, if that source is enabled. */
   codexLogin?: () => CodexLogin | null;
   metrics?: ProxyMetrics;
+  /** Origins of LunaRoute's own UI, whose pages count as local (asked per browser request). */
+  uiOrigins?: () => readonly string[];
 }
 
 export interface ProxyServer {
@@ -53,6 +61,15 @@ export class PortInUseError extends Error {
 
 export async function startProxyServer(options: ProxyServerOptions): Promise<ProxyServer> {
   const { config, logger } = options;
+  const guardFor = (port: number): RequestGuard =>
+    new RequestGuard({
+      listenHost: config.host,
+      port,
+      allowedHosts: config.proxy.allowedHosts,
+      uiOrigins: options.uiOrigins ?? (() => []),
+      logger,
+      configFile: config.configFile,
+    });
   const ctx: ProxyContext = {
     config,
     logger,
@@ -63,6 +80,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       idleTimeoutMs: config.timeouts.idleMs,
     }),
     codexLogin: options.codexLogin,
+    // Until the port is known (config.port may be 0) the guard admits no Host at all.
+    guard: guardFor(config.port),
     observer: options.observer,
     closing: false,
     serverUrl: '',
@@ -93,20 +112,35 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
         );
         return;
       }
-      forward(ctx, req, res, r.dialect, r.endpoint, r.upstreamPath, query, t0, r);
+      const route = {
+        kind: 'upstream',
+        dialect: r.dialect,
+        endpoint: r.endpoint,
+        upstreamPath: r.upstreamPath,
+      } as const;
+      forward(ctx, req, res, route, query, t0, true, r);
       return;
     }
     const route = resolveRoute(req.method ?? 'GET', path, req.headers);
-    if (route.kind === 'local') {
-      handleLocal(route.name, req, res);
-      return;
-    }
     const dialect: Dialect =
       req.headers['anthropic-version'] !== undefined
         ? 'anthropic'
         : route.kind === 'upstream'
           ? route.dialect
           : 'openai';
+    const source = ctx.guard.classify(req.headers);
+    if (source.kind !== 'local') {
+      const refused = ctx.guard.refusal(source, req.headers, route.kind === 'upstream');
+      if (refused) {
+        req.resume();
+        replyError(ctx, res, dialect, refused.status, refused.code, refused.message);
+        return;
+      }
+    }
+    if (route.kind === 'local') {
+      handleLocal(route.name, req, res);
+      return;
+    }
     if (ctx.closing) {
       replyError(ctx, res, dialect, 503, 'shutting_down', 'LunaRoute is shutting down; retry in a moment.');
       return;
@@ -124,27 +158,51 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       );
       return;
     }
-    forward(ctx, req, res, route.dialect, route.endpoint, route.upstreamPath, query, t0);
+    forward(ctx, req, res, route, query, t0, source.kind === 'local');
   }
 
-  const server = http.createServer(onRequest);
+  // The top-level guard: whatever a handler throws becomes a log line and a 500, never the end of the process.
+  function guardedRequest(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      onRequest(req, res);
+    } catch (err) {
+      const message = `LunaRoute failed on ${req.method} ${(req.url ?? '').split('?')[0]}: ${(err as Error).message}`;
+      logger.error(`${message}\n${(err as Error).stack ?? ''}`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      req.resume();
+      const reply = genericErrorReply(500, 'internal_error', `${message}. The proxy keeps running.`);
+      res.writeHead(500, { 'content-type': 'application/json', 'x-lunaroute-error': 'internal_error' });
+      res.end(reply.body);
+    }
+  }
+
+  function guardedUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    try {
+      const mark = interceptedSocket(req.socket);
+      if (mark) mark.requests++;
+      const path = (req.url ?? '/').split('?')[0]!;
+      handleUpgrade(ctx, req, socket, head, mark && interceptedRoute(config, mark.host, path, req.headers));
+    } catch (err) {
+      logger.error(`LunaRoute failed on a WebSocket upgrade: ${(err as Error).stack ?? String(err)}`);
+      if (socket.writable) {
+        const reply = genericErrorReply(500, 'internal_error', 'LunaRoute failed on this WebSocket upgrade.');
+        socket.end(rawJsonResponse(500, reply.body, 'internal_error'));
+      } else socket.destroy();
+    }
+  }
+
+  const server = http.createServer(guardedRequest);
   // Clients (Claude Code, SDKs) keep connections open between turns; a long server keep-alive avoids the race
   // where the server closes an idle connection just as the client sends the next request on it.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    const mark = interceptedSocket(req.socket);
-    if (mark) mark.requests++;
-    const path = (req.url ?? '/').split('?')[0]!;
-    handleUpgrade(ctx, req, socket, head, mark && interceptedRoute(config, mark.host, path, req.headers));
-  });
+  server.on('upgrade', guardedUpgrade);
   const connect = createConnectHandler(ctx, server);
   server.on('connect', connect.handle);
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable)
-      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
-  });
+  server.on('clientError', onClientError);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
@@ -153,6 +211,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     server.once('error', onError);
     server.listen({ host: config.host, port: config.port, exclusive: true }, () => {
       server.off('error', onError);
+      ctx.guard = guardFor((server.address() as net.AddressInfo).port);
       resolve();
     });
   });

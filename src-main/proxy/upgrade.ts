@@ -1,24 +1,20 @@
 // WebSocket upgrades (Codex's Responses over WebSocket on /v1/responses and /responses): the handshake is
 // forwarded with the same credential policy as HTTP, then both sockets are piped to each other through the
-// adapter. Taps get the raw frame bytes per direction. Anything else that asks to upgrade gets a plain HTTP
-// error on the socket, in OpenAI's error shape (the only dialect that upgrades).
+// adapter. Taps get the raw frame bytes per direction. The Host/Origin rules of request-guard.ts apply as for
+// HTTP — and matter more here: a WebSocket has no CORS, so a page that could open one could read the answers.
+// Anything refused gets a plain HTTP error on the socket, in OpenAI's error shape (the only dialect that
+// upgrades).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { InterceptedRoute } from './connect/route.js';
 import { chooseUpstream } from './credentials.js';
 import { safeTap, type ProxyContext } from './context.js';
+import { rawJsonResponse } from './bad-requests.js';
 import { describeUpstreamError, proxyErrorReply } from './errors.js';
 import { HOP_BY_HOP_REQUEST, stripConnectionHeaders } from './headers.js';
 import { isWebSocketPath, joinUpstreamUrl } from './routes.js';
 import type { ExchangeEnd, ExchangeTap } from './tap.js';
-
-/** Write a complete HTTP error response on a socket that asked to upgrade, then close it. */
-export function rejectUpgrade(socket: Duplex, status: number, reason: string, body: string): void {
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
-}
 
 export function handleUpgrade(
   ctx: ProxyContext,
@@ -34,9 +30,20 @@ export function handleUpgrade(
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
+  // An intercepted socket (forward-proxy mode) carries the official host's name: the Host guard is for the
+  // base-URL port only, and its upgrades may use the host's own Responses path (chatgpt.com/backend-api/…).
+  const source = via ? null : ctx.guard.classify(req.headers);
+  const wsPath =
+    (via ? via.endpoint === 'responses' : isWebSocketPath(path)) &&
+    (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+  const refused = source && ctx.guard.refusal(source, req.headers, wsPath);
+  if (refused) {
+    const reply = proxyErrorReply('openai', refused.status, refused.code, refused.message);
+    socket.end(rawJsonResponse(reply.status, reply.body, refused.code));
+    return;
+  }
   const closing = ctx.closing;
-  const upgradable = via ? via.endpoint === 'responses' : isWebSocketPath(path);
-  if (closing || !upgradable || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+  if (closing || !wsPath) {
     const reply = proxyErrorReply(
       'openai',
       closing ? 503 : 404,
@@ -45,11 +52,13 @@ export function handleUpgrade(
         ? 'LunaRoute is shutting down.'
         : `LunaRoute proxies WebSocket upgrades only on /v1/responses and /responses, not ${path}.`,
     );
-    rejectUpgrade(socket, reply.status, closing ? 'Service Unavailable' : 'Not Found', reply.body);
+    socket.end(rawJsonResponse(reply.status, reply.body, closing ? 'shutting_down' : 'not_found'));
     return;
   }
+  const local = source === null || source.kind === 'local';
   const choice =
-    via?.choice ?? chooseUpstream(ctx.config.upstreams, ctx.codexLogin, 'openai', 'responses', req.headers);
+    via?.choice ??
+    chooseUpstream(ctx.config.upstreams, ctx.codexLogin, 'openai', 'responses', req.headers, local);
   const target = joinUpstreamUrl(
     choice.base,
     via ? via.upstreamPath : path.startsWith('/v1') ? path.slice(3) : path,
@@ -124,10 +133,7 @@ export function handleUpgrade(
       logger.warn(`WebSocket ${path} → ${d.message}`);
       finish({ kind: 'upstream_error', code, status: d.status, message: d.message });
       const reply = proxyErrorReply('openai', d.status, d.code, d.message);
-      if (!socket.destroyed)
-        socket.write(
-          `HTTP/1.1 ${d.status} ${d.status === 504 ? 'Gateway Timeout' : 'Bad Gateway'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(reply.body)}\r\nconnection: close\r\n\r\n${reply.body}`,
-        );
+      if (!socket.destroyed) socket.write(rawJsonResponse(d.status, reply.body, d.code));
     },
   });
 }

@@ -24,6 +24,8 @@ export interface TestConfigOptions {
   dailyBudgetUsd?: number;
   otel?: Config['otel'];
   forward?: Partial<Config['forward']>;
+  /** proxy.allowed_hosts (normalised, lower-case). */
+  allowedHosts?: string[];
 }
 
 export function makeTempDir(prefix = 'lunaroute-test-'): string {
@@ -44,6 +46,7 @@ export function makeTestConfig(o: TestConfigOptions = {}): Config {
       openai: { url: o.openaiUrl ?? 'http://127.0.0.1:9/v1', apiKey: o.openaiKey ?? '' },
       chatgpt: { url: o.chatgptUrl ?? 'http://127.0.0.1:9/backend-api/codex' },
     },
+    proxy: { allowedHosts: o.allowedHosts ?? [] },
     timeouts: {
       connectMs: o.connectMs ?? 5_000,
       idleMs: o.idleMs ?? 600_000,

@@ -33,7 +33,7 @@ export function connectVia(proxyUrl: string, target: string): Promise<ConnectAns
         resolve({ status, head, body: '', socket });
         return;
       }
-      const chunks = [rest];
+      const chunks: Buffer[] = [rest];
       socket.on('data', (more: Buffer) => chunks.push(more));
       socket.once('end', () =>
         resolve({ status, head, body: Buffer.concat(chunks).toString('utf8'), socket }),

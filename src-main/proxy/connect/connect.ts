@@ -14,7 +14,9 @@ import tls from 'node:tls';
 import { caPaths } from '../../ca/store.js';
 import { CaCoverageError, LeafIssuer } from '../../ca/leaves.js';
 import type { Logger } from '../../log.js';
+import { rawJsonResponse } from '../bad-requests.js';
 import type { ProxyContext } from '../context.js';
+import { genericErrorReply, type ProxyErrorCode } from '../errors.js';
 import type { TunnelPolicy } from './config.js';
 
 /** What the HTTP server learns about a socket that came out of an intercepted CONNECT. */
@@ -61,16 +63,13 @@ export function tunnelAllowed(policy: TunnelPolicy, host: string): boolean {
   return policy === 'all' || (policy === 'loopback' && isLoopbackTarget(host));
 }
 
-function reply(socket: Duplex, status: number, reason: string, message: string): void {
-  const body = message + '\n';
+/** Answer a CONNECT with a JSON error (the shape both SDKs read) and close. */
+function reply(socket: Duplex, status: number, code: ProxyErrorCode, message: string): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
+  socket.end(rawJsonResponse(status, genericErrorReply(status, code, message).body, code));
 }
 
 /** What a user checks when a client's TLS toward LunaRoute fails, naming the variable for each client. */
@@ -125,7 +124,7 @@ export function createConnectHandler(ctx: ProxyContext, server: http.Server): Co
         const why =
           err instanceof CaCoverageError ? err.message : `the local CA is not usable: ${err.message}`;
         logger.error(`forward proxy: CONNECT ${label} refused — ${why}`);
-        reply(socket, 502, 'Bad Gateway', `LunaRoute cannot intercept ${target.host}: ${why}`);
+        reply(socket, 502, 'intercept_failed', `LunaRoute cannot intercept ${target.host}: ${why}`);
       },
     );
   }
@@ -155,7 +154,12 @@ export function createConnectHandler(ctx: ProxyContext, server: http.Server): Co
         return;
       }
       logger.warn(`forward proxy: tunnel to ${label} failed: ${err.code ?? err.message}`);
-      reply(socket, 502, 'Bad Gateway', `LunaRoute could not reach ${label}: ${err.code ?? err.message}`);
+      reply(
+        socket,
+        502,
+        'upstream_unreachable',
+        `LunaRoute could not reach ${label}: ${err.code ?? err.message}`,
+      );
     });
     upstream.once('close', () => socket.destroy());
     socket.once('close', () => upstream.destroy());
@@ -167,12 +171,12 @@ export function createConnectHandler(ctx: ProxyContext, server: http.Server): Co
       track(socket);
       const target = parseConnectTarget(req.url ?? '');
       if (!target) {
-        reply(socket, 400, 'Bad Request', `LunaRoute expects CONNECT host:port, not ${req.url ?? ''}`);
+        reply(socket, 400, 'bad_request', `LunaRoute expects CONNECT host:port, not ${req.url ?? ''}`);
         return;
       }
       const label = `${target.host}:${target.port}`;
       if (ctx.closing) {
-        reply(socket, 503, 'Service Unavailable', 'LunaRoute is shutting down; retry in a moment.');
+        reply(socket, 503, 'shutting_down', 'LunaRoute is shutting down; retry in a moment.');
         return;
       }
       if (intercept.has(target.host) && target.port === 443) {
@@ -184,7 +188,7 @@ export function createConnectHandler(ctx: ProxyContext, server: http.Server): Co
         reply(
           socket,
           403,
-          'Forbidden',
+          'tunnel_refused',
           `LunaRoute tunnels ${config.forward.tunnel === 'none' ? 'no hosts' : 'only loopback targets'} (forward.tunnel: ${config.forward.tunnel}); ${label} is not intercepted either (forward.intercept).`,
         );
         return;
