@@ -9,6 +9,7 @@ import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, readSync, writeS
 import { join } from 'node:path';
 import { caCovers, ensureCa } from '../ca/store.js';
 import type { Config } from '../config/types.js';
+import { baseUrlExports, forwardExports } from '../../src-shared/shell-exports.js';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult } from './command.js';
 import { CONFIG_OPTIONS, configFlagArgs } from './config-options.js';
 import { dialHost, httpOrigin, probeHealth, type HealthProbe } from './health.js';
@@ -17,47 +18,6 @@ import { loadConfigForCli } from './serve.js';
 const START_TIMEOUT_MS = 10_000;
 const POLL_INTERVAL_MS = 100;
 export const LOG_FILE_NAME = 'lunaroute.log';
-
-export function shellExports(origin: string): string {
-  const openai = `${origin}/v1`;
-  const opencode = JSON.stringify({ provider: { anthropic: { options: { baseURL: openai } } } });
-  return [
-    `export ANTHROPIC_BASE_URL=${origin}`,
-    `export OPENAI_BASE_URL=${openai}`,
-    `# Codex ignores OPENAI_BASE_URL: run codex -c openai_base_url='"${openai}"'`,
-    `#   or set in ~/.codex/config.toml: openai_base_url = "${openai}"`,
-    `# OpenCode: in ~/.config/opencode/opencode.json set ${opencode}`,
-    '',
-  ].join('\n');
-}
-
-/** Loopback, never sent through the proxy (LunaRoute's own UI and ports, local tools). */
-export const NO_PROXY_LOOPBACK = 'localhost,127.0.0.1,::1';
-
-/** A value for a POSIX shell: bare when it is plain, else single-quoted. */
-function shellWord(value: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * Forward-proxy mode: every client keeps its official base URL and sends HTTPS through the proxy port; the
- * intercepted hosts are decrypted with a leaf from the CA at `caCertPath`, every other host is tunnelled.
- */
-export function forwardExports(origin: string, caCertPath: string, intercept: readonly string[]): string {
-  const ca = shellWord(caCertPath);
-  return [
-    // Each command ends with `;`: an unquoted `eval $(lunaroute env --mode forward)` joins the lines.
-    'unset ANTHROPIC_BASE_URL OPENAI_BASE_URL;',
-    `export HTTPS_PROXY=${origin};`,
-    `export NODE_EXTRA_CA_CERTS=${ca};`,
-    `export CODEX_CA_CERTIFICATE=${ca};`,
-    `export NO_PROXY=${NO_PROXY_LOOPBACK};`,
-    `# Forward mode: every program started from this shell sends HTTPS through LunaRoute. Only`,
-    `#   ${intercept.join(', ')} are decrypted and recorded; other hosts pass untouched.`,
-    '# Claude Code and OpenCode trust the CA via NODE_EXTRA_CA_CERTS, Codex via CODEX_CA_CERTIFICATE.',
-    '',
-  ].join('\n');
-}
 
 export const ENV_MODES = ['base', 'forward'] as const;
 export type EnvMode = (typeof ENV_MODES)[number];
@@ -115,7 +75,7 @@ export const envCommand: Command = {
         );
       ctx.stdout(forwardExports(origin, ca.paths.cert, config.forward.intercept));
     } else {
-      ctx.stdout(shellExports(origin));
+      ctx.stdout(baseUrlExports(origin));
     }
     return 0;
   },

@@ -1,7 +1,7 @@
 // Forward-proxy mode, pure parts: where a decrypted request goes (by the CONNECT host, any path), which CONNECT
 // targets are tunnelled, parsing CONNECT targets, and the shell exports of `lunaroute env --mode forward`.
 import { describe, expect, it } from 'vitest';
-import { forwardExports } from '../../src-main/cli/env.js';
+import { forwardExports } from '../../src-shared/shell-exports.js';
 import {
   isLoopbackTarget,
   parseConnectTarget,
