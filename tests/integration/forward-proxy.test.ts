@@ -4,7 +4,7 @@
 // is tunnelled byte for byte or refused by forward.tunnel. Nothing leaves 127.0.0.1: the host names only travel
 // inside CONNECT and SNI, and the test config tunnels loopback targets only.
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
-import type net from 'node:net';
+import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -312,6 +312,32 @@ describe('other hosts', () => {
       const a = await connectVia(core.proxyUrl, target);
       expect(a.status, target).toBe(403);
       expect(a.body).toContain('forward.tunnel');
+    }
+  });
+
+  it('a shutdown closes open tunnels and idle intercepted connections instead of waiting for them', async () => {
+    const echo = net.createServer((sock) => sock.pipe(sock));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+    const port = (echo.address() as net.AddressInfo).port;
+    const other = await startCore(
+      makeTestConfig({ anthropicUrl: fake.url, forward: { tunnel: 'loopback' } }),
+      logger,
+    );
+    try {
+      const tunnel = await connectVia(other.proxyUrl, `127.0.0.1:${port}`);
+      expect(tunnel.status).toBe(200);
+      await tlsVia(other.proxyUrl, 'api.anthropic.com:443').catch(() => undefined); // creates its CA
+      const ca = (await loadCa(other.config.dataDir))!.certPem;
+      const tlsSocket = await tlsVia(other.proxyUrl, 'api.anthropic.com:443', { ca });
+      const r = await requestOver(tlsSocket, 'api.anthropic.com', { path: '/v1/models' });
+      expect(r.headers['x-lunaroute-error']).toBeUndefined();
+      const closed = (s: net.Socket): Promise<void> => new Promise((res) => s.once('close', () => res()));
+      const both = Promise.all([closed(tunnel.socket), closed(tlsSocket)]);
+      // Without the cut, stop() would never resolve: the server waits for every raw CONNECT socket.
+      await other.stop();
+      await both;
+    } finally {
+      echo.close();
     }
   });
 
