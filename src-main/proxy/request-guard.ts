@@ -46,6 +46,8 @@ export interface Refusal {
 }
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+/** Shared: classify() runs on every request and allocates nothing on the local path. */
+const LOCAL: RequestSource = Object.freeze({ kind: 'local' });
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 /** Distinct refusals logged; past this, one line says the rest are not logged. Bounds memory and log volume. */
 export const MAX_LOGGED_REFUSALS = 100;
@@ -82,16 +84,17 @@ export class RequestGuard {
     const origin = headers.origin;
     const site = headers['sec-fetch-site'];
     // The hot path: programs (SDKs, CLIs) send neither header.
-    if (origin === undefined && site === undefined) return { kind: 'local' };
+    if (origin === undefined && site === undefined) return LOCAL;
     if (origin !== undefined) {
-      if (this.originAllowed(origin)) return { kind: 'local' };
+      if (this.originAllowed(origin)) return LOCAL;
       return { kind: 'browser', from: `Origin ${origin}` };
     }
-    if (site === 'none' || site === 'same-origin') return { kind: 'local' };
+    if (site === 'none' || site === 'same-origin') return LOCAL;
     return { kind: 'browser', from: `Sec-Fetch-Site: ${String(site)}` };
   }
 
   private hostAllowed(host: string): boolean {
+    if (this.hosts.has(host)) return true;
     const h = host.toLowerCase();
     if (this.hosts.has(h)) return true;
     // Any 127.0.0.0/8 address is loopback too.
