@@ -6,6 +6,7 @@ import { ConfigError } from './config/errors.js';
 import { scrubSecrets } from './log.js';
 import { VERSION } from './version.js';
 import { CliError, parseCommandArgs, UsageError, type CliContext, type Command } from './cli/command.js';
+import { caCommand } from './cli/ca.js';
 import { envCommand } from './cli/env.js';
 import { exportCommand } from './cli/export.js';
 import { commandHelp, mainHelp } from './cli/help.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   statsCommand,
   reindexCommand,
   exportCommand,
+  caCommand,
   replayCommand,
 ];
 

@@ -206,6 +206,22 @@ export const SearchHitSchema = s.object({
   snippet: s.string(),
 });
 
+/** How to point clients at LunaRoute, both modes (see src-shared/shell-exports.ts). */
+export const SetupSchema = s.object({
+  /** Base-URL mode: shell exports (plus comments for the clients that read no variable). */
+  base: s.string(),
+  /** Forward-proxy mode: HTTPS_PROXY, the CA variables, NO_PROXY. */
+  forward: s.string(),
+  ca: s.object({
+    cert_path: s.string(),
+    /** SHA-256 of the certificate, colon hex. */
+    sha256: s.string(),
+    /** Host names the CA may issue for (name constraints). */
+    hosts: s.array(s.string()),
+    not_after: s.number({ min: 0 }),
+  }),
+});
+
 export const PROBLEM_KINDS = [
   'port_busy',
   'upstream_unreachable',
@@ -315,6 +331,12 @@ export const CALLS = {
     'Change settings live; answers the new settings (and pushes settings_changed)',
     true,
   ),
+  'setup.get': call(
+    s.object({}, { strict: true }),
+    SetupSchema,
+    'Shell exports of both modes; creates the forward-proxy CA when there is none (like `lunaroute env --mode forward`)',
+    true,
+  ),
   'stats.get': call(s.object({}, { strict: true }), StatsSchema, 'Totals, filter choices, recent problems'),
   'replay.prepare': call(
     s.object({ id, ...replayChange }, { strict: true }),
@@ -358,6 +380,7 @@ export type RedactionReport = Infer<typeof RedactionReportSchema>;
 export type SessionView = Infer<typeof SessionViewSchema>;
 export type SearchHit = Infer<typeof SearchHitSchema>;
 export type Settings = Infer<typeof SettingsSchema>;
+export type Setup = Infer<typeof SetupSchema>;
 export type Problem = Infer<typeof ProblemSchema>;
 export type Stats = Infer<typeof StatsSchema>;
 export type Analytics = Infer<typeof AnalyticsSchema>;

@@ -107,6 +107,8 @@ export interface ToolResultLine {
   latency_ms: number | null;
 }
 
+export type RequestTransport = 'http' | 'websocket' | 'forward_http' | 'forward_websocket';
+
 export interface RequestLine {
   type: 'request';
   v: number;
@@ -116,7 +118,11 @@ export interface RequestLine {
   at: number;
   dialect: Dialect;
   endpoint: Endpoint;
-  transport: 'http' | 'websocket';
+  /**
+   * How the request reached LunaRoute: `http` / `websocket` with the base URL pointed at it; `forward_http` /
+   * `forward_websocket` through the forward proxy (HTTPS_PROXY, TLS terminated with the local CA).
+   */
+  transport: RequestTransport;
   method: string;
   /** Path and query as the client sent them (redacted). */
   url: string;

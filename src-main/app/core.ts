@@ -63,6 +63,7 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
   // waits in the worker's queue. The port is bound first so that a busy port fails fast and alone.
   const recorder = startRecorder(config, logger);
   let proxy: ProxyServer;
+  let ui: UiServer | null = null;
   try {
     proxy = await startProxyServer({
       config,
@@ -70,6 +71,8 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
       version: VERSION,
       observer: recorder.client,
       codexLogin: codex ? () => codex.current() : undefined,
+      // Pages of our own UI may call the proxy like a local program (the UI starts after the proxy).
+      uiOrigins: () => ui?.origins ?? [],
     });
   } catch (err) {
     await recorder.close(500).catch(() => undefined);
@@ -109,7 +112,6 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
       logger.error(`the recorder could not start: ${err.message}; traffic is proxied but not recorded`),
     );
   }
-  let ui: UiServer | null = null;
   const uiListeners = new Set<(e: UiEvent) => void>();
   const uiState = new UiState(
     { config, recorder: recorder.client, proxyUrl: proxy.url, uiUrl: () => ui?.url ?? null, settings },

@@ -1,11 +1,15 @@
 // `lunaroute env`: make sure a LunaRoute answers on the configured port (reuse a running one, or start
 // `lunaroute serve` detached with output appended to <dataDir>/lunaroute.log), then print the shell exports
-// for `eval "$(lunaroute env)"`. Only the exports and `#` comments go to stdout; progress goes to stderr.
-// Comments come last and contain no glob characters, so an unquoted `eval $(lunaroute env)` works too.
+// for `eval "$(lunaroute env)"`: base URLs (`--mode base`, the default) or `HTTPS_PROXY` and the CA to trust
+// (`--mode forward`, which creates the CA if needed). Only the exports and `#` comments go to stdout; progress
+// goes to stderr. Comments come last and contain no glob characters, so an unquoted `eval $(lunaroute env)`
+// works too.
 import { spawn } from 'node:child_process';
 import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { caCovers, ensureCa } from '../ca/store.js';
 import type { Config } from '../config/types.js';
+import { baseUrlExports, forwardExports } from '../../src-shared/shell-exports.js';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult } from './command.js';
 import { CONFIG_OPTIONS, configFlagArgs } from './config-options.js';
 import { dialHost, httpOrigin, probeHealth, type HealthProbe } from './health.js';
@@ -15,18 +19,8 @@ const START_TIMEOUT_MS = 10_000;
 const POLL_INTERVAL_MS = 100;
 export const LOG_FILE_NAME = 'lunaroute.log';
 
-export function shellExports(origin: string): string {
-  const openai = `${origin}/v1`;
-  const opencode = JSON.stringify({ provider: { anthropic: { options: { baseURL: openai } } } });
-  return [
-    `export ANTHROPIC_BASE_URL=${origin}`,
-    `export OPENAI_BASE_URL=${openai}`,
-    `# Codex ignores OPENAI_BASE_URL: run codex -c openai_base_url='"${openai}"'`,
-    `#   or set in ~/.codex/config.toml: openai_base_url = "${openai}"`,
-    `# OpenCode: in ~/.config/opencode/opencode.json set ${opencode}`,
-    '',
-  ].join('\n');
-}
+export const ENV_MODES = ['base', 'forward'] as const;
+export type EnvMode = (typeof ENV_MODES)[number];
 
 export const envCommand: Command = {
   name: 'env',
@@ -35,9 +29,24 @@ export const envCommand: Command = {
   description:
     'Use as: eval "$(lunaroute env)". If LunaRoute already answers on the port it is reused; if the port is\n' +
     'free, `lunaroute serve` is started in the background with the same options (output appended to\n' +
-    `<data dir>/${LOG_FILE_NAME}).`,
-  options: CONFIG_OPTIONS,
+    `<data dir>/${LOG_FILE_NAME}).\n` +
+    '--mode base (default): ANTHROPIC_BASE_URL / OPENAI_BASE_URL point the clients at LunaRoute.\n' +
+    '--mode forward: HTTPS_PROXY plus the LunaRoute CA to trust (created if needed); clients keep their\n' +
+    'official base URLs and only the model hosts (forward.intercept) are decrypted and recorded.',
+  options: [
+    ...CONFIG_OPTIONS,
+    {
+      name: 'mode',
+      type: 'string',
+      valueName: 'mode',
+      description: `Which exports: ${ENV_MODES.join(' or ')}`,
+      defaultText: 'base',
+    },
+  ],
   async run({ values }, ctx): Promise<CommandResult> {
+    const mode = values.mode ?? 'base';
+    if (!ENV_MODES.includes(mode as EnvMode))
+      throw new UsageError(`--mode must be ${ENV_MODES.join(' or ')}, not '${String(mode)}'`, 'env');
     const config = loadConfigForCli(values, ctx);
     if (config.port === 0) {
       throw new UsageError('needs a fixed port (port 0 picks a different free port on every start)', 'env');
@@ -56,7 +65,18 @@ export const envCommand: Command = {
     } else {
       await startInBackground(config, configFlagArgs(values), host, origin, ctx);
     }
-    ctx.stdout(shellExports(origin));
+    if (mode === 'forward') {
+      const { ca, created } = await ensureCa(config.dataDir, config.forward.intercept);
+      if (created) ctx.stderr(`lunaroute: created the forward-proxy CA ${ca.paths.cert}\n`);
+      const missing = config.forward.intercept.filter((h) => !caCovers(ca, h));
+      if (missing.length > 0)
+        ctx.stderr(
+          `lunaroute: warning: the CA may not issue for ${missing.join(', ')} (forward.intercept changed) — run \`lunaroute ca rotate\`\n`,
+        );
+      ctx.stdout(forwardExports(origin, ca.paths.cert, config.forward.intercept));
+    } else {
+      ctx.stdout(baseUrlExports(origin));
+    }
     return 0;
   },
 };

@@ -26,6 +26,14 @@ import {
 } from './parsers.js';
 import { priceProblem, type PriceOverrides } from '../analytics/prices.js';
 import { otelEndpoint, otelHeaders } from '../otel/config.js';
+import { allowedHostList } from '../proxy/allowed-hosts.js';
+import {
+  DEFAULT_INTERCEPT_HOSTS,
+  DEFAULT_TUNNEL_POLICY,
+  TUNNEL_POLICIES,
+  interceptHosts,
+  type TunnelPolicy,
+} from '../proxy/connect/config.js';
 import {
   SETTINGS,
   type BoolSetting,
@@ -197,6 +205,11 @@ export const CONFIG_KEYS = {
     default: DEFAULT_CHATGPT_URL,
     parse: baseUrl,
   }),
+  'proxy.allowed_hosts': key<string[]>({
+    description: 'Extra Host names the proxy answers (name or name:port); others are refused (DNS rebinding)',
+    default: [],
+    parse: allowedHostList,
+  }),
   'timeouts.connect_ms': key({
     description: 'Time allowed to connect to an upstream (ms)',
     default: DEFAULT_CONNECT_TIMEOUT_MS,
@@ -290,6 +303,18 @@ export const CONFIG_KEYS = {
     parse: otelHeaders,
     secret: true,
   }),
+  'forward.intercept': key({
+    description: 'Hosts whose HTTPS is decrypted and recorded in forward-proxy mode (CONNECT to port 443)',
+    default: [...DEFAULT_INTERCEPT_HOSTS],
+    parse: interceptHosts,
+    env: 'LUNAROUTE_FORWARD_INTERCEPT',
+  }),
+  'forward.tunnel': key<TunnelPolicy>({
+    description: `Other CONNECT targets tunnelled untouched: ${TUNNEL_POLICIES.join(', ')}`,
+    default: DEFAULT_TUNNEL_POLICY,
+    parse: oneOf(TUNNEL_POLICIES),
+    env: 'LUNAROUTE_FORWARD_TUNNEL',
+  }),
 };
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -311,6 +336,7 @@ export function buildConfig(v: ConfigValues, configFile: string): Config {
       openai: { url: v['upstreams.openai.url'], apiKey: v['upstreams.openai.api_key'] },
       chatgpt: { url: v['upstreams.chatgpt.url'] },
     },
+    proxy: { allowedHosts: v['proxy.allowed_hosts'] },
     timeouts: {
       connectMs: v['timeouts.connect_ms'],
       idleMs: v['timeouts.idle_ms'],
@@ -334,5 +360,6 @@ export function buildConfig(v: ConfigValues, configFile: string): Config {
     },
     otel: { endpoint: v['otel.endpoint'], headers: v['otel.headers'] },
     budgets: { dailyUsd: v['budgets.daily_usd'], weeklyUsd: v['budgets.weekly_usd'] },
+    forward: { intercept: v['forward.intercept'], tunnel: v['forward.tunnel'] },
   };
 }

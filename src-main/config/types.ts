@@ -3,6 +3,7 @@
 import type { LogLevel } from '../log.js';
 import type { RedactionConfig } from '../redaction/index.js';
 import type { PriceOverrides } from '../analytics/prices.js';
+import type { TunnelPolicy } from '../proxy/connect/config.js';
 
 export interface UpstreamConfig {
   /**
@@ -31,6 +32,13 @@ export interface Config {
     openai: UpstreamConfig;
     /** ChatGPT Codex backend, used for Codex requests authenticated by a ChatGPT login in ~/.codex/auth.json. */
     chatgpt: { url: string };
+  };
+  proxy: {
+    /**
+     * Host values the proxy answers besides loopback names with its port: `name` (with or without the proxy's
+     * port) or `name:port`, lower-case. Any other Host is refused (DNS rebinding). Default none.
+     */
+    allowedHosts: string[];
   };
   timeouts: {
     /** Time allowed to open a TCP/TLS connection to an upstream (ms, default 10 000). */
@@ -80,4 +88,11 @@ export interface Config {
   otel: { endpoint: string; headers: Record<string, string> };
   /** Cost thresholds in USD (priced requests only); null = no budget. */
   budgets: { dailyUsd: number | null; weeklyUsd: number | null };
+  /** Forward-proxy mode (CONNECT on the proxy port). */
+  forward: {
+    /** Hosts decrypted and recorded (port 443); the CA is name-constrained to them. */
+    intercept: string[];
+    /** Which other CONNECT targets are tunnelled byte for byte. */
+    tunnel: TunnelPolicy;
+  };
 }

@@ -64,6 +64,7 @@ export function restartNeeded(prev: Config, next: Config): string[] {
     ['ui_port', prev.uiPort, next.uiPort],
     ['data_dir', prev.dataDir, next.dataDir],
     ['upstreams', prev.upstreams, next.upstreams],
+    ['proxy.allowed_hosts', prev.proxy.allowedHosts, next.proxy.allowedHosts],
     ['timeouts', prev.timeouts, next.timeouts],
     ['codex', prev.codex, next.codex],
     ['retention', prev.retention, next.retention],

@@ -8,9 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import { app, clipboard, dialog, ipcMain, protocol, shell, type BrowserWindow } from 'electron';
-import { dispatchCall, type CallArgs, type UiEvent } from '../../src-shared/contract.js';
+import { dispatchCall, type CallArgs, type Setup, type UiEvent } from '../../src-shared/contract.js';
 import { PortInUseError, startCore, type CoreHandle } from '../app/core.js';
-import { shellExports } from '../cli/env.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { createLogger, type Logger } from '../log.js';
@@ -229,9 +228,13 @@ class DesktopApp {
         return this.setSettings({ redaction_mode: a.mode });
       case 'open-window':
         return this.openWindow();
-      case 'copy-shell-setup':
-        if (this.core) await clipboard.writeText(shellExports(this.core.proxyUrl));
+      case 'copy-shell-setup': {
+        if (!this.core) return;
+        // Through the contract, like the Settings view: the forward exports need the CA, created if missing.
+        const setup = (await dispatchCall(this.core.uiState.handlers(), 'setup.get', {})) as Setup;
+        await clipboard.writeText(a.mode === 'forward' ? setup.forward : setup.base);
         return;
+      }
       case 'open-data-folder': {
         const dir = this.config?.dataDir ?? path.join(os.homedir(), '.lunaroute');
         const err = await shell.openPath(dir);

@@ -8,10 +8,16 @@ export type TrayAction =
   | { type: 'set-recording'; on: boolean }
   | { type: 'set-redaction'; mode: RedactionModeName }
   | { type: 'open-window' }
-  | { type: 'copy-shell-setup' }
+  /** `base`: base-URL exports; `forward`: HTTPS_PROXY and the CA (created if missing). */
+  | { type: 'copy-shell-setup'; mode: ShellSetupMode }
   | { type: 'open-data-folder' }
   | { type: 'set-start-at-login'; on: boolean }
   | { type: 'quit' };
+
+export type ShellSetupMode = 'base' | 'forward';
+
+/** Both ways of pointing clients at LunaRoute work on the one port at the same time. */
+export const MODES_LINE = 'Modes: base URL · forward proxy (HTTPS_PROXY)';
 
 /** Menu order of the redaction modes, with their labels. */
 export const REDACTION_MENU: readonly { mode: RedactionModeName; label: string }[] = [
@@ -27,6 +33,7 @@ export function buildTrayMenu(s: TrayState, dispatch: (a: TrayAction) => void): 
   return [
     { id: 'status', label: statusLine(s), enabled: false },
     { id: 'today', label: todayLine(s.today), enabled: false, visible: running },
+    { id: 'modes', label: MODES_LINE, enabled: false, visible: running },
     { type: 'separator' },
     {
       id: 'recording',
@@ -54,7 +61,18 @@ export function buildTrayMenu(s: TrayState, dispatch: (a: TrayAction) => void): 
       id: 'copy-env',
       label: 'Copy Shell Setup',
       enabled: running,
-      click: () => dispatch({ type: 'copy-shell-setup' }),
+      submenu: [
+        {
+          id: 'copy-env.base',
+          label: 'Base URL Mode (ANTHROPIC_BASE_URL…)',
+          click: () => dispatch({ type: 'copy-shell-setup', mode: 'base' }),
+        },
+        {
+          id: 'copy-env.forward',
+          label: 'Forward-Proxy Mode (HTTPS_PROXY + CA)',
+          click: () => dispatch({ type: 'copy-shell-setup', mode: 'forward' }),
+        },
+      ],
     },
     { id: 'data-folder', label: 'Open Data Folder', click: () => dispatch({ type: 'open-data-folder' }) },
     { type: 'separator' },

@@ -169,7 +169,7 @@ function entry(ex: SessionExchange, sessionId: string): JsonValue {
     request: {
       method: rq.method,
       url: url.href,
-      httpVersion: rq.transport === 'websocket' ? 'WebSocket' : 'HTTP/1.1',
+      httpVersion: rq.transport.endsWith('websocket') ? 'WebSocket' : 'HTTP/1.1',
       cookies: [],
       headers: headerList(ex.headers),
       queryString: [...url.searchParams].map(([name, value]) => ({ name, value })),

@@ -1,7 +1,7 @@
-// Credentials: the client's own always win and pass untouched. Only when a client sent none does the proxy add
-// one — a key from config, or for Codex's Responses API the login in ~/.codex/auth.json (API key, or ChatGPT
-// tokens, which must go to the ChatGPT Codex backend with `chatgpt-account-id`). No credential is ever logged:
-// log lines say which *source* was used, never the value.
+// Credential sources: Codex's login in ~/.codex/auth.json (an API key, or ChatGPT tokens that must go to the
+// ChatGPT Codex backend with `chatgpt-account-id`), read and watched here, and whether a request brings its own.
+// When a stored credential is added is decided in credentials.ts (and request-guard.ts). No credential is ever
+// logged: log lines say which *source* was used, never the value.
 import fs from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';

@@ -9,7 +9,22 @@ export type ProxyErrorCode =
   | 'upstream_tls_error'
   | 'not_found'
   | 'shutting_down'
-  | 'replay_refused';
+  /** A replay header from a request that is not a local client. */
+  | 'replay_refused'
+  /** Host is not a loopback name with our port nor listed in proxy.allowed_hosts (DNS rebinding). */
+  | 'host_not_allowed'
+  /** A browser request from a foreign page without credentials of its own. */
+  | 'cross_site_request'
+  /** Node's HTTP parser rejected the request (malformed request line, headers or chunked body). */
+  | 'bad_request'
+  /** The request headers exceed Node's limit (16 KiB by default). */
+  | 'headers_too_large'
+  /** CONNECT to a target that is neither intercepted nor allowed by forward.tunnel. */
+  | 'tunnel_refused'
+  /** CONNECT to an intercepted host that the local CA cannot serve (not covered, unreadable). */
+  | 'intercept_failed'
+  /** A bug in LunaRoute while handling the request (logged; the process keeps running). */
+  | 'internal_error';
 
 export interface ProxyErrorReply {
   status: number;
@@ -23,18 +38,38 @@ export function proxyErrorReply(
   message: string,
 ): ProxyErrorReply {
   if (dialect === 'anthropic') {
-    const type =
-      status === 404
-        ? 'not_found_error'
-        : status === 503
-          ? 'overloaded_error'
-          : status === 403
-            ? 'permission_error'
-            : 'api_error';
-    return { status, body: JSON.stringify({ type: 'error', error: { type, message } }) };
+    return {
+      status,
+      body: JSON.stringify({ type: 'error', error: { type: anthropicType(status), message } }),
+    };
   }
-  const type = status === 404 ? 'invalid_request_error' : 'server_error';
+  const type = status < 500 ? 'invalid_request_error' : 'server_error';
   return { status, body: JSON.stringify({ error: { message, type, param: null, code } }) };
+}
+
+// Anthropic's documented error types by status.
+function anthropicType(status: number): string {
+  switch (status) {
+    case 403:
+      return 'permission_error';
+    case 404:
+      return 'not_found_error';
+    case 413:
+      return 'request_too_large';
+    case 503:
+      return 'overloaded_error';
+    default:
+      return status < 500 ? 'invalid_request_error' : 'api_error';
+  }
+}
+
+/**
+ * An error body both dialects' SDKs can read (each finds `error.message`), for when the dialect is unknown —
+ * e.g. a request Node's parser rejected before its path was seen.
+ */
+export function genericErrorReply(status: number, code: ProxyErrorCode, message: string): ProxyErrorReply {
+  const type = status < 500 ? 'invalid_request_error' : 'api_error';
+  return { status, body: JSON.stringify({ type: 'error', error: { type, message, param: null, code } }) };
 }
 
 /** Map a Node network error to the code, status and a sentence naming the upstream and the cause. */

@@ -17,10 +17,12 @@ export type Route =
     }
   | { kind: 'not_found' };
 
+export type UpstreamRoute = Extract<Route, { kind: 'upstream' }>;
+
 // OpenAI-style paths clients may use without the /v1 prefix (Codex with a base URL lacking /v1, for example).
 const OPENAI_BARE_PREFIXES = ['/responses', '/chat/completions', '/models', '/embeddings', '/completions'];
 
-function anthropicEndpoint(path: string): Endpoint {
+export function anthropicEndpoint(path: string): Endpoint {
   if (path === '/v1/messages') return 'messages';
   if (path === '/v1/messages/count_tokens') return 'count_tokens';
   if (path.startsWith('/v1/messages/batches')) return 'batches';
@@ -29,7 +31,7 @@ function anthropicEndpoint(path: string): Endpoint {
 }
 
 /** `rest` is the path after the version prefix, e.g. `/chat/completions`. */
-function openaiEndpoint(rest: string): Endpoint {
+export function openaiEndpoint(rest: string): Endpoint {
   if (rest === '/chat/completions') return 'chat_completions';
   if (rest === '/responses') return 'responses';
   if (rest === '/models' || rest.startsWith('/models/')) return 'models';

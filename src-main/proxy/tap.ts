@@ -15,6 +15,8 @@ export interface ExchangeStart {
   dialect: Dialect;
   endpoint: Endpoint;
   transport: 'http' | 'websocket';
+  /** Forward-proxy mode: the intercepted host the client sent CONNECT for; absent in base-URL mode. */
+  forwardHost?: string;
   method: string;
   /** Path and query exactly as the client sent them. */
   url: string;

@@ -128,6 +128,7 @@ export class RecorderClient implements ExchangeObserver {
       dialect: start.dialect,
       endpoint: start.endpoint,
       transport: start.transport,
+      ...(start.forwardHost !== undefined && { forwardHost: start.forwardHost }),
       method: start.method,
       url: start.url,
       upstreamUrl: start.upstreamUrl,

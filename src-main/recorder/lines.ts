@@ -87,7 +87,7 @@ export function buildRequestLines(
     at: i.at,
     dialect: i.open.dialect,
     endpoint: i.open.endpoint,
-    transport: i.open.transport,
+    transport: i.open.forwardHost === undefined ? i.open.transport : `forward_${i.open.transport}`,
     method: i.open.method,
     url: r.text(i.open.url) ?? i.open.url,
     upstream_url: r.text(i.open.upstreamUrl) ?? '',

@@ -14,6 +14,8 @@ export interface OpenMsg {
   dialect: Dialect;
   endpoint: Endpoint;
   transport: 'http' | 'websocket';
+  /** Forward-proxy mode: the intercepted host (recorded as transport `forward_http` / `forward_websocket`). */
+  forwardHost?: string;
   method: string;
   url: string;
   upstreamUrl: string;

@@ -5,6 +5,8 @@
 import type { CallHandlers, Problem, Settings, UiEvent } from '../../src-shared/contract.js';
 import type { LiveEvent } from '../../src-shared/live.js';
 import { SETTINGS } from '../../src-shared/settings.js';
+import { baseUrlExports, forwardExports } from '../../src-shared/shell-exports.js';
+import { ensureCa } from '../ca/store.js';
 import type { Config } from '../config/types.js';
 import type { RecorderClient } from '../recorder/client.js';
 import type { IndexStats } from '../index/queries.js';
@@ -104,6 +106,20 @@ export class UiState {
         return file;
       },
       'settings.get': async () => this.getSettings(),
+      'setup.get': async () => {
+        const { dataDir, forward } = this.core.config;
+        const { ca } = await ensureCa(dataDir, forward.intercept);
+        return {
+          base: baseUrlExports(this.core.proxyUrl),
+          forward: forwardExports(this.core.proxyUrl, ca.paths.cert, forward.intercept),
+          ca: {
+            cert_path: ca.paths.cert,
+            sha256: ca.fingerprint,
+            hosts: ca.hosts,
+            not_after: ca.notAfter.getTime(),
+          },
+        };
+      },
       'settings.set': async (a) => {
         if (a.retention) {
           // The recorder worker restarts its sweeper with the new policy and sweeps at once.

@@ -11,6 +11,8 @@
 // or script — the renderer renders every string as text, and a strict CSP (scripts and styles from 'self' only,
 // no inline, no eval, no framing) contains any mistake. Local processes of the same user are out of scope (they
 // can read the data directory anyway). Arguments are parsed with the contract's schemas; bodies are capped.
+// No request can end the process: a handler that throws is logged and answered with a 500, a path with broken
+// percent-encoding with a 400.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -89,6 +91,8 @@ export interface UiServer {
   push(e: UiEvent): void;
   /** Connected event-stream clients. */
   readonly clients: number;
+  /** The origins this server's pages have (`http://127.0.0.1:<port>`, `http://localhost:<port>`, …). */
+  readonly origins: readonly string[];
   close(): Promise<void>;
 }
 
@@ -261,7 +265,17 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
   };
 
   const serveStatic = (res: ServerResponse, pathname: string): void => {
-    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+    let rel: string;
+    try {
+      rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+    } catch {
+      return send(
+        res,
+        400,
+        'text/plain; charset=utf-8',
+        'The path is not valid percent-encoding (a % must be followed by two hex digits).\n',
+      );
+    }
     const abs = path.resolve(o.rendererDir, rel);
     if (!abs.startsWith(path.resolve(o.rendererDir) + path.sep))
       return send(res, 404, 'text/plain', 'not found');
@@ -292,7 +306,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     res.end(body);
   };
 
-  const server = http.createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     // DNS rebinding: the Host must be our own loopback address.
     if (!hosts.has((req.headers.host ?? '').toLowerCase())) return refuse(res, 403, 'unexpected Host header');
     let url: URL;
@@ -321,6 +335,19 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return send(res, 405, 'text/plain', 'method not allowed');
     serveStatic(res, url.pathname);
+  };
+
+  // The top-level guard: whatever a handler throws becomes a log line and a 500, never the end of the process.
+  const server = http.createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (err) {
+      o.logger.error(
+        `UI server failed on ${req.method} ${(req.url ?? '').split('?')[0]}: ${(err as Error).stack ?? String(err)}`,
+      );
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, { ok: false, error: { code: 'failed', message: 'internal error (logged)' } });
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -341,6 +368,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     get clients() {
       return sse.size;
     },
+    origins: [...hosts].map((h) => `http://${h}`),
     close() {
       unsubscribe?.();
       unsubscribe = null;

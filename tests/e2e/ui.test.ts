@@ -46,6 +46,10 @@ interface BrowserLike {
   __xss?: number;
 }
 
+interface ClipboardLike {
+  navigator: { clipboard: { readText(): Promise<string> } };
+}
+
 /** Record CSP violations from the start of every page. */
 async function trackCsp(page: Page): Promise<void> {
   await page.addInitScript(() => {
@@ -386,6 +390,30 @@ describe.skipIf(missing !== null)('the live window in Chromium', () => {
     await rec.check();
     await page.locator('input[type=radio][value=mask]').check();
     await expect.poll(() => page.getByTestId('recording-toggle').innerText()).toContain('Recording');
+  });
+
+  it('Settings copies the exports of either mode; the forward-proxy ones create the CA and name it', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.goto(`${s.uiUrl}/#/settings`);
+    const section = page.getByTestId('setup-modes');
+    await section.waitFor();
+    const cert = path.join(s.dataDir, 'ca', 'lunaroute-ca.pem');
+    expect(fs.existsSync(cert)).toBe(false); // created on first use, not by opening Settings
+    await section.getByRole('button', { name: 'Copy exports' }).first().click();
+    await expect
+      .poll(() =>
+        page.evaluate(() => (globalThis as unknown as ClipboardLike).navigator.clipboard.readText()),
+      )
+      .toContain(`export ANTHROPIC_BASE_URL=${s.proxyUrl}`);
+    await page.getByTestId('copy-forward').click();
+    await expect.poll(() => section.innerText()).toContain(cert);
+    const copied = await page.evaluate(() =>
+      (globalThis as unknown as ClipboardLike).navigator.clipboard.readText(),
+    );
+    expect(copied).toContain(`export HTTPS_PROXY=${s.proxyUrl};`);
+    expect(copied).toContain(`export NODE_EXTRA_CA_CERTS=${cert};`);
+    expect(copied).not.toMatch(/export \w*BASE_URL/);
+    expect(fs.readFileSync(cert, 'utf8')).toContain('BEGIN CERTIFICATE');
   });
 
   it('a budget typed in Settings applies at once (banner), survives a reload, and a bad amount is refused', async () => {

@@ -402,6 +402,59 @@ describe('lunaroute env', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^lunaroute: env: needs a fixed port .* — see lunaroute env --help\n$/);
   });
+
+  it('--mode forward, even with an unquoted eval, sets HTTPS_PROXY, the CA variables and NO_PROXY, and unsets base URLs', async () => {
+    const port = await freePort();
+    const script =
+      `export ANTHROPIC_BASE_URL=stale; eval $("${process.execPath}" "${BIN}" env --mode forward --port ${port} 2>/dev/null); ` +
+      `echo "$HTTPS_PROXY|$NODE_EXTRA_CA_CERTS|$CODEX_CA_CERTIFICATE|$NO_PROXY|\${ANTHROPIC_BASE_URL-unset}"`;
+    const child = spawn('sh', ['-c', script], { cwd: home, env: childEnv() });
+    children.add(child);
+    const output = collect(child);
+    await once(child, 'close');
+    const health = await getJson(`http://127.0.0.1:${port}/healthz`);
+    backgroundPids.add(health.body.pid as number);
+    const cert = join(dataDir, 'ca', 'lunaroute-ca.pem');
+    expect(output().stdout).toBe(`http://127.0.0.1:${port}|${cert}|${cert}|localhost,127.0.0.1,::1|unset\n`);
+    expect(statSync(cert).mode & 0o777).toBe(0o644);
+  });
+
+  it('rejects an unknown --mode', async () => {
+    const r = await run(['env', '--mode', 'sideways', '--port', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^lunaroute: env: --mode must be base or forward, not 'sideways'/);
+  });
+});
+
+describe('lunaroute ca', () => {
+  it('show creates the CA once and describes it; --pem prints the certificate; rotate replaces it; remove deletes it', async () => {
+    const shown = await run(['ca', 'show']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stderr).toContain('created the CA');
+    const cert = join(dataDir, 'ca', 'lunaroute-ca.pem');
+    expect(shown.stdout).toContain(`certificate: ${cert}`);
+    expect(shown.stdout).toContain('may issue for: api.anthropic.com, api.openai.com, chatgpt.com');
+    const fingerprint = /sha256: +(\S+)/.exec(shown.stdout)![1];
+    const again = await run(['ca', 'show']);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toBe(shown.stdout);
+    const pem = await run(['ca', 'show', '--pem']);
+    expect(pem.stdout).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
+    const rotated = await run(['ca', 'rotate']);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stderr).toContain('Restart clients');
+    expect(/sha256: +(\S+)/.exec(rotated.stdout)![1]).not.toBe(fingerprint);
+    const removed = await run(['ca', 'remove']);
+    expect(removed.stdout).toContain('Removed the LunaRoute CA');
+    expect(existsSync(cert)).toBe(false);
+    expect((await run(['ca', 'remove'])).stdout).toContain('nothing to remove');
+  });
+
+  it('asks for one of show, rotate, remove', async () => {
+    const r = await run(['ca']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('lunaroute: ca: expects one of show, rotate, remove — see lunaroute ca --help\n');
+  });
 });
 
 describe('npm start without Electron', () => {

@@ -23,6 +23,9 @@ export interface TestConfigOptions {
   priceOverrides?: Config['pricing']['overrides'];
   dailyBudgetUsd?: number;
   otel?: Config['otel'];
+  forward?: Partial<Config['forward']>;
+  /** proxy.allowed_hosts (normalised, lower-case). */
+  allowedHosts?: string[];
 }
 
 export function makeTempDir(prefix = 'lunaroute-test-'): string {
@@ -43,6 +46,7 @@ export function makeTestConfig(o: TestConfigOptions = {}): Config {
       openai: { url: o.openaiUrl ?? 'http://127.0.0.1:9/v1', apiKey: o.openaiKey ?? '' },
       chatgpt: { url: o.chatgptUrl ?? 'http://127.0.0.1:9/backend-api/codex' },
     },
+    proxy: { allowedHosts: o.allowedHosts ?? [] },
     timeouts: {
       connectMs: o.connectMs ?? 5_000,
       idleMs: o.idleMs ?? 600_000,
@@ -59,5 +63,10 @@ export function makeTestConfig(o: TestConfigOptions = {}): Config {
     pricing: { file: null, overrides: o.priceOverrides ?? {} },
     budgets: { dailyUsd: o.dailyBudgetUsd ?? null, weeklyUsd: null },
     otel: o.otel ?? { endpoint: '', headers: {} },
+    // Tests never tunnel off this machine: only loopback CONNECT targets are allowed unless a test says so.
+    forward: {
+      intercept: o.forward?.intercept ?? ['api.anthropic.com', 'api.openai.com', 'chatgpt.com'],
+      tunnel: o.forward?.tunnel ?? 'loopback',
+    },
   };
 }

@@ -49,6 +49,7 @@ describe('defaults', () => {
         openai: { url: 'https://api.openai.com/v1', apiKey: '' },
         chatgpt: { url: 'https://chatgpt.com/backend-api/codex' },
       },
+      proxy: { allowedHosts: [] },
       timeouts: { connectMs: 10_000, idleMs: 600_000, shutdownGraceMs: 2_000 },
       codex: { authFile: join(home, '.codex', 'auth.json'), useAuthFile: true },
       logLevel: 'info',
@@ -58,6 +59,7 @@ describe('defaults', () => {
       pricing: { file: null, overrides: {} },
       otel: { endpoint: '', headers: {} },
       budgets: { dailyUsd: null, weeklyUsd: null },
+      forward: { intercept: ['api.anthropic.com', 'api.openai.com', 'chatgpt.com'], tunnel: 'all' },
       explicitKeys: [],
     });
   });
@@ -509,6 +511,30 @@ describe('otel', () => {
     expect(() => load('otel:\n  headers: [a]\n')).toThrow(/otel\.headers must be a mapping/);
     expect(() => load('otel:\n  headers:\n    "bad name": x\n')).toThrow(
       /otel\.headers has an invalid header name/,
+    );
+  });
+});
+
+describe('forward proxy', () => {
+  it('reads forward.intercept as lower-cased host names without duplicates, from the file or LUNAROUTE_FORWARD_INTERCEPT', () => {
+    const yaml = 'forward:\n  intercept: [API.Anthropic.com., api.anthropic.com, models.example.test]\n';
+    expect(load(yaml).config.forward.intercept).toEqual(['api.anthropic.com', 'models.example.test']);
+    const env = { LUNAROUTE_FORWARD_INTERCEPT: 'api.openai.com, chatgpt.com' };
+    expect(load(undefined, { env }).config.forward.intercept).toEqual(['api.openai.com', 'chatgpt.com']);
+  });
+  it.each(['127.0.0.1', '*.openai.com', 'api.openai.com:443', 'https://api.openai.com'])(
+    'refuses %s in forward.intercept: the CA is constrained to DNS names',
+    (bad) => {
+      expect(() => load(`forward:\n  intercept: ["${bad}"]\n`)).toThrow(
+        /forward\.intercept must be a list of DNS host names .*no IP addresses, ports or wildcards/,
+      );
+    },
+  );
+  it('takes forward.tunnel from all, loopback, none (LUNAROUTE_FORWARD_TUNNEL too)', () => {
+    expect(load('forward:\n  tunnel: loopback\n').config.forward.tunnel).toBe('loopback');
+    expect(load(undefined, { env: { LUNAROUTE_FORWARD_TUNNEL: 'none' } }).config.forward.tunnel).toBe('none');
+    expect(() => load('forward:\n  tunnel: some\n')).toThrow(
+      /forward\.tunnel must be one of all, loopback, none/,
     );
   });
 });

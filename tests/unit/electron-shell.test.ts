@@ -235,11 +235,17 @@ describe('main process with the real core', () => {
     expect(pushed.filter((e) => e.type === 'settings_changed')).toHaveLength(2);
   });
 
-  it('copies the shell setup for the actual proxy address', async () => {
-    tray.item('copy-env').click!();
+  it('copies the shell setup of either mode for the actual proxy address', async () => {
+    tray.item('copy-env.base').click!();
     await vi.waitFor(() =>
       expect(standIn.clipboardText.at(-1)).toMatch(/^export ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:\d+\n/),
     );
+    tray.item('copy-env.forward').click!();
+    await vi.waitFor(() =>
+      expect(standIn.clipboardText.at(-1)).toMatch(/\nexport HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+;\n/),
+    );
+    const ca = /export NODE_EXTRA_CA_CERTS=(\S+);/.exec(standIn.clipboardText.at(-1)!)![1]!;
+    expect(fs.readFileSync(ca, 'utf8')).toContain('BEGIN CERTIFICATE');
   });
 
   it('keeps running in the tray when the window closes, saving its bounds next to the core’s settings', () => {

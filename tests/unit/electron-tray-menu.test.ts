@@ -39,9 +39,15 @@ describe('tray menu', () => {
     expect(item(t, 'status')).toMatchObject({ label: 'Listening on 127.0.0.1:8081', enabled: false });
     expect(item(t, 'today').label).toBe('Today: 12 requests · 45k in / 3.2k out · $0.41');
     expect(item(t, 'today').visible).toBe(true);
+    expect(item(t, 'modes')).toMatchObject({
+      label: 'Modes: base URL · forward proxy (HTTPS_PROXY)',
+      enabled: false,
+      visible: true,
+    });
     expect(t.map((i) => i.id ?? i.type)).toEqual([
       'status',
       'today',
+      'modes',
       'separator',
       'recording',
       'redaction',
@@ -75,7 +81,8 @@ describe('tray menu', () => {
     click(item(t, 'recording'));
     click(item(t, 'redaction.partial'));
     click(item(t, 'open'));
-    click(item(t, 'copy-env'));
+    click(item(t, 'copy-env.base'));
+    click(item(t, 'copy-env.forward'));
     click(item(t, 'data-folder'));
     click(item(t, 'start-at-login'));
     click(item(t, 'quit'));
@@ -83,7 +90,8 @@ describe('tray menu', () => {
       { type: 'set-recording', on: false },
       { type: 'set-redaction', mode: 'partial' },
       { type: 'open-window' },
-      { type: 'copy-shell-setup' },
+      { type: 'copy-shell-setup', mode: 'base' },
+      { type: 'copy-shell-setup', mode: 'forward' },
       { type: 'open-data-folder' },
       { type: 'set-start-at-login', on: true },
       { type: 'quit' },
@@ -101,6 +109,7 @@ describe('tray menu', () => {
     );
     expect(item(t, 'status').label).toBe('Not running: 127.0.0.1:8081 is already in use');
     expect(item(t, 'today').visible).toBe(false);
+    expect(item(t, 'modes').visible).toBe(false);
     for (const id of ['recording', 'redaction', 'open', 'copy-env']) expect(item(t, id).enabled).toBe(false);
     for (const id of ['data-folder', 'start-at-login', 'quit']) expect(item(t, id).enabled).not.toBe(false);
   });

@@ -39,6 +39,7 @@ const config = {
     openai: { url: `${upstream}/v1`, apiKey: '' },
     chatgpt: { url: `${upstream}/backend-api/codex` },
   },
+  proxy: { allowedHosts: [] },
   timeouts: { connectMs: 5_000, idleMs: 600_000, shutdownGraceMs: 500 },
   codex: { authFile: path.join(dataDir, 'no-codex', 'auth.json'), useAuthFile: true },
   logLevel: 'silent',
