@@ -355,6 +355,8 @@ describe('lunaroute replay through a running server', () => {
       headers: {
         'content-type': 'application/json',
         origin: 'https://evil.example',
+        // A page that brings its own key passes the proxy's cross-site guard: the replay check must still refuse.
+        'x-api-key': 'sk-ant-from-a-page',
         'x-lunaroute-replay-of': ids.anthropicStream,
         'x-lunaroute-replay-upstream': other.url,
         'anthropic-version': '2023-06-01',
