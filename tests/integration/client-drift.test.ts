@@ -34,6 +34,9 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** A value the default (mask) redaction policy replaces: unknown items are stored redacted, like everything. */
+const EMAIL = ['drift.person', 'example-corp.io'].join('@');
+
 const sse = (events: Record<string, unknown>[]): string =>
   events.map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`).join('');
 
@@ -61,7 +64,7 @@ function driftingStream(text: string): string {
     { type: 'content_block_start', index: 1, content_block: { type: 'hologram', frames: [] } },
     { type: 'content_block_delta', index: 1, delta: { type: 'hologram_delta', frame: 'A' } },
     { type: 'content_block_stop', index: 1 },
-    { type: 'message_annotation', note: 'two' },
+    { type: 'message_annotation', note: `two, from ${EMAIL}` },
     {
       type: 'message_delta',
       delta: { stop_reason: 'end_turn', stop_sequence: null },
@@ -131,8 +134,10 @@ describe('client drift', () => {
     ]);
     expect(lineA!.unknown![0]!.received).toEqual([
       { type: 'message_annotation', note: 'one' },
-      { type: 'message_annotation', note: 'two' },
+      { type: 'message_annotation', note: 'two, from [EMAIL]' },
     ]);
+    expect(JSON.stringify(lineA)).not.toContain(EMAIL);
+    expect(lineA!.redaction).toMatchObject({ email: 1 });
     expect(lineA!.response!.unknown).toBeUndefined(); // moved to the line, not stored twice
     expect(lineA!.response!.content).toEqual([
       { type: 'text', text: 'first answer' },
