@@ -201,8 +201,9 @@ export interface ReassembledResponse {
    */
   firstContentAtMs: number | null;
   /**
-   * What the parser did not recognise, in order of first occurrence (at most 32 entries); absent when everything
-   * was known. The recorder moves it to the response line's `unknown` field.
+   * What the parser did not recognise, in order of first occurrence: at most 32 names, then one `(more)` entry
+   * per kind counts the rest. Absent when everything was known. The recorder moves it to the response line's
+   * `unknown` field.
    */
   unknown?: UnknownItem[];
 }
