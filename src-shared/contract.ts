@@ -30,6 +30,8 @@ export const OUTCOME_REASONS = [
 /** Session status filter: `in_flight` = has a request without an outcome; the others by request outcomes. */
 export const STATUS_FILTERS = ['in_flight', 'completed', 'failed', 'interrupted'] as const;
 export const EXPORT_FORMATS = ['jsonl', 'har', 'md'] as const;
+/** UnknownItem kinds (src-shared/exchange.ts). */
+export const UNKNOWN_KINDS = ['event', 'block', 'delta', 'field'] as const;
 
 const id = s.string({ min: 1, max: 200 });
 const nstr = s.nullable(s.string());
@@ -231,6 +233,7 @@ export const PROBLEM_KINDS = [
   'redaction_failed',
   'dropped',
   'budget_exceeded',
+  'client_drift',
 ] as const;
 
 /** Something the user must see (not only in a log). */
@@ -428,6 +431,17 @@ export const EVENTS = {
     type: s.literal('recorder_problem'),
     kind: s.oneOf(['dropped', 'write_error', 'index_error', 'redaction_failed'] as const),
     count,
+    message: s.string(),
+  }),
+  client_drift: s.object({
+    type: s.literal('client_drift'),
+    at: s.number(),
+    client: s.oneOf(CLIENT_KINDS),
+    client_version: nstr,
+    dialect: nstr,
+    items: s.array(s.object({ kind: s.oneOf(UNKNOWN_KINDS), name: s.string({ max: 100 }), count }), {
+      max: 32,
+    }),
     message: s.string(),
   }),
   settings_changed: s.object({ type: s.literal('settings_changed'), settings: SettingsSchema }),

@@ -95,12 +95,19 @@ export interface RefusalBlock {
   refusal: string;
 }
 
-/** A content item we keep but do not interpret (e.g. Anthropic `web_search_tool_result`, Responses `web_search_call`). */
+/**
+ * A content item we keep but do not interpret (e.g. Anthropic `web_search_tool_result`, Responses `web_search_call`,
+ * or a block type this version does not know — see UnknownItem).
+ */
 export interface OtherBlock {
   type: 'other';
   /** The provider's `type` of the item. */
   rawType: string;
   raw: JsonValue;
+  /** Anthropic: the `delta` objects streamed into this block, as received and in order (absent when none). */
+  deltas?: JsonValue[];
+  /** Deltas not kept in `deltas` because the response's budget for raw items was spent (absent when none). */
+  deltasOmitted?: number;
 }
 
 export type ContentBlock =
@@ -113,6 +120,36 @@ export interface ExchangeError {
   /** OpenAI `code` (`rate_limit_exceeded`…); null when absent. */
   code: string | null;
   message: string | null;
+}
+
+/** What kind of thing a parser did not recognise. */
+export type UnknownKind = 'event' | 'block' | 'delta' | 'field';
+
+/**
+ * Something in a response that the parsers of this version did not recognise ("client drift": a client or
+ * provider update added it). The bytes always reach the client untouched; this records what the recording may
+ * be missing and keeps it as received. `kind`:
+ * - `event`: an SSE event / WebSocket message type (Anthropic `some_new_event`, Responses `response.foo.delta`);
+ * - `block`: a content block type (Anthropic), output item or content part type (Responses);
+ * - `delta`: a `content_block_delta` delta type (Anthropic);
+ * - `field`: a field of an object the parser reads field by field, named by its place, e.g. `message.foo`,
+ *   `tool_use.foo`, `chunk.foo`, `delta.foo` (objects kept whole, such as usage, are not checked).
+ */
+export interface UnknownItem {
+  kind: UnknownKind;
+  /** The provider's type name or the field's place; at most 100 characters. */
+  name: string;
+  /** Occurrences in this response. */
+  count: number;
+  /**
+   * The occurrences as received — the whole event, the delta event, the content part, or the field's value —
+   * first ones first, while the response's budget for raw items lasts. A value too big for what is left is kept
+   * as `{"$truncated": <its JSON length>, "json": <the start of its JSON text>}`. Absent for unknown content
+   * blocks and output items: those are kept in `content` as `other` blocks (with their deltas).
+   */
+  received?: JsonValue[];
+  /** Occurrences not kept in `received` (the budget was spent). Absent when none. */
+  omitted?: number;
 }
 
 /** How much the parser saw. */
@@ -163,6 +200,12 @@ export interface ReassembledResponse {
    * arrived. The parser only stores what the caller's `onFirstContent()` returned; see ResponseParserOptions.
    */
   firstContentAtMs: number | null;
+  /**
+   * What the parser did not recognise, in order of first occurrence: at most 32 names, then one `(more)` entry
+   * per kind counts the rest. Absent when everything was known. The recorder moves it to the response line's
+   * `unknown` field.
+   */
+  unknown?: UnknownItem[];
 }
 
 /** Where the session id hint in a request body came from. */

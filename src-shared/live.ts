@@ -1,7 +1,7 @@
 // Events pushed live to the UI while traffic flows (over IPC in Electron, an event stream headless).
 // Produced by the recorder in batches (~50 ms), only while someone listens. Strings are redacted.
 import type { Dialect, Endpoint } from './dialects.js';
-import type { Usage } from './exchange.js';
+import type { UnknownKind, Usage } from './exchange.js';
 import type { ClientKind, Outcome, OutcomeReason } from './records.js';
 
 export interface RequestStartedEvent {
@@ -54,5 +54,26 @@ export interface RecorderProblemEvent {
   message: string;
 }
 
+/**
+ * Traffic of a client version held things the parsers do not understand (see UnknownItem): sent once per client
+ * and version for the life of the process, when the first such response is recorded (or, if no window listens
+ * then, when one starts listening).
+ */
+export interface ClientDriftEvent {
+  type: 'client_drift';
+  at: number;
+  client: ClientKind;
+  client_version: string | null;
+  dialect: Dialect | null;
+  /** The unknown items of the response that raised the notice (at most 32). */
+  items: { kind: UnknownKind; name: string; count: number }[];
+  /** E.g. "Claude Code 2.1.332 sent 2 kinds of event this version of LunaRoute does not understand (…) — …". */
+  message: string;
+}
+
 export type LiveEvent =
-  RequestStartedEvent | ResponseProgressEvent | RequestFinishedEvent | RecorderProblemEvent;
+  | RequestStartedEvent
+  | ResponseProgressEvent
+  | RequestFinishedEvent
+  | RecorderProblemEvent
+  | ClientDriftEvent;

@@ -7,7 +7,7 @@
 // piece of request body that clients re-send every turn (system prompt, tool list, one message), stored once
 // per file and referenced by hash. Times are epoch milliseconds; durations are milliseconds; null = unknown.
 import type { Dialect, Endpoint } from './dialects.js';
-import type { ExchangeError, JsonValue, ReassembledResponse, Usage } from './exchange.js';
+import type { ExchangeError, JsonValue, ReassembledResponse, UnknownItem, Usage } from './exchange.js';
 
 /** Bumped on any incompatible change to the lines below. Readers skip lines with a newer `v`. */
 export const RECORD_VERSION = 1;
@@ -204,6 +204,15 @@ export interface ResponseLine {
   truncated: boolean;
   /** Values the redactor replaced in this line, by detector (absent when none). */
   redaction?: Record<string, number>;
+  /**
+   * What the parsers of this version did not recognise in the response (event, block and delta types, fields),
+   * with the occurrences as received — see UnknownItem. Absent when everything was known.
+   */
+  unknown?: UnknownItem[];
+  /** With `unknown`: the client that sent the request, as recognised from its headers. */
+  client?: ClientKind;
+  /** With `unknown`: that client's version (from its user-agent); null when it did not say. */
+  client_version?: string | null;
 }
 
 /** Written when lines were lost (queue full, write error): readers know a gap exists. */

@@ -169,9 +169,19 @@ function responseItems(ex: SessionExchange): TranscriptItem[] {
         out.push(item('refusal', b.refusal));
         break;
       case 'other':
-        out.push(item('other', JSON.stringify(b.raw), { name: b.rawType }));
+        // A block kept whole; one that streamed deltas shows them after it.
+        out.push(
+          item('other', JSON.stringify(b.deltas ? { block: b.raw, deltas: b.deltas } : b.raw), {
+            name: b.rawType,
+          }),
+        );
         break;
     }
+  }
+  // Client drift: what this version did not understand, named in one line; the raw items are behind it.
+  if (r.unknown && r.unknown.length > 0) {
+    const names = r.unknown.map((u) => `${u.kind} ${u.name}${u.count > 1 ? ` ×${u.count}` : ''}`);
+    out.push(item('other', JSON.stringify(r.unknown, null, 1), { name: `unknown: ${names.join(', ')}` }));
   }
   if (r.outcome !== 'completed') {
     const what =

@@ -2,6 +2,7 @@
 // redacted data, and off the proxy's thread). The worker sends a cumulative snapshot with its `stats` message;
 // ProxyMetrics renders it at scrape time. Every label is bounded: dialect, client kind, outcome and token kind
 // are closed sets; model families, tool names and detectors keep the first N distinct values, then "other".
+// Unknown items (client drift) are counted by dialect and kind only: their names never become labels.
 import type { RecordLine, RequestLine, ResponseLine } from '../../src-shared/records.js';
 import { requestCost } from '../analytics/cost.js';
 import { bundledPrices, normalizeModel, type Prices } from '../analytics/prices.js';
@@ -63,6 +64,12 @@ export const RECORDED_METRICS = {
     type: 'counter',
     labels: ['dialect', 'outcome'],
   },
+  unknownItems: {
+    name: 'lunaroute_unknown_items_total',
+    help: 'Occurrences of event, block and delta types and fields the parsers did not recognise in recorded responses (kept as received), by dialect and kind.',
+    type: 'counter',
+    labels: ['dialect', 'kind'],
+  },
   redactions: {
     name: 'lunaroute_redactions_total',
     help: 'Values replaced by the redactor in what was recorded, by detector.',
@@ -109,6 +116,7 @@ const MAX_DETECTORS = 50;
 /** Requests waiting for their response, and tool calls waiting for their result (oldest evicted past this). */
 const MAX_PENDING = 10_000;
 const FREE_ENDPOINTS = new Set(['count_tokens', 'models']);
+const UNKNOWN_KINDS = new Set(['event', 'block', 'delta', 'field']);
 
 /** Keeps the first `cap` distinct values; later ones become "other". */
 class Bounded {
@@ -216,6 +224,9 @@ export class RecordedMetrics {
     const model = l.model ?? rq?.model ?? null;
     this.inc('recorded', [dialect, l.outcome]);
     this.redactions(l.redaction);
+    for (const u of l.unknown ?? [])
+      if (u.count > 0)
+        this.inc('unknownItems', [dialect, UNKNOWN_KINDS.has(u.kind) ? u.kind : 'other'], u.count);
     if (l.timings.first_content_ms !== null && l.timings.first_content_ms >= 0)
       this.observeHist('ttft', [dialect], l.timings.first_content_ms / 1000);
     for (const b of l.response?.content ?? []) {

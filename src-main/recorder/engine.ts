@@ -323,6 +323,7 @@ export class RecorderEngine {
       if (!s) return;
       await this.writeResponse(s, {
         id,
+        client: recognizeClient(headerRecord(ex.open.headers)),
         at: ex.open.startedAt + endMs,
         // No upstream head: the client got LunaRoute's own error reply, whose status is what it saw.
         status: ex.status ?? (end.kind === 'upstream_error' ? end.status : null),
@@ -401,6 +402,7 @@ export class RecorderEngine {
       if (!s) return;
       await this.writeResponse(s, {
         id: turn.requestId,
+        client: recognizeClient(headerRecord(w.open.headers)),
         at: w.open.startedAt + turn.ms,
         status: 101,
         headers: null,

@@ -115,6 +115,8 @@ export function buildRequestLines(
 
 export interface ResponseInput {
   id: string;
+  /** The client that sent the request (named on the line when the response holds unknown items). */
+  client: ReturnType<typeof recognizeClient>;
   at: number;
   status: number | null;
   headers: Record<string, string | string[]> | null;
@@ -143,9 +145,15 @@ export function buildResponseLine(
   r: LineRedaction,
 ): { line: ResponseLine; errorMessage: string | null } {
   const o = decideOutcome(i.end, i.status, i.response);
-  const response = i.response
+  const redacted = i.response
     ? (r.json(i.response as unknown as JsonValue) as unknown as ReassembledResponse)
     : null;
+  // What the parsers did not recognise goes to the line's own `unknown` field (redacted like the rest).
+  let unknown: ResponseLine['unknown'];
+  let response = redacted;
+  if (redacted?.unknown) {
+    ({ unknown, ...response } = redacted);
+  }
   const errorMessage = r.text(o.errorMessage ?? response?.error?.message ?? null);
   const line: ResponseLine = {
     type: 'response',
@@ -178,5 +186,10 @@ export function buildResponseLine(
   };
   const redaction = r.findings();
   if (redaction) line.redaction = redaction;
+  if (unknown && unknown.length > 0) {
+    line.unknown = unknown;
+    line.client = i.client.client;
+    line.client_version = i.client.version;
+  }
   return { line, errorMessage };
 }

@@ -8,6 +8,7 @@ import type { RedactionConfig } from '../redaction/index.js';
 import { buildRedactor } from './redactor.js';
 import { buildPrices, type PriceOverrides } from '../analytics/prices.js';
 import { ensurePrivateDir } from '../storage/fsutil.js';
+import { DriftNotices } from './drift-notices.js';
 import { RecorderEngine } from './engine.js';
 import { openIndex } from '../index/db.js';
 import { reconcile } from '../index/reindex.js';
@@ -129,6 +130,8 @@ async function main(): Promise<void> {
     },
   });
   const metrics = new RecordedMetrics(() => prices);
+  // Client drift notices: sent at once while a window listens, else held until one does.
+  const drift = new DriftNotices();
   const otel = data.otel?.endpoint
     ? new OtelExporter({ ...data.otel, serviceVersion: VERSION, prices: () => prices, log })
     : null;
@@ -142,6 +145,11 @@ async function main(): Promise<void> {
     onLine: (line) => {
       metrics.observe(line);
       otel?.observe(line);
+      const notice = drift.observe(line);
+      if (notice) {
+        if (e.live) liveBatch.push(notice);
+        else drift.hold(notice);
+      }
     },
     log,
     ...(data.staleMs ? { staleMs: data.staleMs } : {}),
@@ -209,6 +217,7 @@ async function main(): Promise<void> {
         switch (m.t) {
           case 'live':
             eng.live = m.on;
+            if (m.on) liveBatch.push(...drift.takeHeld());
             break;
           case 'retention':
             void applyRetention(m.policy).catch((err: Error) => log('warn', `retention: ${err.message}`));

@@ -79,6 +79,8 @@ export class UiState {
     if (e.type === 'recorder_problem') {
       const kind = e.kind === 'write_error' && /ENOSPC|no space/i.test(e.message) ? 'storage_full' : e.kind;
       this.problem(kind, e.message);
+    } else if (e.type === 'client_drift') {
+      this.problem('client_drift', e.message);
     } else if (e.type === 'request_finished' && e.reason === 'upstream_error') {
       this.problem('upstream_unreachable', e.error_message ?? 'the upstream could not be reached');
     }

@@ -338,6 +338,25 @@ describe(`OpenCode ${safeVersion('opencode')}`, () => {
   );
 });
 
+describe('client drift', () => {
+  it('traffic of the real clients raises no unknown item (no false alarm) in any recorded response', async () => {
+    const sessions = await allSessions();
+    expect(sessions.length).toBeGreaterThan(0);
+    let responses = 0;
+    for (const s of sessions) {
+      const file = await core.recorder.client.query<{ lines: RecordLine[] } | null>('sessions.lines', {
+        id: s.id,
+      });
+      for (const l of file?.lines ?? []) {
+        if (l.type !== 'response') continue;
+        responses++;
+        expect(l.unknown, `${s.client} session ${s.id}: ${JSON.stringify(l.unknown)}`).toBeUndefined();
+      }
+    }
+    expect(responses).toBeGreaterThan(0);
+  });
+});
+
 /** The version for the suite title, without failing collection when tests/clients is not installed yet. */
 function safeVersion(name: 'claude' | 'codex' | 'opencode'): string {
   try {

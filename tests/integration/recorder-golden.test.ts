@@ -925,6 +925,20 @@ describe('on disk', () => {
     expect(sql('SELECT COUNT(*) AS n FROM requests WHERE outcome IS NULL')).toEqual([{ n: 0 }]);
   });
 
+  it('the fake provider speaks only what the parsers know: no response line lists unknown items', async () => {
+    // Every golden exchange above (three dialects, HTTP and WebSocket, errors, resets) must raise no false alarm.
+    let responses = 0;
+    for (const file of jsonlFiles()) {
+      for (const l of (await readSessionFile(file)).lines) {
+        if (l.type !== 'response') continue;
+        responses++;
+        expect(l.unknown, `${file} ${l.id}`).toBeUndefined();
+        expect(l.response?.unknown).toBeUndefined();
+      }
+    }
+    expect(responses).toBeGreaterThan(20);
+  });
+
   it('a session seen again after its day has passed keeps appending to its first file', async () => {
     // Move a finished session's file into yesterday's folder, as if it had started before midnight.
     const sid = randomUUID();

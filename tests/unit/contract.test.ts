@@ -200,6 +200,16 @@ describe('events', () => {
       },
       { type: 'recorder_problem', kind: 'dropped', count: 3, message: 'fell behind' },
       { type: 'problem', problem: { kind: 'upstream_unreachable', message: 'ECONNREFUSED', at: 3 } },
+      {
+        type: 'client_drift',
+        at: 4,
+        client: 'claude_code',
+        client_version: '2.1.332',
+        dialect: 'anthropic',
+        items: [{ kind: 'event', name: 'message_annotation', count: 2 }],
+        message: 'Claude Code 2.1.332 sent 1 kind of event …',
+      },
+      { type: 'problem', problem: { kind: 'client_drift', message: 'Claude Code 2.1.332 sent …', at: 4 } },
     ];
     for (const e of events) expect(parseEvent(e)).toEqual(e);
   });

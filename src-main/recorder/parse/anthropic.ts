@@ -1,9 +1,11 @@
 // Anthropic Messages: the streaming event state machine (message_start → content_block_start/delta/stop* →
 // message_delta → message_stop, with ping and error) and the non-streaming JSON body, both into a
 // ResponseBuilder. Blocks are keyed by the stream's block `index`; tool input JSON accumulates per index.
+// Event, block and delta types and fields not in known.ts are logged as drift and kept as received.
 import type { FinishReason, JsonValue } from '../../../src-shared/exchange.js';
 import { readError, type ResponseBuilder } from './builder.js';
 import { asArray, asNumber, asObject, asString, type JsonObject } from './json.js';
+import { ANTHROPIC } from './known.js';
 import { mergeAnthropicUsage } from './usage.js';
 
 export function anthropicFinishReason(stop: string): FinishReason {
@@ -37,6 +39,7 @@ function setStop(b: ResponseBuilder, stop: unknown, stopSequence: unknown): void
 }
 
 function readMessageMeta(b: ResponseBuilder, m: JsonObject): void {
+  b.drift.fields('message', m, ANTHROPIC.message);
   b.id = asString(m.id) ?? b.id;
   b.model = asString(m.model) ?? b.model;
   b.role = asString(m.role) ?? b.role;
@@ -45,6 +48,7 @@ function readMessageMeta(b: ResponseBuilder, m: JsonObject): void {
 /** Starts (or, for a JSON body, fully sets) one content block at position `index`. */
 function startBlock(b: ResponseBuilder, index: number, cb: JsonObject, whole: boolean): void {
   const type = asString(cb.type) ?? 'unknown';
+  b.drift.fields(type, cb, ANTHROPIC.blockFields.get(type));
   switch (type) {
     case 'text': {
       const blk = b.block(index, 'text', index);
@@ -87,10 +91,12 @@ function startBlock(b: ResponseBuilder, index: number, cb: JsonObject, whole: bo
       return;
     }
     default: {
-      // web_search_tool_result, code execution results, container uploads…: kept verbatim.
+      // web_search_tool_result, code execution results, container uploads…: kept verbatim, and so is a block
+      // type this version does not know (its deltas too, see AnthropicStream.delta).
       const blk = b.block(index, 'other', index);
       blk.rawType = type;
       blk.raw = cb;
+      if (!ANTHROPIC.blocks.has(type)) b.drift.note('block', asString(cb.type) ?? '(untyped)');
       return;
     }
   }
@@ -103,12 +109,13 @@ export class AnthropicStream {
   onEvent(sseEvent: string, ev: JsonObject): void {
     const b = this.b;
     const type = asString(ev.type) ?? sseEvent;
+    b.drift.fields(type, ev, ANTHROPIC.eventFields.get(type));
     switch (type) {
       case 'content_block_delta': {
         const index = asNumber(ev.index) ?? 0;
         const d = asObject(ev.delta);
         if (d === null) return;
-        this.delta(index, d);
+        this.delta(index, d, ev);
         return;
       }
       case 'message_start': {
@@ -128,7 +135,10 @@ export class AnthropicStream {
         return;
       case 'message_delta': {
         const d = asObject(ev.delta);
-        if (d !== null) setStop(b, d.stop_reason, d.stop_sequence);
+        if (d !== null) {
+          b.drift.fields('message_delta.delta', d, ANTHROPIC.messageDelta);
+          setStop(b, d.stop_reason, d.stop_sequence);
+        }
         mergeAnthropicUsage(b.usage, ev.usage);
         return;
       }
@@ -146,7 +156,9 @@ export class AnthropicStream {
         return;
       }
       default:
-        return; // Unknown events are counted (by the caller) and ignored, per Anthropic's versioning policy.
+        // Anthropic's versioning policy: clients must tolerate new event types. Kept as received.
+        b.drift.note('event', type === 'message' || type === '' ? '(untyped)' : type, ev);
+        return;
     }
   }
 
@@ -155,9 +167,23 @@ export class AnthropicStream {
     if (o !== null) startBlock(this.b, index, o, false);
   }
 
-  private delta(index: number, d: JsonObject): void {
+  private delta(index: number, d: JsonObject, ev: JsonObject): void {
     const b = this.b;
-    switch (d.type) {
+    const type = asString(d.type) ?? '(untyped)';
+    const known = ANTHROPIC.deltas.has(type);
+    const target = b.get(index);
+    if (target?.type === 'other') {
+      // A block kept whole (e.g. one of a type this version does not know): its deltas are kept with it.
+      b.otherDelta(target, d);
+      if (!known) b.drift.note('delta', type);
+      return;
+    }
+    if (!known) {
+      b.drift.note('delta', type, ev);
+      return;
+    }
+    b.drift.fields(type, d, ANTHROPIC.deltaFields.get(type));
+    switch (type) {
       case 'text_delta': {
         const t = asString(d.text);
         if (t === null || t === '') return;
@@ -188,7 +214,7 @@ export class AnthropicStream {
         return;
       }
       default:
-        return; // citations_delta and future delta types
+        return; // citations_delta, compaction_delta on a block that is not kept whole
     }
   }
 }
@@ -200,7 +226,7 @@ export function applyAnthropicBody(b: ResponseBuilder, body: JsonObject): void {
     b.finishReason = 'error';
     return;
   }
-  readMessageMeta(b, body);
+  readMessageMeta(b, body); // also checks the body's fields
   const content = asArray(body.content);
   if (content !== null) {
     content.forEach((c, i) => {

@@ -11,6 +11,7 @@ import type {
   ReassembledResponse,
   Usage,
 } from '../../../src-shared/exchange.js';
+import { DriftLog } from './drift.js';
 import { tryParseJson } from './json.js';
 import { emptyUsage } from './usage.js';
 
@@ -34,6 +35,9 @@ export interface MutBlock {
   initialInput: JsonValue | undefined;
   rawType: string;
   raw: JsonValue;
+  /** `other` blocks: deltas streamed into them, as received (null when none), and those over the budget. */
+  deltas: JsonValue[] | null;
+  deltasOmitted: number;
 }
 
 export class ResponseBuilder {
@@ -49,6 +53,8 @@ export class ResponseBuilder {
   firstContentAtMs: number | null = null;
   usage: Usage = emptyUsage();
   readonly counts: ParseCounts = { events: 0, chunks: 0, bytes: 0, parseErrors: 0, keepalives: 0 };
+  /** What was not recognised (see known.ts), with the occurrences as received. */
+  readonly drift = new DriftLog();
 
   private readonly blocks = new Map<string | number, MutBlock>();
   private creation = 0;
@@ -82,11 +88,20 @@ export class ResponseBuilder {
         initialInput: undefined,
         rawType: type,
         raw: null,
+        deltas: null,
+        deltasOmitted: 0,
       };
       this.creation++;
       this.blocks.set(key, b);
     }
     return b;
+  }
+
+  /** Keep a delta of an `other` block as received (within the response's raw budget). */
+  otherDelta(blk: MutBlock, delta: JsonValue): void {
+    const kept = this.drift.keep(delta);
+    if (kept === undefined) blk.deltasOmitted++;
+    else (blk.deltas ??= []).push(kept);
   }
 
   hasBlocks(): boolean {
@@ -120,7 +135,7 @@ export class ResponseBuilder {
     sorted.sort((a, b) => a.p - b.p || a.s - b.s);
     const content: ContentBlock[] = [];
     for (const b of sorted) content.push(materialise(b));
-    return {
+    const r: ReassembledResponse = {
       dialect: this.dialect,
       endpoint: this.endpoint,
       streamed: this.streamed,
@@ -138,6 +153,9 @@ export class ResponseBuilder {
       counts: { ...this.counts },
       firstContentAtMs: this.firstContentAtMs,
     };
+    const unknown = this.drift.list();
+    if (unknown) r.unknown = unknown;
+    return r;
   }
 }
 
@@ -155,8 +173,12 @@ function materialise(b: MutBlock): ContentBlock {
       return { type: 'redacted_thinking', data: b.text };
     case 'refusal':
       return { type: 'refusal', refusal: b.text };
-    case 'other':
-      return { type: 'other', rawType: b.rawType, raw: b.raw };
+    case 'other': {
+      const o: ContentBlock = { type: 'other', rawType: b.rawType, raw: b.raw };
+      if (b.deltas) o.deltas = b.deltas.slice();
+      if (b.deltasOmitted) o.deltasOmitted = b.deltasOmitted;
+      return o;
+    }
     case 'tool_call': {
       let args = b.text;
       // Anthropic: a tool_use whose input arrived whole in content_block_start (or an empty-args call).

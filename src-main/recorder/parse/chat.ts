@@ -1,9 +1,11 @@
 // OpenAI Chat Completions: streamed `chat.completion.chunk`s (content/refusal/reasoning deltas, tool_calls
 // accumulated by their `index`, the usage-only chunk of `stream_options.include_usage`, `[DONE]`) and the
 // non-streaming `chat.completion` body. Only choice 0 is reassembled (coding clients never ask for n > 1).
+// Chunk and delta fields not in known.ts are logged as drift and kept as received.
 import type { FinishReason } from '../../../src-shared/exchange.js';
 import { readError, type ResponseBuilder } from './builder.js';
 import { asArray, asNumber, asObject, asString, type JsonObject } from './json.js';
+import { CHAT } from './known.js';
 import { setChatUsage } from './usage.js';
 
 export function chatFinishReason(reason: string): FinishReason {
@@ -57,6 +59,7 @@ export class ChatStream {
       b.complete = true;
       return;
     }
+    b.drift.fields('chunk', chunk, CHAT.chunk);
     readMeta(b, chunk);
     // With include_usage every chunk carries `usage: null` and the last one the totals; keep the last object.
     if (chunk.usage !== undefined && chunk.usage !== null) setChatUsage(b.usage, chunk.usage);
@@ -73,6 +76,7 @@ export class ChatStream {
 
   private delta(d: JsonObject): void {
     const b = this.b;
+    b.drift.fields('delta', d, CHAT.delta);
     const role = asString(d.role);
     if (role !== null) b.role = role;
     // DeepSeek/vLLM `reasoning_content`, OpenRouter `reasoning`: model thinking before the answer.
@@ -137,6 +141,7 @@ export function applyChatBody(b: ResponseBuilder, body: JsonObject): void {
     b.finishReason = 'error';
     return;
   }
+  b.drift.fields('completion', body, CHAT.chunk);
   readMeta(b, body);
   if (body.usage !== undefined) setChatUsage(b.usage, body.usage);
   const choices = asArray(body.choices);
@@ -145,6 +150,7 @@ export function applyChatBody(b: ResponseBuilder, body: JsonObject): void {
   if (choice === undefined || choice === null) return;
   const m = asObject(choice.message);
   if (m !== null) {
+    b.drift.fields('message', m, CHAT.delta);
     b.role = asString(m.role);
     const reasoning = asString(m.reasoning_content) ?? asString(m.reasoning);
     if (reasoning !== null && reasoning !== '') b.block(THINKING, 'thinking').text = reasoning;

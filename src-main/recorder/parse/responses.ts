@@ -2,10 +2,11 @@
 // non-streaming `response` object. Output items are keyed by item id; deltas name their item (`item_id`) and
 // position (`output_index`, `content_index`, `summary_index`). `*.done` and `output_item.done` carry the
 // authoritative full value and replace what the deltas built; `response.completed` back-fills any item whose
-// events were missed.
+// events were missed. Event, output item and content part types not in known.ts are logged as drift.
 import type { FinishReason } from '../../../src-shared/exchange.js';
 import { readError, type MutBlock, type ResponseBuilder } from './builder.js';
 import { asArray, asNumber, asObject, asString, type JsonObject } from './json.js';
+import { RESPONSES } from './known.js';
 import { setResponsesUsage } from './usage.js';
 
 const TERMINAL = new Set([
@@ -22,6 +23,8 @@ export class ResponsesMachine {
   /** item id → output_index, from `output_item.added` (deltas repeat it, but done events may not). */
   private readonly positions = new Map<string, number>();
   private unpositioned = 0;
+  /** Ids of items of an unknown type already logged as drift (added, done and the final output repeat them). */
+  private readonly unknownItems = new Set<string>();
 
   constructor(private readonly b: ResponseBuilder) {}
 
@@ -135,6 +138,8 @@ export class ResponsesMachine {
           b.complete = true;
           if (b.stopReason === null) b.stopReason = type.slice('response.'.length);
           this.finishReason();
+        } else if (!RESPONSES.events.has(type)) {
+          b.drift.note('event', type === '' || type === 'message' ? '(untyped)' : type, ev);
         }
         return;
     }
@@ -246,6 +251,9 @@ export class ResponsesMachine {
           else if (part.type === 'refusal') {
             b.block(`${id}#${ci}`, 'refusal', p, ci).text = asString(part.refusal) ?? '';
             b.hasRefusal = true;
+          } else {
+            const pt = asString(part.type) ?? '(untyped)';
+            if (!RESPONSES.parts.has(pt)) b.drift.note('block', pt, part);
           }
         });
         return;
@@ -286,6 +294,10 @@ export class ResponsesMachine {
         const blk = b.block(id, 'other', p);
         blk.rawType = itemType;
         blk.raw = item;
+        if (!RESPONSES.items.has(itemType) && !this.unknownItems.has(id)) {
+          this.unknownItems.add(id);
+          b.drift.note('block', asString(item.type) ?? '(untyped)');
+        }
         return;
       }
     }
