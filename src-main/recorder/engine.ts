@@ -261,7 +261,7 @@ export class RecorderEngine {
     const headers = headerRecord(open.headers);
     const client = recognizeClient(headers);
     const identity = open.replayOf
-      ? replaySession(await this.recordedRequest(open.replayOf), open.replayOf)
+      ? replaySession(await this.sessions.recordedRequest(open.replayOf), open.replayOf)
       : resolveSession(headers, facts.sessionHints);
     const lines: RecordLine[] = [];
     const s = await this.sessions.get(identity.id, at, client, identity.source, lines);
@@ -288,21 +288,6 @@ export class RecorderEngine {
     s.queue = run.catch((err: Error) => this.log('error', `recording request ${id} failed: ${err.message}`));
     await s.queue;
     return s;
-  }
-
-  /** A replay's original as the index knows it (its session; whether it is a replay itself), or null. */
-  private async recordedRequest(
-    id: string,
-  ): Promise<{ session_id: string; replay_of: string | null } | null> {
-    try {
-      const rows = await this.o.index.query<{ session_id: string; replay_of: string | null }>(
-        'SELECT session_id, replay_of FROM requests WHERE id = ?',
-        [id],
-      );
-      return rows[0] ?? null;
-    } catch {
-      return null;
-    }
   }
 
   // --- responses -------------------------------------------------------------------------------------------

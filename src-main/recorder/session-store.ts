@@ -134,6 +134,19 @@ export class SessionStore {
     };
   }
 
+  /** A recorded request as the index knows it (its session; whether it is a replay itself), or null. */
+  async recordedRequest(id: string): Promise<{ session_id: string; replay_of: string | null } | null> {
+    try {
+      const rows = await this.o.index.query<{ session_id: string; replay_of: string | null }>(
+        'SELECT session_id, replay_of FROM requests WHERE id = ?',
+        [id],
+      );
+      return rows[0] ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Note that `s` just wrote to its file. */
   touched(s: SessionState): void {
     s.lastAt = Date.now();
