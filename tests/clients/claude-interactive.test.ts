@@ -15,7 +15,7 @@ import {
   startEgressTrap,
   type EgressTrap,
 } from '../support/clients.js';
-import { startFakeProvider, FAKE_ANSWER, type FakeProvider } from '../support/fake-provider.js';
+import { startFakeProvider, FAKE_ANSWER, type FakeProvider } from '../support/fake-provider/index.js';
 
 const KEY = 'sk-ant-lunaroute-test-key-0123456789abcdef';
 const SESSION = `lr-claude-${process.pid}`;

@@ -27,7 +27,7 @@ import {
   startFakeProvider,
   type FakeProvider,
   type RecordedRequest,
-} from '../support/fake-provider.js';
+} from '../support/fake-provider/index.js';
 
 const CLIENT_TIMEOUT = 120_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

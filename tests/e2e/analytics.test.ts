@@ -14,7 +14,7 @@ import {
   serve,
   type Served,
 } from './harness.js';
-import { FAKE_TOOL_OUTPUT, FAKE_USAGE } from '../support/fake-provider.js';
+import { FAKE_TOOL_OUTPUT, FAKE_USAGE } from '../support/fake-provider/index.js';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`Analytics e2e skipped: ${missing}`);

@@ -5,7 +5,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { createLogger } from '../../src-main/log.js';
 import { makeTestConfig } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 import { dispatchCall, type UiEvent } from '../../src-shared/contract.js';
 
 let fake: FakeProvider | null = null;

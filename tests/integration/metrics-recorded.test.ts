@@ -10,7 +10,11 @@ import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { requestCost } from '../../src-main/analytics/cost.js';
 import { silentLogger } from '../../src-main/log.js';
 import { makeTempDir, makeTestConfig } from '../support/config.js';
-import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../support/fake-provider.js';
+import {
+  startFakeProvider,
+  type FakeProvider,
+  type RecordedRequest,
+} from '../support/fake-provider/index.js';
 import { parsePrometheus, sampleValue, type Family } from '../support/prom-parse.js';
 import { rawRequest } from '../support/http.js';
 

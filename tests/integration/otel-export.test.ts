@@ -11,7 +11,7 @@ import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { requestCost } from '../../src-main/analytics/cost.js';
 import { silentLogger } from '../../src-main/log.js';
 import { makeTempDir, makeTestConfig } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 import { rawRequest } from '../support/http.js';
 import { parsePrometheus, sampleValue } from '../support/prom-parse.js';
 

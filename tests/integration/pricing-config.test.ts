@@ -6,7 +6,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { createLogger } from '../../src-main/log.js';
 import { makeTestConfig } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 import type { SessionDetail } from '../../src-main/index/queries.js';
 
 let fake: FakeProvider | null = null;

@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { createLogger } from '../../src-main/log.js';
 import { makeTestConfig } from '../support/config.js';
-import { startFakeProvider, FAKE_ANSWER, type FakeProvider } from '../support/fake-provider.js';
+import { startFakeProvider, FAKE_ANSWER, type FakeProvider } from '../support/fake-provider/index.js';
 
 let fake: FakeProvider;
 let core: CoreHandle;

@@ -27,7 +27,7 @@ import {
   type FakeProvider,
   type RecordedRequest,
   type SentUsage,
-} from '../support/fake-provider.js';
+} from '../support/fake-provider/index.js';
 
 let fake: FakeProvider;
 let core: CoreHandle;

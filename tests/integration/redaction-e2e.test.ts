@@ -12,7 +12,7 @@ import http from 'node:http';
 import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { createLogger } from '../../src-main/log.js';
 import { makeTestConfig, makeTempDir } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 import type { LiveEvent } from '../../src-shared/live.js';
 import type { RedactionMode } from '../../src-main/redaction/index.js';
 

@@ -16,7 +16,7 @@ import {
   startEgressTrap,
   type EgressTrap,
 } from '../support/clients.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 
 const OUT = path.resolve(import.meta.dirname, '..', 'fixtures', 'analytics', 'claude-code');
 const KEY = 'sk-ant-lunaroute-test-key';

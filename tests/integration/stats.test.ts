@@ -12,7 +12,7 @@ import { silentLogger } from '../../src-main/log.js';
 import { openIndex } from '../../src-main/index/db.js';
 import type { SessionDetail } from '../../src-main/index/queries.js';
 import { makeTempDir, makeTestConfig } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 
 let fake: FakeProvider;
 let core: CoreHandle;
