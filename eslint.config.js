@@ -59,12 +59,15 @@ export default tseslint.config(
           ...electronOnlyInShell,
           patterns: [
             {
-              regex: '^(node:)?(?!buffer$|crypto$)(assert|async_hooks|child_process|cluster|dgram|dns|events|fs|fs/promises|http|http2|https|module|net|os|path|perf_hooks|process|readline|stream|stream/promises|timers|tls|url|util|v8|vm|worker_threads|zlib)$',
-              message: 'recorder/parse is pure: no I/O and no Node built-ins but node:buffer and node:crypto.',
+              regex:
+                '^(node:)?(?!buffer$|crypto$)(assert|async_hooks|child_process|cluster|dgram|dns|events|fs|fs/promises|http|http2|https|module|net|os|path|perf_hooks|process|readline|stream|stream/promises|timers|tls|url|util|v8|vm|worker_threads|zlib)$',
+              message:
+                'recorder/parse is pure: no I/O and no Node built-ins but node:buffer and node:crypto.',
             },
             {
               regex: '^\\.\\./(?!\\.\\./\\.\\./src-shared/)',
-              message: 'recorder/parse imports only its siblings and src-shared (never the write path or storage).',
+              message:
+                'recorder/parse imports only its siblings and src-shared (never the write path or storage).',
             },
           ],
         },
