@@ -142,3 +142,14 @@ export function cost(
       }
     : { text, title: `${text} from each request's own token kinds`, known: true };
 }
+
+/** A share 0..1 as a percent ("69%"); null (nothing to divide by) → "–". */
+export function pct(n: number | null | undefined, digits = 0): string {
+  return n === null || n === undefined ? '–' : `${(n * 100).toFixed(digits)}%`;
+}
+
+/** A group's priced cost; nothing priced at all is "unpriced" (unknown, not $0). */
+export function money(usd: number, unpriced = 0, priced = 1): string {
+  if (priced === 0 && unpriced > 0) return 'unpriced';
+  return cost(usd, unpriced).text;
+}

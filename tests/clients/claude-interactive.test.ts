@@ -5,9 +5,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCore, type CoreHandle } from '../../src-main/app/core.js';
-import { silentLogger } from '../../src-main/log.js';
-import { makeTestConfig } from '../support/config.js';
 import {
   ensureClientsInstalled,
   makeClientHome,
@@ -15,7 +12,8 @@ import {
   startEgressTrap,
   type EgressTrap,
 } from '../support/clients.js';
-import { startFakeProvider, FAKE_ANSWER, type FakeProvider } from '../support/fake-provider.js';
+import { FAKE_ANSWER } from '../support/fake-provider/index.js';
+import { useRecordingStack } from '../support/recording-stack.js';
 
 const KEY = 'sk-ant-lunaroute-test-key-0123456789abcdef';
 const SESSION = `lr-claude-${process.pid}`;
@@ -29,19 +27,13 @@ const tmuxMissing = (() => {
 })();
 
 describe.skipIf(tmuxMissing !== null)('interactive Claude Code through the proxy (tmux)', () => {
-  let fake: FakeProvider;
+  const stack = useRecordingStack();
   let trap: EgressTrap;
-  let core: CoreHandle;
   let home: ReturnType<typeof makeClientHome>;
 
   beforeAll(async () => {
     await ensureClientsInstalled();
-    fake = await startFakeProvider();
     trap = await startEgressTrap();
-    core = await startCore(
-      makeTestConfig({ anthropicUrl: fake.url, openaiUrl: `${fake.url}/v1`, recording: true }),
-      silentLogger,
-    );
     home = makeClientHome(trap.url);
     fs.writeFileSync(
       path.join(home.dir, '.claude.json'),
@@ -79,8 +71,6 @@ describe.skipIf(tmuxMissing !== null)('interactive Claude Code through the proxy
     };
     for (let i = 0; panePid > 0 && alive(panePid) && i < 100; i++)
       await new Promise((r) => setTimeout(r, 50));
-    await core?.stop();
-    await fake?.close();
     await trap?.close();
     if (home) fs.rmSync(home.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
@@ -89,7 +79,7 @@ describe.skipIf(tmuxMissing !== null)('interactive Claude Code through the proxy
     // Non-essential traffic allowed (that is where the title call lives); anything leaving loopback hits the trap.
     const env = {
       ...home.env,
-      ANTHROPIC_BASE_URL: core.proxyUrl,
+      ANTHROPIC_BASE_URL: stack.core.proxyUrl,
       ANTHROPIC_API_KEY: KEY,
       TERM: 'xterm-256color',
     };
@@ -128,20 +118,19 @@ describe.skipIf(tmuxMissing !== null)('interactive Claude Code through the proxy
     await until('the answer on screen', () => pane().includes(FAKE_ANSWER));
     await until(
       'two model requests',
-      () => fake.requests.filter((q) => q.path === '/v1/messages').length >= 2,
+      () => stack.fake.requests.filter((q) => q.path === '/v1/messages').length >= 2,
     );
-    await core.recorder.client.flush();
+    await stack.core.recorder.client.flush();
 
-    const list = await core.recorder.client.query<{ sessions: { id: string; client: string }[] }>(
+    const list = await stack.core.recorder.client.query<{ sessions: { id: string; client: string }[] }>(
       'sessions.list',
       {},
     );
     const mine = list.sessions.filter((s) => s.client === 'claude_code');
     expect(mine).toHaveLength(1);
-    const detail = await core.recorder.client.query<{ requests: { class: string; endpoint: string }[] }>(
-      'sessions.get',
-      { id: mine[0]!.id },
-    );
+    const detail = await stack.core.recorder.client.query<{
+      requests: { class: string; endpoint: string }[];
+    }>('sessions.get', { id: mine[0]!.id });
     const classes = detail.requests
       .filter((r) => r.endpoint === 'messages')
       .map((r) => r.class)

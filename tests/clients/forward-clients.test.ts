@@ -29,7 +29,7 @@ import {
   startFakeProvider,
   type FakeProvider,
   type RecordedRequest,
-} from '../support/fake-provider.js';
+} from '../support/fake-provider/index.js';
 
 const CLIENT_TIMEOUT = 120_000;
 const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'lunaroute.js');

@@ -5,11 +5,8 @@
 // leave 127.0.0.1 lands in an egress trap, which must stay empty.
 import fs from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startCore, type CoreHandle } from '../../src-main/app/core.js';
-import { silentLogger } from '../../src-main/log.js';
 import type { SessionDetail } from '../../src-main/index/queries.js';
 import type { RecordLine, RequestLine } from '../../src-shared/records.js';
-import { makeTestConfig } from '../support/config.js';
 import {
   CODEX_QUIET_ARGS,
   ensureClientsInstalled,
@@ -21,19 +18,13 @@ import {
   type EgressTrap,
   type RunResult,
 } from '../support/clients.js';
-import {
-  FAKE_ANSWER,
-  FAKE_TOOL_OUTPUT,
-  startFakeProvider,
-  type FakeProvider,
-  type RecordedRequest,
-} from '../support/fake-provider.js';
+import { FAKE_ANSWER, FAKE_TOOL_OUTPUT, type RecordedRequest } from '../support/fake-provider/index.js';
+import { useRecordingStack } from '../support/recording-stack.js';
 
 const CLIENT_TIMEOUT = 120_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let fake: FakeProvider;
-let core: CoreHandle;
+const stack = useRecordingStack();
 let trap: EgressTrap;
 const homes: string[] = [];
 
@@ -55,10 +46,10 @@ interface Recorded {
 async function recordedSession(sid: string, count: number): Promise<Recorded> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    await core.recorder.client.flush();
-    const detail = await core.recorder.client.query<SessionDetail | null>('sessions.get', { id: sid });
+    await stack.core.recorder.client.flush();
+    const detail = await stack.core.recorder.client.query<SessionDetail | null>('sessions.get', { id: sid });
     if (detail && detail.requests.filter((r) => r.outcome !== null).length >= count) {
-      const file = await core.recorder.client.query<{ lines: RecordLine[] } | null>('sessions.lines', {
+      const file = await stack.core.recorder.client.query<{ lines: RecordLine[] } | null>('sessions.lines', {
         id: sid,
       });
       const requests = (file?.lines ?? []).filter((l): l is RequestLine => l.type === 'request');
@@ -74,8 +65,8 @@ async function recordedSession(sid: string, count: number): Promise<Recorded> {
 
 /** Every session the recorder knows, with its requests' client kinds (to explain stray requests). */
 async function allSessions(): Promise<{ id: string; client: string; request_count: number }[]> {
-  await core.recorder.client.flush();
-  const r = await core.recorder.client.query<{
+  await stack.core.recorder.client.flush();
+  const r = await stack.core.recorder.client.query<{
     sessions: { id: string; client: string; request_count: number }[];
   }>('sessions.list', { limit: 1000 });
   return r.sessions;
@@ -95,26 +86,21 @@ function header(r: RecordedRequest, name: string): string | undefined {
 
 beforeAll(async () => {
   await ensureClientsInstalled();
-  fake = await startFakeProvider();
   trap = await startEgressTrap();
-  const config = makeTestConfig({ anthropicUrl: fake.url, openaiUrl: `${fake.url}/v1`, recording: true });
-  core = await startCore(config, silentLogger);
 }, 660_000);
 
 afterAll(async () => {
-  await core?.stop();
-  await fake?.close();
   await trap?.close();
   for (const d of homes) fs.rmSync(d, { recursive: true, force: true });
 });
 
 beforeEach(() => {
-  fake.clear();
+  stack.fake.clear();
 });
 
 describe(`Claude Code ${safeVersion('claude')}`, () => {
   const env = (): NodeJS.ProcessEnv => ({
-    ANTHROPIC_BASE_URL: core.proxyUrl,
+    ANTHROPIC_BASE_URL: stack.core.proxyUrl,
     ANTHROPIC_API_KEY: 'sk-ant-lunaroute-test-key',
   });
 
@@ -124,7 +110,7 @@ describe(`Claude Code ${safeVersion('claude')}`, () => {
       const before = new Set((await allSessions()).map((x) => x.id));
       const r = await runClient('claude', ['-p', 'Say hello'], home(), env());
       expectPrinted(r, FAKE_ANSWER);
-      const msgs = fake.requests.filter((q) => q.path === '/v1/messages' && q.method === 'POST');
+      const msgs = stack.fake.requests.filter((q) => q.path === '/v1/messages' && q.method === 'POST');
       expect(msgs.length).toBeGreaterThan(0);
       const sid = header(msgs[0]!, 'x-claude-code-session-id');
       expect(sid).toMatch(UUID);
@@ -135,7 +121,7 @@ describe(`Claude Code ${safeVersion('claude')}`, () => {
       expect(trap.attempts).toEqual([]);
       // Recorded: every request Claude Code sent upstream (main turn and any background request) carries its
       // session id, and all of them are in that one session, recognised as Claude Code.
-      const upstream = fake.requests.filter((q) => q.method === 'POST');
+      const upstream = stack.fake.requests.filter((q) => q.method === 'POST');
       expect(new Set(upstream.map((q) => header(q, 'x-claude-code-session-id')))).toEqual(new Set([sid]));
       const rec = await recordedSession(sid!, upstream.length);
       expect(rec.detail.session).toMatchObject({ client: 'claude_code', request_count: upstream.length });
@@ -161,7 +147,7 @@ describe(`Claude Code ${safeVersion('claude')}`, () => {
         env(),
       );
       expectPrinted(r, `Tool output: ${FAKE_TOOL_OUTPUT}`);
-      const msgs = fake.requests.filter((q) => q.path === '/v1/messages');
+      const msgs = stack.fake.requests.filter((q) => q.path === '/v1/messages');
       const first = msgs.find((q) => q.body.includes('SCENARIO:tool') && !q.body.includes('tool_result'));
       const followUp = msgs.find(
         (q) => q.body.includes('"tool_result"') && q.body.includes(FAKE_TOOL_OUTPUT),
@@ -172,7 +158,7 @@ describe(`Claude Code ${safeVersion('claude')}`, () => {
       expect(sid).toBe(header(first!, 'x-claude-code-session-id'));
       expect(trap.attempts).toEqual([]);
       // Recorded: one Bash call, answered once (by the follow-up), with a measured latency.
-      const upstream = fake.requests.filter((q) => q.method === 'POST');
+      const upstream = stack.fake.requests.filter((q) => q.method === 'POST');
       const rec = await recordedSession(sid, upstream.length);
       expect(rec.detail.session).toMatchObject({ client: 'claude_code', request_count: upstream.length });
       expect(rec.detail.toolCalls).toHaveLength(1);
@@ -207,7 +193,7 @@ describe(`Codex CLI ${safeVersion('codex')}`, () => {
           'exec',
           '--skip-git-repo-check',
           '-c',
-          `openai_base_url="${core.proxyUrl}/v1"`,
+          `openai_base_url="${stack.core.proxyUrl}/v1"`,
           ...CODEX_QUIET_ARGS,
           'Say hello',
         ],
@@ -217,10 +203,14 @@ describe(`Codex CLI ${safeVersion('codex')}`, () => {
       expectPrinted(r, FAKE_ANSWER);
       const sid = sessionOf(r);
       expect(sid).not.toBe('');
-      const ws = fake.requests.filter((q) => q.transport === 'websocket' && header(q, 'session-id') === sid);
+      const ws = stack.fake.requests.filter(
+        (q) => q.transport === 'websocket' && header(q, 'session-id') === sid,
+      );
       expect(ws.length, 'response.create frames that reached the provider').toBeGreaterThan(0);
       expect(ws.some((q) => q.body.includes('Say hello'))).toBe(true);
-      const httpFallback = fake.requests.filter((q) => q.transport === 'http' && q.path === '/v1/responses');
+      const httpFallback = stack.fake.requests.filter(
+        (q) => q.transport === 'http' && q.path === '/v1/responses',
+      );
       expect(httpFallback, 'Codex fell back to HTTP: the WebSocket route failed').toEqual([]);
       expect(trap.attempts).toEqual([]);
       // Recorded: each response.create frame is one request of the Codex session.
@@ -243,7 +233,7 @@ describe(`Codex CLI ${safeVersion('codex')}`, () => {
           'exec',
           '--skip-git-repo-check',
           '-c',
-          `openai_base_url="${core.proxyUrl}/v1"`,
+          `openai_base_url="${stack.core.proxyUrl}/v1"`,
           ...CODEX_QUIET_ARGS,
           'SCENARIO:tool run the marker',
         ],
@@ -252,13 +242,13 @@ describe(`Codex CLI ${safeVersion('codex')}`, () => {
       );
       expectPrinted(r, FAKE_TOOL_OUTPUT);
       const sid = sessionOf(r);
-      const withResult = fake.requests.filter(
+      const withResult = stack.fake.requests.filter(
         (q) => header(q, 'session-id') === sid && q.body.includes('custom_tool_call_output'),
       );
       expect(withResult.length).toBeGreaterThan(0);
       expect(trap.attempts).toEqual([]);
       // Recorded: the exec call once, its result matched with a latency.
-      const frames = fake.requests.filter(
+      const frames = stack.fake.requests.filter(
         (q) => q.transport === 'websocket' && header(q, 'session-id') === sid,
       );
       const rec = await recordedSession(sid, frames.length);
@@ -276,7 +266,7 @@ describe(`Codex CLI ${safeVersion('codex')}`, () => {
   it(
     'over a custom HTTP provider (wire_api=responses): prints the fake answer, the provider saw POST /v1/responses',
     async () => {
-      const provider = `model_providers.lr={name="lr",base_url="${core.proxyUrl}/v1",env_key="OPENAI_API_KEY",wire_api="responses"}`;
+      const provider = `model_providers.lr={name="lr",base_url="${stack.core.proxyUrl}/v1",env_key="OPENAI_API_KEY",wire_api="responses"}`;
       const r = await runClient(
         'codex',
         [
@@ -294,11 +284,11 @@ describe(`Codex CLI ${safeVersion('codex')}`, () => {
       );
       expectPrinted(r, FAKE_ANSWER);
       const sid = sessionOf(r);
-      const posts = fake.requests.filter((q) => q.method === 'POST' && q.path === '/v1/responses');
+      const posts = stack.fake.requests.filter((q) => q.method === 'POST' && q.path === '/v1/responses');
       expect(posts.length).toBeGreaterThan(0);
       expect(posts.every((q) => header(q, 'session-id') === sid)).toBe(true);
       expect(header(posts[0]!, 'authorization')).toBe('Bearer sk-lunaroute-test-key');
-      expect(fake.wsConnections).toEqual([]);
+      expect(stack.fake.wsConnections).toEqual([]);
       expect(trap.attempts).toEqual([]);
       const rec = await recordedSession(sid, posts.length);
       expect(rec.detail.session).toMatchObject({ client: 'codex', request_count: posts.length });
@@ -315,14 +305,14 @@ describe(`OpenCode ${safeVersion('opencode')}`, () => {
     'opencode run with the anthropic provider prints the fake answer; the provider saw its x-session-id',
     async () => {
       const h = home();
-      writeOpencodeConfig(h, `${core.proxyUrl}/v1`, 'sk-ant-lunaroute-test-key');
+      writeOpencodeConfig(h, `${stack.core.proxyUrl}/v1`, 'sk-ant-lunaroute-test-key');
       const r = await runClient(
         'opencode',
         ['run', '--model', 'anthropic/claude-sonnet-4-5', 'Say hello'],
         h,
       );
       expectPrinted(r, FAKE_ANSWER);
-      const msgs = fake.requests.filter((q) => q.method === 'POST' && q.path === '/v1/messages');
+      const msgs = stack.fake.requests.filter((q) => q.method === 'POST' && q.path === '/v1/messages');
       expect(msgs.length).toBeGreaterThan(0);
       const sids = new Set(msgs.map((q) => header(q, 'x-session-id')));
       expect(sids.size).toBe(1);
@@ -344,7 +334,7 @@ describe('client drift', () => {
     expect(sessions.length).toBeGreaterThan(0);
     let responses = 0;
     for (const s of sessions) {
-      const file = await core.recorder.client.query<{ lines: RecordLine[] } | null>('sessions.lines', {
+      const file = await stack.core.recorder.client.query<{ lines: RecordLine[] } | null>('sessions.lines', {
         id: s.id,
       });
       for (const l of file?.lines ?? []) {

@@ -20,7 +20,7 @@ import {
   startEgressTrap,
   type EgressTrap,
 } from '../support/clients.js';
-import { FAKE_ANSWER, startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { FAKE_ANSWER, startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/lunaroute.js');

@@ -14,7 +14,7 @@ import {
   serve,
   type Served,
 } from './harness.js';
-import { FAKE_TOOL_OUTPUT, FAKE_USAGE } from '../support/fake-provider.js';
+import { FAKE_TOOL_OUTPUT, FAKE_USAGE } from '../support/fake-provider/index.js';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`Analytics e2e skipped: ${missing}`);
@@ -153,6 +153,8 @@ describe.skipIf(missing !== null)('the Analytics view in Chromium', () => {
     );
 
     await screenshot(page, 'analytics-light');
+    await page.getByTestId('chart-requests').scrollIntoViewIfNeeded();
+    await screenshot(page, 'analytics-light-requests');
     // Tokens and cost over time split by model, then by client: the legend names them, the bars carry them.
     await page.getByTestId('split-by').selectOption('model');
     const legend = await page.getByTestId('tokens-legend').innerText();
@@ -171,6 +173,8 @@ describe.skipIf(missing !== null)('the Analytics view in Chromium', () => {
     await dark.page.goto(`${s.uiUrl}/#/analytics`);
     await expect.poll(() => dark.page.getByTestId('card-requests').innerText()).toContain('6');
     await screenshot(dark.page, 'analytics-dark');
+    await dark.page.getByTestId('chart-requests').scrollIntoViewIfNeeded();
+    await screenshot(dark.page, 'analytics-dark-requests');
     await dark.page.getByTestId('tools-panel').scrollIntoViewIfNeeded();
     await screenshot(dark.page, 'analytics-dark-tools');
     expect(dark.errors).toEqual([]);

@@ -16,7 +16,7 @@ import {
   serve,
   type Served,
 } from './harness.js';
-import { FAKE_ANSWER, startFakeProvider } from '../support/fake-provider.js';
+import { FAKE_ANSWER, startFakeProvider } from '../support/fake-provider/index.js';
 import { makeTempDir } from '../support/config.js';
 
 const missing = chromiumMissing();

@@ -22,7 +22,7 @@ import {
   serve,
   type Served,
 } from './harness.js';
-import { FAKE_TOOL_OUTPUT, type RecordedRequest } from '../support/fake-provider.js';
+import { FAKE_TOOL_OUTPUT, type RecordedRequest } from '../support/fake-provider/index.js';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`UI e2e skipped: ${missing}`);

@@ -2,32 +2,19 @@
 // the next check raises one `budget_exceeded` problem (the UI's banner, the desktop notification) — once.
 import { afterEach, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
-import { startCore, type CoreHandle } from '../../src-main/app/core.js';
-import { createLogger } from '../../src-main/log.js';
-import { makeTestConfig } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startRecordingStack, type RecordingStack } from '../support/recording-stack.js';
 import { dispatchCall, type UiEvent } from '../../src-shared/contract.js';
 
-let fake: FakeProvider | null = null;
-let core: CoreHandle | null = null;
+let stack: RecordingStack | null = null;
 afterEach(async () => {
-  await core?.stop();
-  await fake?.close();
-  core = fake = null;
+  await stack?.close();
+  stack = null;
 });
 
 describe('cost budgets', () => {
   it('raises budget_exceeded once when today’s priced spend reaches the daily budget', async () => {
-    fake = await startFakeProvider();
-    core = await startCore(
-      makeTestConfig({
-        anthropicUrl: fake.url,
-        openaiUrl: fake.url + '/v1',
-        recording: true,
-        dailyBudgetUsd: 0.0001,
-      }),
-      createLogger('silent'),
-    );
+    stack = await startRecordingStack({ dailyBudgetUsd: 0.0001 });
+    const core = stack.core;
     const events: UiEvent[] = [];
     core.onUiEvent((e) => events.push(e));
     await core.budgets.check();
@@ -48,11 +35,8 @@ describe('cost budgets', () => {
   });
 
   it('a budget set in the Settings view applies at once; a new limit alerts again, clearing it stops alerts', async () => {
-    fake = await startFakeProvider();
-    core = await startCore(
-      makeTestConfig({ anthropicUrl: fake.url, openaiUrl: fake.url + '/v1', recording: true }),
-      createLogger('silent'),
-    );
+    stack = await startRecordingStack();
+    const core = stack.core;
     const a = new Anthropic({ apiKey: 'k', baseURL: core.proxyUrl, maxRetries: 0 });
     await a.messages.create({
       model: 'claude-sonnet-4-5',
@@ -62,7 +46,7 @@ describe('cost budgets', () => {
     await core.recorder.client.flush();
     await core.budgets.check();
     const alerts = (): string[] =>
-      core!.uiState
+      core.uiState
         .recentProblems()
         .filter((p) => p.kind === 'budget_exceeded')
         .map((p) => p.message);

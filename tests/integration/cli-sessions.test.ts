@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 import { makeTempDir } from '../support/config.js';
 
 const run = promisify(execFile);

@@ -11,7 +11,7 @@ import { silentLogger } from '../../src-main/log.js';
 import type { ClientDriftEvent, LiveEvent } from '../../src-shared/live.js';
 import type { RecordLine, ResponseLine } from '../../src-shared/records.js';
 import { makeTempDir, makeTestConfig } from '../support/config.js';
-import { FAKE_ANSWER, startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { FAKE_ANSWER, startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 import { rawRequest } from '../support/http.js';
 import { parsePrometheus, sampleValue } from '../support/prom-parse.js';
 

@@ -13,7 +13,7 @@ import {
   FAKE_USAGE,
   startFakeProvider,
   type FakeProvider,
-} from '../support/fake-provider.js';
+} from '../support/fake-provider/index.js';
 
 let provider: FakeProvider;
 let anthropic: Anthropic;

@@ -15,7 +15,7 @@ import type { SessionDetail } from '../../src-main/index/queries.js';
 import type { Logger } from '../../src-main/log.js';
 import type { RecordLine, RequestLine } from '../../src-shared/records.js';
 import { makeTestConfig, makeTempDir } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 import { connectVia, requestOver, tlsVia } from '../support/forward.js';
 import { rawRequest } from '../support/http.js';
 import { deferred } from '../support/upstream.js';

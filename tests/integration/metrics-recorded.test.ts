@@ -2,41 +2,21 @@
 // redactions), computed in the recorder worker from what it recorded: real SDK traffic through the proxy to the
 // fake provider, then /metrics parsed with a strict text-format parser and every value checked against what the
 // fake provider sent (its usage numbers, in each provider's semantics) and what the test did.
-import fs from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCore, type CoreHandle } from '../../src-main/app/core.js';
+import { describe, expect, it } from 'vitest';
 import { requestCost } from '../../src-main/analytics/cost.js';
-import { silentLogger } from '../../src-main/log.js';
-import { makeTempDir, makeTestConfig } from '../support/config.js';
-import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../support/fake-provider.js';
+import type { RecordedRequest } from '../support/fake-provider/index.js';
+import { useRecordingStack } from '../support/recording-stack.js';
 import { parsePrometheus, sampleValue, type Family } from '../support/prom-parse.js';
 import { rawRequest } from '../support/http.js';
 
-let fake: FakeProvider;
-let core: CoreHandle;
-let dataDir: string;
-
-beforeAll(async () => {
-  fake = await startFakeProvider();
-  dataDir = makeTempDir('lunaroute-metrics-');
-  core = await startCore(
-    makeTestConfig({ anthropicUrl: fake.url, openaiUrl: `${fake.url}/v1`, recording: true, dataDir }),
-    silentLogger,
-  );
-});
-
-afterAll(async () => {
-  await core?.stop();
-  await fake?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+const stack = useRecordingStack({ dataDirPrefix: 'lunaroute-metrics-' });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function scrape(): Promise<Map<string, Family>> {
-  const res = await rawRequest(core.proxyUrl + '/metrics');
+  const res = await rawRequest(stack.core.proxyUrl + '/metrics');
   expect(res.status).toBe(200);
   return parsePrometheus(res.body.toString());
 }
@@ -47,8 +27,12 @@ function total(f: Map<string, Family>, name: string): number {
 
 describe('recorded-request metrics', () => {
   it('exports tokens, cost, tool calls and latency, TTFT, outcomes and redactions with bounded labels', async () => {
-    const anthropic = new Anthropic({ apiKey: 'sk-ant-metrics', baseURL: core.proxyUrl, maxRetries: 0 });
-    const openai = new OpenAI({ apiKey: 'sk-metrics', baseURL: `${core.proxyUrl}/v1`, maxRetries: 0 });
+    const anthropic = new Anthropic({
+      apiKey: 'sk-ant-metrics',
+      baseURL: stack.core.proxyUrl,
+      maxRetries: 0,
+    });
+    const openai = new OpenAI({ apiKey: 'sk-metrics', baseURL: `${stack.core.proxyUrl}/v1`, maxRetries: 0 });
     const claude = 'claude-sonnet-4-5-20250929';
     const cc = { headers: { 'x-claude-code-session-id': 'metrics-session-1' } };
     const tools: Anthropic.Tool[] = [
@@ -102,7 +86,7 @@ describe('recorded-request metrics', () => {
     const deadline = Date.now() + 10_000;
     while (total(f, 'lunaroute_recorded_requests_total') < 6) {
       if (Date.now() > deadline) throw new Error('the recorded-request metrics did not arrive');
-      await core.recorder.client.flush();
+      await stack.core.recorder.client.flush();
       await sleep(50);
       f = await scrape();
     }
@@ -142,7 +126,7 @@ describe('recorded-request metrics', () => {
 
     // Tokens, from what the fake sent. Anthropic input excludes cache; the fake's OpenAI prompt_tokens are
     // input + cacheRead + cacheWrite with cached_tokens = cacheRead, so the uncached input is input + cacheWrite.
-    const sent = fake.requests.filter((r) => r.usageSent);
+    const sent = stack.fake.requests.filter((r) => r.usageSent);
     const byModel = (m: string): RecordedRequest[] =>
       sent.filter((r) => (r.json as { model?: string }).model === m);
     const sum = (

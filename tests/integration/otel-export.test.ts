@@ -1,17 +1,15 @@
 // OpenTelemetry export, end to end: SDK traffic through the proxy (recording on) to the fake provider, and a tiny
 // OTLP/HTTP collector on 127.0.0.1 receiving POST /v1/traces. Every span field is checked against what was sent.
 // With the collector down (connection refused) the proxy answers normally and the failed export is counted.
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCore, type CoreHandle } from '../../src-main/app/core.js';
+import type { CoreHandle } from '../../src-main/app/core.js';
 import { requestCost } from '../../src-main/analytics/cost.js';
-import { silentLogger } from '../../src-main/log.js';
-import { makeTempDir, makeTestConfig } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import type { FakeProvider } from '../support/fake-provider/index.js';
+import { startRecordingStack } from '../support/recording-stack.js';
 import { rawRequest } from '../support/http.js';
 import { parsePrometheus, sampleValue } from '../support/prom-parse.js';
 
@@ -75,18 +73,9 @@ async function setup(otel: { endpoint: string; headers: Record<string, string> }
   core: CoreHandle;
   fake: FakeProvider;
 }> {
-  const fake = await startFakeProvider();
-  const dataDir = makeTempDir('lunaroute-otel-');
-  const core = await startCore(
-    makeTestConfig({ anthropicUrl: fake.url, openaiUrl: `${fake.url}/v1`, recording: true, dataDir, otel }),
-    silentLogger,
-  );
-  cleanups.push(async () => {
-    await core.stop();
-    await fake.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-  return { core, fake };
+  const stack = await startRecordingStack({ dataDirPrefix: 'lunaroute-otel-', otel });
+  cleanups.push(() => stack.close());
+  return { core: stack.core, fake: stack.fake };
 }
 
 function attrs(span: Span): Record<string, unknown> {

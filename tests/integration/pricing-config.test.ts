@@ -3,30 +3,24 @@
 // start-up with a message naming pricing.file.
 import { afterEach, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
-import { startCore, type CoreHandle } from '../../src-main/app/core.js';
+import { startCore } from '../../src-main/app/core.js';
 import { createLogger } from '../../src-main/log.js';
 import { makeTestConfig } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startRecordingStack, type RecordingStack } from '../support/recording-stack.js';
 import type { SessionDetail } from '../../src-main/index/queries.js';
 
-let fake: FakeProvider | null = null;
-let core: CoreHandle | null = null;
+let stack: RecordingStack | null = null;
 afterEach(async () => {
-  await core?.stop();
-  await fake?.close();
-  core = fake = null;
+  await stack?.close();
+  stack = null;
 });
 
 describe('pricing from the configuration', () => {
   it('prices a model through pricing.overrides, per request, with its own token kinds', async () => {
-    fake = await startFakeProvider();
-    const config = makeTestConfig({
-      anthropicUrl: fake.url,
-      openaiUrl: fake.url + '/v1',
-      recording: true,
+    stack = await startRecordingStack({
       priceOverrides: { 'in-house-model': { input: 2, output: 8, cacheRead: 0.5, cacheWrite: 3 } },
     });
-    core = await startCore(config, createLogger('silent'));
+    const core = stack.core;
     const a = new Anthropic({
       apiKey: 'k',
       baseURL: core.proxyUrl,

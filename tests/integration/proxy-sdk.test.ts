@@ -1,17 +1,12 @@
 // The official SDKs as clients, through the real proxy, to the fake provider: streaming and not, tools and
 // errors. A fetch wrapper hashes exactly what the SDK sent and received, and the fake provider hashes what it
 // received and sent: the proxy must not change a byte either way.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { startCore, type CoreHandle } from '../../src-main/app/core.js';
-import { createLogger } from '../../src-main/log.js';
-import { makeTestConfig } from '../support/config.js';
-import { startFakeProvider, FAKE_ANSWER, type FakeProvider } from '../support/fake-provider.js';
-
-let fake: FakeProvider;
-let core: CoreHandle;
+import { FAKE_ANSWER } from '../support/fake-provider/index.js';
+import { useRecordingStack } from '../support/recording-stack.js';
 
 interface Captured {
   url: string;
@@ -57,30 +52,31 @@ const hashingFetch: typeof fetch = async (input, init) => {
   return new Response(tapped, { status: res.status, statusText: res.statusText, headers: res.headers });
 };
 
-beforeAll(async () => {
-  fake = await startFakeProvider({ bigEvents: 500 });
-  core = await startCore(
-    makeTestConfig({ anthropicUrl: fake.url, openaiUrl: fake.url + '/v1' }),
-    createLogger('silent'),
-  );
-});
-afterAll(async () => {
-  await core.stop();
-  await fake.close();
-});
+// The proxy alone: recording off.
+const stack = useRecordingStack({ provider: { bigEvents: 500 }, recording: false });
 
 async function expectByteExact(): Promise<void> {
   const c = captured.at(-1)!;
-  const seen = fake.requests.at(-1)!;
+  const seen = stack.fake.requests.at(-1)!;
   await seen.done;
   expect(seen.bodySha256).toBe(c.requestSha);
   expect(await c.responseSha).toBe(seen.responseSha256);
 }
 
 const anthropic = () =>
-  new Anthropic({ apiKey: 'sk-ant-test-key', baseURL: core.proxyUrl, fetch: hashingFetch, maxRetries: 0 });
+  new Anthropic({
+    apiKey: 'sk-ant-test-key',
+    baseURL: stack.core.proxyUrl,
+    fetch: hashingFetch,
+    maxRetries: 0,
+  });
 const openai = () =>
-  new OpenAI({ apiKey: 'sk-test-key', baseURL: core.proxyUrl + '/v1', fetch: hashingFetch, maxRetries: 0 });
+  new OpenAI({
+    apiKey: 'sk-test-key',
+    baseURL: stack.core.proxyUrl + '/v1',
+    fetch: hashingFetch,
+    maxRetries: 0,
+  });
 
 describe('Anthropic SDK through the proxy', () => {
   it('messages.create (JSON) returns the fake answer, byte-exact both ways, credentials untouched', async () => {
@@ -93,7 +89,7 @@ describe('Anthropic SDK through the proxy', () => {
     await expectByteExact();
     // Whichever credential header the SDK chose (this version sends a Bearer token), it arrives unchanged.
     const sent = captured.at(-1)!.headers;
-    const got = fake.requests.at(-1)!.headers;
+    const got = stack.fake.requests.at(-1)!.headers;
     expect(sent.get('x-api-key') ?? sent.get('authorization')).toContain('sk-ant-test-key');
     expect(got['x-api-key']).toBe(sent.get('x-api-key') ?? undefined);
     expect(got['authorization']).toBe(sent.get('authorization') ?? undefined);
@@ -138,7 +134,7 @@ describe('Anthropic SDK through the proxy', () => {
       messages: [{ role: 'user', content: 'count me' }],
     });
     expect(r.input_tokens).toBeGreaterThan(0);
-    expect(fake.requests.at(-1)!.path).toBe('/v1/messages/count_tokens');
+    expect(stack.fake.requests.at(-1)!.path).toBe('/v1/messages/count_tokens');
   });
 
   it('a 429 surfaces in the SDK as RateLimitError with retry-after and request-id intact', async () => {
@@ -165,7 +161,7 @@ describe('OpenAI SDK through the proxy', () => {
     });
     expect(r.choices[0]?.message.content).toBe(FAKE_ANSWER);
     await expectByteExact();
-    expect(fake.requests.at(-1)!.headers['authorization']).toBe('Bearer sk-test-key');
+    expect(stack.fake.requests.at(-1)!.headers['authorization']).toBe('Bearer sk-test-key');
   });
 
   it('chat.completions streaming with include_usage and tool calls, byte-exact', async () => {
@@ -211,7 +207,7 @@ describe('OpenAI SDK through the proxy', () => {
   it('responses.create (JSON) reaches /v1/responses', async () => {
     const r = await openai().responses.create({ model: 'gpt-test', input: 'Hi' });
     expect(r.output_text).toBe(FAKE_ANSWER);
-    expect(fake.requests.at(-1)!.path).toBe('/v1/responses');
+    expect(stack.fake.requests.at(-1)!.path).toBe('/v1/responses');
     await expectByteExact();
   });
 

@@ -12,7 +12,7 @@ import { createLogger } from '../../src-main/log.js';
 import type { LiveEvent } from '../../src-shared/live.js';
 import type { GapLine, RecordLine } from '../../src-shared/records.js';
 import { makeTempDir, makeTestConfig } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 
 const mountDir = makeTempDir('lr-diskfull-');
 let mounted = false;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { silentLogger } from '../../src-main/log.js';
 import type { RequestBodies, RequestRow, SessionDetail } from '../../src-main/index/queries.js';
@@ -21,33 +21,11 @@ import { dayDirName } from '../../src-main/storage/fsutil.js';
 import type { RecordLine, RequestLine, ResponseLine } from '../../src-shared/records.js';
 import type { Usage } from '../../src-shared/exchange.js';
 import { makeTempDir, makeTestConfig } from '../support/config.js';
-import {
-  FAKE_ANSWER,
-  startFakeProvider,
-  type FakeProvider,
-  type RecordedRequest,
-  type SentUsage,
-} from '../support/fake-provider.js';
+import { FAKE_ANSWER, type RecordedRequest, type SentUsage } from '../support/fake-provider/index.js';
+import { useRecordingStack } from '../support/recording-stack.js';
 
-let fake: FakeProvider;
-let core: CoreHandle;
-let dataDir: string;
-const sessionsDir = (): string => path.join(dataDir, 'sessions');
-
-beforeAll(async () => {
-  fake = await startFakeProvider({ slowDelayMs: 40 });
-  dataDir = makeTempDir('lunaroute-golden-');
-  core = await startCore(
-    makeTestConfig({ anthropicUrl: fake.url, openaiUrl: `${fake.url}/v1`, recording: true, dataDir }),
-    silentLogger,
-  );
-});
-
-afterAll(async () => {
-  await core?.stop();
-  await fake?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+const stack = useRecordingStack({ provider: { slowDelayMs: 40 }, dataDirPrefix: 'lunaroute-golden-' });
+const sessionsDir = (): string => path.join(stack.dataDir, 'sessions');
 
 // --- helpers --------------------------------------------------------------------------------------------------
 
@@ -58,9 +36,9 @@ function tag(name: string): string {
 }
 
 const anthropic = (): Anthropic =>
-  new Anthropic({ apiKey: 'sk-ant-golden-key', baseURL: core.proxyUrl, maxRetries: 0 });
+  new Anthropic({ apiKey: 'sk-ant-golden-key', baseURL: stack.core.proxyUrl, maxRetries: 0 });
 const openai = (): OpenAI =>
-  new OpenAI({ apiKey: 'sk-golden-key', baseURL: `${core.proxyUrl}/v1`, maxRetries: 0 });
+  new OpenAI({ apiKey: 'sk-golden-key', baseURL: `${stack.core.proxyUrl}/v1`, maxRetries: 0 });
 
 function jsonlFiles(dir = sessionsDir()): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -95,7 +73,7 @@ async function findByPrompt(marker: string): Promise<Found[]> {
 async function recorded(marker: string, count = 1, timeoutMs = 10_000): Promise<Found[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await core.recorder.client.flush();
+    await stack.core.recorder.client.flush();
     const found = await findByPrompt(marker);
     if (found.length >= count) return found;
     if (Date.now() > deadline)
@@ -105,7 +83,7 @@ async function recorded(marker: string, count = 1, timeoutMs = 10_000): Promise<
 }
 
 async function session(id: string): Promise<SessionDetail> {
-  const d = await core.recorder.client.query<SessionDetail | null>('sessions.get', { id });
+  const d = await stack.core.recorder.client.query<SessionDetail | null>('sessions.get', { id });
   if (!d) throw new Error(`session ${id} is not in the index`);
   return d;
 }
@@ -119,7 +97,7 @@ async function rowOf(f: Found): Promise<RequestRow> {
 
 /** The fake provider's record of the request whose last user text contains `marker`. */
 function sentTo(marker: string): RecordedRequest[] {
-  return fake.requests.filter((r) => r.body.toString('utf8').includes(marker));
+  return stack.fake.requests.filter((r) => r.body.toString('utf8').includes(marker));
 }
 
 type Semantics = 'anthropic' | 'openai';
@@ -183,7 +161,9 @@ function expectTimings(f: Found, row: RequestRow, withContent = true): void {
 
 /** The body rebuilt from the session file's blocks is exactly the JSON the fake provider received. */
 async function expectBodyRebuilt(f: Found, sent: RecordedRequest): Promise<void> {
-  const b = await core.recorder.client.query<RequestBodies | null>('requests.bodies', { id: f.request.id });
+  const b = await stack.core.recorder.client.query<RequestBodies | null>('requests.bodies', {
+    id: f.request.id,
+  });
   expect(b).not.toBeNull();
   expect(b!.body).toEqual(sent.json);
   expect(JSON.stringify(b!.body)).toBe(JSON.stringify(sent.json));
@@ -401,7 +381,7 @@ describe('Anthropic Messages', () => {
       });
       const got = await new Promise<{ encoding: string | undefined; bytes: number }>((resolve, reject) => {
         const req = http.request(
-          `${core.proxyUrl}/v1/messages`,
+          `${stack.core.proxyUrl}/v1/messages`,
           {
             method: 'POST',
             headers: {
@@ -472,8 +452,9 @@ describe('Anthropic Messages', () => {
     }
     // Every request re-sends the whole history (tool_use and tool_result blocks of earlier turns included).
     await recorded(t, 10);
-    const lines = (await core.recorder.client.query<{ lines: RecordLine[] }>('sessions.lines', { id: sid }))!
-      .lines;
+    const lines = (await stack.core.recorder.client.query<{ lines: RecordLine[] }>('sessions.lines', {
+      id: sid,
+    }))!.lines;
     const requests = lines.filter((l): l is RequestLine => l.type === 'request');
     expect(requests).toHaveLength(10);
     const results = requests.flatMap((r) => r.tool_results);
@@ -529,7 +510,7 @@ describe('identity, secrets and refusals', () => {
       { headers: { 'x-claude-code-session-id': sid } },
     );
     const [f] = await recorded(t);
-    const b = await core.recorder.client.query<RequestBodies | null>('requests.bodies', {
+    const b = await stack.core.recorder.client.query<RequestBodies | null>('requests.bodies', {
       id: f!.request.id,
     });
     const headers = JSON.stringify(b!.headers);
@@ -709,7 +690,7 @@ describe('Codex Responses over WebSocket', () => {
   it('each response.create is its own request, in the session of the session-id header, client codex', async () => {
     const t = tag('websocket');
     const sid = randomUUID();
-    const ws = new WebSocket(`${core.proxyUrl.replace('http', 'ws')}/v1/responses`, {
+    const ws = new WebSocket(`${stack.core.proxyUrl.replace('http', 'ws')}/v1/responses`, {
       headers: { authorization: 'Bearer sk-golden-key', 'session-id': sid, originator: 'codex_cli_rs' },
     });
     await new Promise<void>((resolve, reject) => {
@@ -784,7 +765,7 @@ describe('Codex WebSocket cut by the client', () => {
   it('a turn open when the client closes the socket is interrupted (client_abort), partial text kept', async () => {
     const t = tag('wsabort');
     const sid = randomUUID();
-    const ws = new WebSocket(`${core.proxyUrl.replace('http', 'ws')}/v1/responses`, {
+    const ws = new WebSocket(`${stack.core.proxyUrl.replace('http', 'ws')}/v1/responses`, {
       headers: { authorization: 'Bearer sk-golden-key', 'session-id': sid, originator: 'codex_cli_rs' },
     });
     await new Promise<void>((resolve, reject) => {
@@ -863,13 +844,13 @@ describe('upstream unreachable', () => {
 
 describe('on disk', () => {
   it('one response line per request line, files 0600 in 0700 dirs, and sqlite3 reads the same rows', async () => {
-    await core.recorder.client.flush();
+    await stack.core.recorder.client.flush();
     const snapshot: RequestRow[] = [];
-    const list = await core.recorder.client.query<{ sessions: { id: string }[] }>('sessions.list', {
+    const list = await stack.core.recorder.client.query<{ sessions: { id: string }[] }>('sessions.list', {
       limit: 1000,
     });
     for (const s of list.sessions) snapshot.push(...(await session(s.id)).requests);
-    await core.stop();
+    await stack.core.stop();
 
     let requests = 0;
     for (const file of jsonlFiles()) {
@@ -885,8 +866,8 @@ describe('on disk', () => {
     }
     expect(requests).toBe(snapshot.length);
     expect(fs.statSync(sessionsDir()).mode & 0o777).toBe(0o700);
-    expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
-    const db = path.join(dataDir, 'lunaroute.db');
+    expect(fs.statSync(stack.dataDir).mode & 0o777).toBe(0o700);
+    const db = path.join(stack.dataDir, 'lunaroute.db');
     expect(fs.statSync(db).mode & 0o777).toBe(0o600);
 
     const sql = (q: string): Record<string, unknown>[] => {
@@ -949,13 +930,8 @@ describe('on disk', () => {
         { headers: { 'x-claude-code-session-id': sid } },
       );
     };
-    const config = makeTestConfig({
-      anthropicUrl: fake.url,
-      openaiUrl: `${fake.url}/v1`,
-      recording: true,
-      dataDir,
-    });
-    let c = await startCore(config, silentLogger);
+    // The stack's core was stopped by the test above; start it again on the same data dir.
+    let c = await stack.restart();
     await send(c, 1);
     await c.recorder.client.flush();
     await c.stop();
@@ -966,7 +942,7 @@ describe('on disk', () => {
     fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
     fs.renameSync(from, to);
 
-    c = await startCore(config, silentLogger);
+    c = await stack.restart();
     try {
       await send(c, 2);
       const deadline = Date.now() + 10_000;

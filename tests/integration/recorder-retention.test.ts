@@ -6,29 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Anthropic from '@anthropic-ai/sdk';
-import { startCore, type CoreHandle } from '../../src-main/app/core.js';
-import { createLogger } from '../../src-main/log.js';
-import { makeTestConfig, makeTempDir } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import type { CoreHandle } from '../../src-main/app/core.js';
+import { startRecordingStack, type RecordingStack } from '../support/recording-stack.js';
 import type { SessionDetail, ListSessionsArgs } from '../../src-main/index/queries.js';
 
-let fake: FakeProvider | null = null;
-let core: CoreHandle | null = null;
+let stack: RecordingStack | null = null;
 afterEach(async () => {
-  await core?.stop();
-  await fake?.close();
-  core = null;
-  fake = null;
+  await stack?.close();
+  stack = null;
 });
-
-async function start(dataDir: string): Promise<CoreHandle> {
-  fake ??= await startFakeProvider();
-  core = await startCore(
-    makeTestConfig({ anthropicUrl: fake.url, openaiUrl: fake.url + '/v1', recording: true, dataDir }),
-    createLogger('silent'),
-  );
-  return core;
-}
 
 async function send(c: CoreHandle, session: string, text: string): Promise<void> {
   const a = new Anthropic({
@@ -51,8 +37,9 @@ function sessionFile(dataDir: string, id: string): string {
 
 describe('retention', () => {
   it('compresses files past compress_after_days, deletes files past max_age_days, and keeps the index in step', async () => {
-    const dataDir = makeTempDir();
-    let c = await start(dataDir);
+    stack = await startRecordingStack();
+    const dataDir = stack.dataDir;
+    let c = stack.core;
     for (const id of ['fresh', 'week-old', 'ancient']) await send(c, id, `hello from ${id}`);
     await c.recorder.client.flush();
     await c.stop();
@@ -65,7 +52,7 @@ describe('retention', () => {
     age('ancient', 31);
     const weekOldText = fs.readFileSync(sessionFile(dataDir, 'week-old'));
 
-    c = await start(dataDir);
+    c = await stack.restart();
     // Retention runs at start-up; wait (bounded) for its result on disk.
     // All three effects are awaited: the .zst appears before the .jsonl it replaces is removed.
     const deadline = Date.now() + 30_000;
@@ -116,7 +103,7 @@ describe('retention', () => {
     // And after a restart that re-reads both parts (index deleted), nothing of either part is lost.
     await c.stop();
     fs.rmSync(path.join(dataDir, 'lunaroute.db'));
-    c = await start(dataDir);
+    c = await stack.restart();
     const rebuilt = await c.recorder.client.query<SessionDetail>('sessions.get', { id: 'week-old' });
     expect(rebuilt.requests).toHaveLength(2);
   });
@@ -124,8 +111,9 @@ describe('retention', () => {
 
 describe('retention changed live', () => {
   it('applies a new max_age_days from the settings call at once, without a restart', async () => {
-    const dataDir = makeTempDir();
-    let c = await start(dataDir);
+    stack = await startRecordingStack();
+    const dataDir = stack.dataDir;
+    let c = stack.core;
     await send(c, 'two-days-old', 'hello');
     await send(c, 'today', 'hello');
     await c.recorder.client.flush();
@@ -133,7 +121,7 @@ describe('retention changed live', () => {
     const old = new Date(Date.now() - 2 * 86_400_000);
     fs.utimesSync(sessionFile(dataDir, 'two-days-old'), old, old);
     // Restarted (sessions idle: files being written are never touched); the start-up sweep keeps it (30 days).
-    c = await start(dataDir);
+    c = await stack.restart();
     expect(fs.existsSync(sessionFile(dataDir, 'two-days-old'))).toBe(true);
     const settings = await c.uiState.handlers()['settings.set']({ retention: { max_age_days: 1 } });
     expect(settings.retention.max_age_days).toBe(1);

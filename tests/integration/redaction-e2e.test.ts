@@ -9,10 +9,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import http from 'node:http';
-import { startCore, type CoreHandle } from '../../src-main/app/core.js';
-import { createLogger } from '../../src-main/log.js';
-import { makeTestConfig, makeTempDir } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startRecordingStack, type RecordingStack } from '../support/recording-stack.js';
 import type { LiveEvent } from '../../src-shared/live.js';
 import type { RedactionMode } from '../../src-main/redaction/index.js';
 
@@ -39,12 +36,10 @@ const SECRETS = {
 };
 const RAW = Object.values(SECRETS);
 
-let fake: FakeProvider | null = null;
-let core: CoreHandle | null = null;
+let stack: RecordingStack | null = null;
 afterEach(async () => {
-  await core?.stop();
-  await fake?.close();
-  core = fake = null;
+  await stack?.close();
+  stack = null;
 });
 
 function sse(events: [string, unknown][]): string {
@@ -164,16 +159,9 @@ function dataDirText(dir: string): { file: string; text: string }[] {
 }
 
 async function exercise(mode: RedactionMode) {
-  fake = await startFakeProvider();
-  const dataDir = makeTempDir();
-  const config = makeTestConfig({
-    anthropicUrl: fake.url,
-    openaiUrl: fake.url + '/v1',
-    recording: true,
-    dataDir,
-    redaction: { mode },
-  });
-  core = await startCore(config, createLogger('silent'));
+  stack = await startRecordingStack({ redaction: { mode } });
+  const { fake, dataDir } = stack;
+  let core = stack.core;
   // Live text needs a running recorder: on a loaded machine start-up may return before it is ready.
   await core.recorder.ready;
   const events: LiveEvent[] = [];
@@ -235,17 +223,15 @@ async function exercise(mode: RedactionMode) {
     id: `pii-${mode}`,
   });
   await core.stop();
-  core = null;
   // Age the session file and restart once so retention compresses it: the .zst must be clean too.
   const day = fs.readdirSync(path.join(dataDir, 'sessions'))[0]!;
   const file = path.join(dataDir, 'sessions', day, `pii-${mode}.jsonl`);
   const old = new Date(Date.now() - 8 * 86_400_000);
   fs.utimesSync(file, old, old);
-  core = await startCore(config, createLogger('silent'));
+  core = await stack.restart();
   const deadline = Date.now() + 10_000;
   while (!fs.existsSync(file + '.zst') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   await core.stop();
-  core = null;
   expect(fs.existsSync(file + '.zst')).toBe(true);
   return { dataDir, events, report };
 }

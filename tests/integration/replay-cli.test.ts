@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../support/fake-provider.js';
+import {
+  startFakeProvider,
+  type FakeProvider,
+  type RecordedRequest,
+} from '../support/fake-provider/index.js';
 import { makeTempDir } from '../support/config.js';
 
 const run = promisify(execFile);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const EMAIL = ['reload.check', 'example-corp.io'].join('@');

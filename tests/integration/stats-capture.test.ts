@@ -5,9 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCore, type CoreHandle } from '../../src-main/app/core.js';
-import { silentLogger } from '../../src-main/log.js';
-import { makeTestConfig } from '../support/config.js';
 import {
   ensureClientsInstalled,
   makeClientHome,
@@ -16,30 +13,22 @@ import {
   startEgressTrap,
   type EgressTrap,
 } from '../support/clients.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { useRecordingStack } from '../support/recording-stack.js';
 
 const OUT = path.resolve(import.meta.dirname, '..', 'fixtures', 'analytics', 'claude-code');
 const KEY = 'sk-ant-lunaroute-test-key';
 
 describe.skipIf(!process.env.LUNAROUTE_CAPTURE)('capture Claude Code traffic for fixtures', () => {
-  let fake: FakeProvider;
-  let core: CoreHandle;
+  const stack = useRecordingStack();
   let trap: EgressTrap;
   const homes: string[] = [];
 
   beforeAll(async () => {
     await ensureClientsInstalled();
-    fake = await startFakeProvider();
     trap = await startEgressTrap();
-    core = await startCore(
-      makeTestConfig({ anthropicUrl: fake.url, openaiUrl: `${fake.url}/v1`, recording: true }),
-      silentLogger,
-    );
   }, 660_000);
 
   afterAll(async () => {
-    await core?.stop();
-    await fake?.close();
     await trap?.close();
     for (const d of homes) fs.rmSync(d, { recursive: true, force: true });
   });
@@ -50,18 +39,18 @@ describe.skipIf(!process.env.LUNAROUTE_CAPTURE)('capture Claude Code traffic for
   ];
   for (const [name, args] of scenarios) {
     it(`captures ${name}`, async () => {
-      fake.clear();
+      stack.fake.clear();
       const home = makeClientHome(trap.url);
       homes.push(home.dir);
       const r = await runClient('claude', args, home, {
-        ANTHROPIC_BASE_URL: core.proxyUrl,
+        ANTHROPIC_BASE_URL: stack.core.proxyUrl,
         ANTHROPIC_API_KEY: KEY,
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '',
       });
       expect(r.code, r.stderr).toBe(0);
       fs.mkdirSync(OUT, { recursive: true });
       const version = resolveClient('claude').version;
-      fake.requests.forEach((q, i) => {
+      stack.fake.requests.forEach((q, i) => {
         const scrub = (s: string): string =>
           s.split(home.dir).join('/home/user').split(KEY).join('[API_KEY]');
         const file = path.join(OUT, `${name}-${String(i + 1).padStart(2, '0')}.json`);

@@ -1,43 +1,22 @@
 // `lunaroute stats` over real recorded traffic (fake provider on loopback, through the proxy): per-request cost
 // from each row's own token kinds, unpriced models listed and never $0, count_tokens free and classified, stable
 // JSON; and the aggregate query over a generated 100 000-request index answering well under a second.
-import fs from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { computeStats, type StatsResult } from '../../src-main/analytics/stats.js';
-import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { main } from '../../src-main/cli.js';
-import { silentLogger } from '../../src-main/log.js';
 import { openIndex } from '../../src-main/index/db.js';
 import type { SessionDetail } from '../../src-main/index/queries.js';
-import { makeTempDir, makeTestConfig } from '../support/config.js';
-import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { useRecordingStack } from '../support/recording-stack.js';
 
-let fake: FakeProvider;
-let core: CoreHandle;
-let dataDir: string;
-
-beforeAll(async () => {
-  fake = await startFakeProvider();
-  dataDir = makeTempDir('lunaroute-stats-');
-  core = await startCore(
-    makeTestConfig({ anthropicUrl: fake.url, openaiUrl: `${fake.url}/v1`, recording: true, dataDir }),
-    silentLogger,
-  );
-});
-
-afterAll(async () => {
-  await core?.stop();
-  await fake?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+const stack = useRecordingStack({ dataDirPrefix: 'lunaroute-stats-' });
 
 async function cli(...args: string[]): Promise<{ code: number | undefined; out: string; err: string }> {
   let out = '';
   let err = '';
   const code = await main(args, {
-    context: { stdout: (t) => (out += t), stderr: (t) => (err += t), env: {}, homeDir: dataDir },
+    context: { stdout: (t) => (out += t), stderr: (t) => (err += t), env: {}, homeDir: stack.dataDir },
   });
   return { code, out, err };
 }
@@ -48,13 +27,13 @@ describe('lunaroute stats', () => {
     const headers = { 'x-claude-code-session-id': sid };
     const a = new Anthropic({
       apiKey: 'sk-ant-stats',
-      baseURL: core.proxyUrl,
+      baseURL: stack.core.proxyUrl,
       maxRetries: 0,
       defaultHeaders: headers,
     });
     const o = new OpenAI({
       apiKey: 'sk-stats',
-      baseURL: `${core.proxyUrl}/v1`,
+      baseURL: `${stack.core.proxyUrl}/v1`,
       maxRetries: 0,
       defaultHeaders: { 'session-id': sid },
     });
@@ -69,8 +48,8 @@ describe('lunaroute stats', () => {
     });
     await o.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] });
     await o.chat.completions.create({ model: 'local-model-x', messages: [{ role: 'user', content: 'hi' }] });
-    await core.recorder.client.flush();
-    const detail = await core.recorder.client.query<SessionDetail | null>('sessions.get', { id: sid });
+    await stack.core.recorder.client.flush();
+    const detail = await stack.core.recorder.client.query<SessionDetail | null>('sessions.get', { id: sid });
     const rows = (detail?.requests ?? []) as unknown as Record<string, number | string | null>[];
     expect(rows).toHaveLength(4);
     const byModel = (m: string, endpoint = 'messages'): Record<string, number | string | null> =>
@@ -112,8 +91,8 @@ describe('lunaroute stats', () => {
       10,
     );
 
-    await core.stop();
-    const json = await cli('stats', '--json', '--by', 'model', '--data-dir', dataDir);
+    await stack.core.stop();
+    const json = await cli('stats', '--json', '--by', 'model', '--data-dir', stack.dataDir);
     expect(json.err).toBe('');
     const r = JSON.parse(json.out) as StatsResult;
     expect(r.totals).toMatchObject({
@@ -133,11 +112,11 @@ describe('lunaroute stats', () => {
     );
     expect(r.classes.map((c) => c.key).sort()).toEqual(['count_tokens', 'main']);
 
-    const text = await cli('stats', '--by', 'model', '--data-dir', dataDir);
+    const text = await cli('stats', '--by', 'model', '--data-dir', stack.dataDir);
     expect(text.out).toMatch(/unpriced: local-model-x/);
     expect(text.out).toMatch(/local-model-x .* unpriced/);
     expect(text.out).toMatch(/priced 75\.0% of requests with usage/);
-    const bad = await cli('stats', '--by', 'week', '--data-dir', dataDir);
+    const bad = await cli('stats', '--by', 'week', '--data-dir', stack.dataDir);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--by takes day, model, client, tool, class, got "week"/);
   });

@@ -12,7 +12,7 @@ import {
   startFakeProvider,
   type FakeProvider,
   type RecordedRequest,
-} from '../support/fake-provider.js';
+} from '../support/fake-provider/index.js';
 
 let fake: FakeProvider;
 beforeAll(async () => {
