@@ -177,19 +177,28 @@ export function customDetectors(modes: readonly string[]): Parser<CustomDetector
   };
 }
 
+/**
+ * A YAML list of strings, or one comma-separated string (as an environment variable or flag gives it); empty
+ * means none. `what` completes the message "must be a list of …".
+ */
+export function splitList(raw: unknown, what: string): string[] {
+  if (raw === null || raw === undefined || raw === '') return [];
+  const list =
+    typeof raw === 'string'
+      ? raw
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : raw;
+  if (!Array.isArray(list) || list.some((x) => typeof x !== 'string'))
+    throw new ValueProblem(`must be a list of ${what}`);
+  return list as string[];
+}
+
 /** A list of strings (`redaction.allowlist.values` / `.patterns`); `patterns` are compiled to check them. */
 export function stringList(regexes = false): Parser<string[]> {
   return (raw) => {
-    if (raw === null || raw === undefined || raw === '') return [];
-    const list =
-      typeof raw === 'string'
-        ? raw
-            .split(',')
-            .map((x) => x.trim())
-            .filter(Boolean)
-        : raw;
-    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string'))
-      throw new ValueProblem('must be a list of strings');
+    const list = splitList(raw, 'strings');
     if (regexes) {
       for (const p of list as string[]) {
         try {

@@ -2,7 +2,7 @@
 // besides loopback names with its port. Parsed once at load time, so the guard (request-guard.ts) only compares
 // strings.
 import { isIP } from 'node:net';
-import { ValueProblem, type Parser } from '../config/parsers.js';
+import { ValueProblem, splitList, type Parser } from '../config/parsers.js';
 
 const HOST_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const HOSTNAME = new RegExp(`^${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
@@ -12,17 +12,8 @@ const HOSTNAME = new RegExp(`^${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
  * `[v6]` (with an optional `:port`). Returned lower-case, IPv6 in brackets.
  */
 export const allowedHostList: Parser<string[]> = (raw) => {
-  if (raw === null || raw === undefined || raw === '') return [];
-  const list =
-    typeof raw === 'string'
-      ? raw
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean)
-      : raw;
-  if (!Array.isArray(list) || list.some((x) => typeof x !== 'string'))
-    throw new ValueProblem('must be a list of host names (e.g. [lunaroute.internal, "my-box:8081"])');
-  return (list as string[]).map((entry) => {
+  const list = splitList(raw, 'host names (e.g. [lunaroute.internal, "my-box:8081"])');
+  return list.map((entry) => {
     const s = entry.trim().toLowerCase();
     const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(s);
     const name = m?.[1] ?? '';
