@@ -232,9 +232,11 @@ async function main(): Promise<void> {
               send({ t: 'result', seq, ok: false, error: `unknown query ${m.name}` });
               break;
             }
-            // Queries see everything recorded before them: let pending lines reach the index first.
+            // Queries see everything recorded before them: pending lines are written (only written lines are
+            // indexed), then the index takes them.
             void eng
               .settle()
+              .then(() => sink.flush())
               .then(() => eng.flushIndex())
               .then(() => fn({ index: db, sessionsDir, prices }, m.args ?? {}))
               .then(
