@@ -6,7 +6,11 @@
 import { isLunaRouteError, LunaRouteError } from './errors.js';
 
 /** A value does not match its schema (SCHEMA_MISMATCH, with `details: { path, expected, got }`). */
-export function schemaMismatch(path: string, expected: string, got: string): LunaRouteError<'SCHEMA_MISMATCH'> {
+export function schemaMismatch(
+  path: string,
+  expected: string,
+  got: string,
+): LunaRouteError<'SCHEMA_MISMATCH'> {
   return new LunaRouteError('SCHEMA_MISMATCH', `${path || '(value)'}: expected ${expected}, got ${got}`, {
     details: { path, expected, got },
   });

@@ -16,7 +16,6 @@ import { UiState } from '../ui-server/handlers.js';
 import { applyPersistedSettings, openSettingsStore, type SettingsStore } from '../settings/store.js';
 import { findRendererDir, startUiServer, type UiServer } from '../ui-server/server.js';
 
-
 export interface CoreHandle {
   /** The proxy's actual listening address (port resolved when config.port was 0). */
   proxyUrl: string;

@@ -12,7 +12,10 @@ export const LEAF_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 const RENEW_BEFORE_MS = 24 * 60 * 60 * 1000;
 
 /** The CA on disk does not permit this host (the intercept list changed after it was created). */
-export function caNotCovering(host: string, caHosts: readonly string[]): LunaRouteError<'CA_HOST_NOT_COVERED'> {
+export function caNotCovering(
+  host: string,
+  caHosts: readonly string[],
+): LunaRouteError<'CA_HOST_NOT_COVERED'> {
   return new LunaRouteError(
     'CA_HOST_NOT_COVERED',
     `the LunaRoute CA may only issue for ${caHosts.join(', ')}, not ${host} (forward.intercept changed since it was created): run \`lunaroute ca rotate\`, then restart the clients`,

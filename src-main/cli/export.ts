@@ -66,10 +66,7 @@ export const exportCommand: Command = {
     if (extra !== undefined) throw usageError(`unexpected argument '${extra}'`, 'export');
     const format = (values.format ?? 'jsonl') as string;
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
-      throw usageError(
-        `--format must be one of ${EXPORT_FORMATS.join(', ')} (got '${format}')`,
-        'export',
-      );
+      throw usageError(`--format must be one of ${EXPORT_FORMATS.join(', ')} (got '${format}')`, 'export');
     }
     const config = loadConfigForCli(values, ctx);
     const file = await findSessionFile(path.join(config.dataDir, 'sessions'), id);

@@ -110,8 +110,7 @@ export const replayCommand: Command = {
     const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
     const model = str('model');
     const prompt = str('prompt');
-    if (model !== undefined && model.trim() === '')
-      throw usageError('--model needs a model name', 'replay');
+    if (model !== undefined && model.trim() === '') throw usageError('--model needs a model name', 'replay');
     if (prompt !== undefined && prompt === '') throw usageError('--prompt needs a text', 'replay');
     const upstream = str('upstream') === undefined ? undefined : checkUpstream(str('upstream')!);
     const config = loadConfigForCli(values, ctx);

@@ -78,10 +78,7 @@ export const sessionsCommand: Command = {
   async run({ values, positionals }, ctx) {
     const [sub, id, extra] = positionals;
     if (sub !== 'list' && sub !== 'show')
-      throw usageError(
-        sub ? `unknown subcommand '${sub}' (list or show)` : 'say list or show',
-        'sessions',
-      );
+      throw usageError(sub ? `unknown subcommand '${sub}' (list or show)` : 'say list or show', 'sessions');
     if (extra !== undefined || (sub === 'list' && id !== undefined))
       throw usageError(`unexpected argument '${extra ?? id}'`, 'sessions');
     const config = loadConfigForCli(values, ctx);
@@ -98,10 +95,7 @@ export const sessionsCommand: Command = {
         }
         const limit = typeof values['limit'] === 'string' ? Number(values['limit']) : 50;
         if (!Number.isInteger(limit) || limit < 1)
-          throw usageError(
-            `--limit takes a positive integer, got "${String(values['limit'])}"`,
-            'sessions',
-          );
+          throw usageError(`--limit takes a positive integer, got "${String(values['limit'])}"`, 'sessions');
         const r = listSessions(
           { index, sessionsDir },
           {

@@ -141,7 +141,10 @@ function parseValue<T>(
   } catch (err) {
     if (!isLunaRouteError(err, 'CONFIG_VALUE_RULE')) throw err;
     const got = spec.secret ? '' : `, got ${describeValue(raw)}`;
-    throw new LunaRouteError('CONFIG_INVALID_VALUE', `${name} ${err.message}${got} (${describeSource(source)})`);
+    throw new LunaRouteError(
+      'CONFIG_INVALID_VALUE',
+      `${name} ${err.message}${got} (${describeSource(source)})`,
+    );
   }
 }
 

@@ -85,8 +85,7 @@ export function plainHttpUrl(s: string, problem: string, credentialsHint: string
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw valueProblem(problem);
   if (s.includes('?') || s.includes('#')) throw valueProblem(problem);
-  if (url.username || url.password)
-    throw valueProblem(`must not contain credentials (${credentialsHint})`);
+  if (url.username || url.password) throw valueProblem(`must not contain credentials (${credentialsHint})`);
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
@@ -156,9 +155,7 @@ export function customDetectors(modes: readonly string[]): Parser<CustomDetector
       if (typeof d['name'] !== 'string' || !/^[a-z][a-z0-9_]*$/.test(d['name']))
         throw valueProblem(`item ${i + 1}: name must match [a-z][a-z0-9_]*`);
       if (typeof d['pattern'] !== 'string' || d['pattern'] === '')
-        throw valueProblem(
-          `item ${i + 1} (${d['name']}): pattern must be a non-empty regular expression`,
-        );
+        throw valueProblem(`item ${i + 1} (${d['name']}): pattern must be a non-empty regular expression`);
       try {
         new RegExp(d['pattern'], typeof d['flags'] === 'string' ? d['flags'] : '');
       } catch (err) {

@@ -89,7 +89,9 @@ export function registerIpc(o: IpcOptions): () => void {
       try {
         return { ok: true, value: await dispatchCall(o.handlers, name, raw) } satisfies CallResponse;
       } catch (err) {
-        const e = isLunaRouteError(err, CONTRACT_ERROR_CODES) ? err : new LunaRouteError('failed', String(err));
+        const e = isLunaRouteError(err, CONTRACT_ERROR_CODES)
+          ? err
+          : new LunaRouteError('failed', String(err));
         if (e.code === 'failed' || e.code === 'bad_result') o.logger.error(`IPC call ${e.message}`);
         return { ok: false, error: { code: e.code, message: e.message } } satisfies CallResponse;
       }

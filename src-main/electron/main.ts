@@ -80,10 +80,9 @@ class DesktopApp {
     try {
       this.core = await startCore(config, this.logger);
     } catch (err) {
-      const message =
-        isLunaRouteError(err, 'PROXY_PORT_IN_USE')
-          ? `${err.details.host}:${err.details.port} is already in use (is LunaRoute already running? set port in ${config.configFile})`
-          : (err as Error).message;
+      const message = isLunaRouteError(err, 'PROXY_PORT_IN_USE')
+        ? `${err.details.host}:${err.details.port} is already in use (is LunaRoute already running? set port in ${config.configFile})`
+        : (err as Error).message;
       this.fail(isLunaRouteError(err, 'PROXY_PORT_IN_USE') ? 'port_busy' : 'start', message);
       return;
     }

@@ -147,7 +147,8 @@ export function findRedactions(
 /** Build what the replay sends. Throws REPLAY_NOT_REPLAYABLE or REPLAY_BAD_CHANGE with a message for the user. */
 export function planReplay(src: ReplaySource, want: ReplayRequest = {}): ReplayPlan {
   const why = notReplayable(src);
-  if (why) throw new LunaRouteError('REPLAY_NOT_REPLAYABLE', `request ${src.request.id} cannot be replayed: ${why}`);
+  if (why)
+    throw new LunaRouteError('REPLAY_NOT_REPLAYABLE', `request ${src.request.id} cannot be replayed: ${why}`);
   const q = src.request;
   // A deep copy that keeps key order (JSON.parse restores insertion order exactly).
   const body = JSON.parse(JSON.stringify(src.body)) as JsonObject;
@@ -182,7 +183,8 @@ export function planReplay(src: ReplaySource, want: ReplayRequest = {}): ReplayP
           `forked at message ${edit.messageIndex + 1}: the ${edit.dropped} message(s) after it are left out`,
         );
     } catch (err) {
-      if (isLunaRouteError(err, 'REPLAY_PROMPT_NOT_EDITABLE')) throw new LunaRouteError('REPLAY_BAD_CHANGE', err.message);
+      if (isLunaRouteError(err, 'REPLAY_PROMPT_NOT_EDITABLE'))
+        throw new LunaRouteError('REPLAY_BAD_CHANGE', err.message);
       throw err;
     }
   }

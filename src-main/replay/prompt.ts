@@ -47,9 +47,7 @@ function textSlot(content: JsonValue | undefined, skipReminders: boolean): numbe
 export function replacePrompt(endpoint: Endpoint, body: JsonObject, text: string): PromptEdit {
   const key = endpoint === 'responses' ? 'input' : 'messages';
   if (!['messages', 'count_tokens', 'chat_completions', 'responses'].includes(endpoint)) {
-    throw notEditable(
-      `--prompt works on messages, chat completions and responses requests, not ${endpoint}`,
-    );
+    throw notEditable(`--prompt works on messages, chat completions and responses requests, not ${endpoint}`);
   }
   const list = body[key];
   if (endpoint === 'responses' && typeof list === 'string') {

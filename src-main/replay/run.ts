@@ -51,7 +51,8 @@ export interface PreparedReplay {
 
 export async function loadSource(ctx: ReplayContext, id: string): Promise<ReplaySource> {
   const src = await ctx.store.bodies(id);
-  if (!src) throw new LunaRouteError('REPLAY_NOT_FOUND', `no recorded request '${id}' (see lunaroute sessions show)`);
+  if (!src)
+    throw new LunaRouteError('REPLAY_NOT_FOUND', `no recorded request '${id}' (see lunaroute sessions show)`);
   return src;
 }
 
@@ -164,7 +165,10 @@ export async function runReplay(ctx: ReplayContext, p: PreparedReplay): Promise<
     );
   }
   if (sent.proxyError === 'replay_refused')
-    throw new LunaRouteError('REPLAY_REFUSED', `LunaRoute at ${ctx.proxyUrl} refused the replay: ${sent.bodyStart}`);
+    throw new LunaRouteError(
+      'REPLAY_REFUSED',
+      `LunaRoute at ${ctx.proxyUrl} refused the replay: ${sent.bodyStart}`,
+    );
   if (!sent.replayId)
     throw new LunaRouteError(
       'REPLAY_NOT_RECORDED',

@@ -254,7 +254,9 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       dispatchCall(o.handlers, name, args).then(
         (value) => sendJson(res, 200, { ok: true, value }),
         (err: unknown) => {
-          const e = isLunaRouteError(err, CONTRACT_ERROR_CODES) ? err : new LunaRouteError('failed', String(err));
+          const e = isLunaRouteError(err, CONTRACT_ERROR_CODES)
+            ? err
+            : new LunaRouteError('failed', String(err));
           const status = e.code === 'unknown_call' ? 404 : e.code === 'bad_args' ? 400 : 500;
           if (status === 500) o.logger.error(`UI call ${e.message}`);
           sendJson(res, status, { ok: false, error: { code: e.code, message: e.message } });

@@ -122,8 +122,9 @@ export function createConnectHandler(ctx: ProxyContext, server: http.Server): Co
         server.emit('connection', tlsSocket);
       },
       (err: Error) => {
-        const why =
-          isLunaRouteError(err, 'CA_HOST_NOT_COVERED') ? err.message : `the local CA is not usable: ${err.message}`;
+        const why = isLunaRouteError(err, 'CA_HOST_NOT_COVERED')
+          ? err.message
+          : `the local CA is not usable: ${err.message}`;
         logger.error(`forward proxy: CONNECT ${label} refused — ${why}`);
         reply(socket, 502, 'intercept_failed', `LunaRoute cannot intercept ${target.host}: ${why}`);
       },
