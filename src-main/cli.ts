@@ -2,10 +2,10 @@
 // every failure into one line on stderr with a meaningful exit code (2 usage/config, 1 runtime). Stack traces
 // only with LUNAROUTE_DEBUG=1. bin/lunaroute.js (npm start, too) calls `main`; it never imports electron.
 import { homedir } from 'node:os';
-import { ConfigError } from './config/errors.js';
+import { isLunaRouteError } from '../src-shared/errors.js';
 import { scrubSecrets } from './log.js';
 import { VERSION } from './version.js';
-import { CliError, parseCommandArgs, UsageError, type CliContext, type Command } from './cli/command.js';
+import { parseCommandArgs, usageError, type CliContext, type Command } from './cli/command.js';
 import { caCommand } from './cli/ca.js';
 import { envCommand } from './cli/env.js';
 import { exportCommand } from './cli/export.js';
@@ -59,7 +59,7 @@ async function dispatch(argv: string[], ctx: CliContext): Promise<number | undef
   if (first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
     const command = topic === undefined ? undefined : findCommand(topic);
-    if (topic !== undefined && !command) throw new UsageError(`unknown command '${topic}'`);
+    if (topic !== undefined && !command) throw usageError(`unknown command '${topic}'`);
     ctx.stdout(command ? commandHelp(command) : mainHelp(COMMANDS, ctx.version));
     return 0;
   }
@@ -67,9 +67,9 @@ async function dispatch(argv: string[], ctx: CliContext): Promise<number | undef
     ctx.stdout(`${ctx.version}\n`);
     return 0;
   }
-  if (first.startsWith('-')) throw new UsageError(`unknown option '${first}' (options go after the command)`);
+  if (first.startsWith('-')) throw usageError(`unknown option '${first}' (options go after the command)`);
   const command = findCommand(first);
-  if (!command) throw new UsageError(`unknown command '${first}'`);
+  if (!command) throw usageError(`unknown command '${first}'`);
 
   const { values, positionals, help } = parseCommandArgs(command, rest);
   if (help) {
@@ -86,22 +86,24 @@ function findCommand(name: string): Command | undefined {
 
 function reportError(err: unknown, ctx: CliContext): number {
   const line = (text: string): void => ctx.stderr(scrubSecrets(`lunaroute: ${text}`) + '\n');
-  if (err instanceof UsageError) {
-    if (err.command) {
-      line(`${err.command}: ${err.message} — see lunaroute ${err.command} --help`);
+  if (isLunaRouteError(err, 'CLI_USAGE')) {
+    const command = err.details.command;
+    if (command) {
+      line(`${command}: ${err.message} — see lunaroute ${command} --help`);
     } else {
       line(`${err.message} — see lunaroute --help`);
       if (!ctx.env.LUNAROUTE_DEBUG) ctx.stderr('\n' + mainHelp(COMMANDS, ctx.version));
     }
     return 2;
   }
-  if (err instanceof ConfigError) {
+  if (isLunaRouteError(err, 'CLI_FAILED')) {
+    line(err.message);
+    return err.details.exitCode;
+  }
+  // Configuration problems: the message names the file and key (or variable, or flag), exit 2.
+  if (isLunaRouteError(err) && err.code.startsWith('CONFIG_')) {
     line(err.message);
     return 2;
-  }
-  if (err instanceof CliError) {
-    line(err.message);
-    return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
   if (ctx.env.LUNAROUTE_DEBUG) {

@@ -2,9 +2,10 @@
 // every pushed event, with schemas. The headless HTTP/event API (src-main/ui-server), the future preload bridge
 // and IPC handlers (src-main/electron) and the renderer's single API module (src-renderer/lib/api.ts) are all
 // derived from CALLS and EVENTS below, so they cannot drift. Anything crossing the boundary is parsed with
-// these schemas on the receiving side; a payload that fails is rejected with a ContractError naming the field.
+// these schemas on the receiving side; a payload that fails is rejected with a LunaRouteError (bad_args, …) naming the field.
 // Pure TypeScript: no Node, no DOM, no electron.
 import { ANALYTICS_BUCKETS, AnalyticsSchema } from './analytics.js';
+import { CONTRACT_ERROR_CODES, isLunaRouteError, LunaRouteError, type ContractErrorCode } from './errors.js';
 import type { LiveEvent } from './live.js';
 import { ReplayComparisonSchema, ReplayPreviewSchema } from './replay.js';
 import { SettingsPatchSchema, SettingsSchema } from './settings.js';
@@ -238,19 +239,6 @@ export type _LiveEventsFitTheContract = Assignable<UiEvent, LiveEvent>;
 
 // --- errors and dispatch ----------------------------------------------------------------------------------
 
-export type ContractErrorCode = 'unknown_call' | 'bad_args' | 'bad_result' | 'bad_event' | 'failed';
-
-export class ContractError extends Error {
-  override readonly name = 'ContractError';
-  constructor(
-    readonly code: ContractErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
 export function isCallName(name: string): name is CallName {
   return Object.hasOwn(CALLS, name);
 }
@@ -259,7 +247,7 @@ export function parseArgs<N extends CallName>(name: N, raw: unknown): CallArgs<N
   try {
     return CALLS[name].args.parse(raw ?? {}) as CallArgs<N>;
   } catch (err) {
-    throw new ContractError('bad_args', `${name}: invalid arguments: ${(err as Error).message}`, {
+    throw new LunaRouteError('bad_args', `${name}: invalid arguments: ${(err as Error).message}`, {
       cause: err,
     });
   }
@@ -269,7 +257,7 @@ export function parseResult<N extends CallName>(name: N, raw: unknown): CallResu
   try {
     return CALLS[name].result.parse(raw) as CallResult<N>;
   } catch (err) {
-    throw new ContractError('bad_result', `${name}: invalid result: ${(err as Error).message}`, {
+    throw new LunaRouteError('bad_result', `${name}: invalid result: ${(err as Error).message}`, {
       cause: err,
     });
   }
@@ -279,7 +267,7 @@ export function parseEvent(raw: unknown): UiEvent {
   try {
     return EventSchema.parse(raw);
   } catch (err) {
-    throw new ContractError('bad_event', `invalid event: ${(err as Error).message}`, { cause: err });
+    throw new LunaRouteError('bad_event', `invalid event: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -288,14 +276,14 @@ export type CallHandlers = { [N in CallName]: (args: CallArgs<N>) => Promise<Cal
 
 /** Parse the arguments, run the handler, parse its result: the one entry point for every transport. */
 export async function dispatchCall(handlers: CallHandlers, name: string, rawArgs: unknown): Promise<unknown> {
-  if (!isCallName(name)) throw new ContractError('unknown_call', `no such call: ${name.slice(0, 80)}`);
+  if (!isCallName(name)) throw new LunaRouteError('unknown_call', `no such call: ${name.slice(0, 80)}`);
   const args = parseArgs(name, rawArgs);
   let result: unknown;
   try {
     result = await (handlers[name] as (a: unknown) => Promise<unknown>)(args);
   } catch (err) {
-    if (err instanceof ContractError) throw err;
-    throw new ContractError('failed', `${name} failed: ${(err as Error).message}`, { cause: err });
+    if (isLunaRouteError(err, CONTRACT_ERROR_CODES)) throw err;
+    throw new LunaRouteError('failed', `${name} failed: ${(err as Error).message}`, { cause: err });
   }
   return parseResult(name, result);
 }

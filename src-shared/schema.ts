@@ -1,17 +1,19 @@
 // A tiny runtime schema library for what crosses a process boundary (IPC, HTTP, the event stream): each schema
-// parses an unknown value into a typed one or throws a SchemaError naming the path, what was expected and what
+// parses an unknown value into a typed one or throws a SCHEMA_MISMATCH error naming the path, what was expected and what
 // came. Objects keep only their declared keys (parse, never cast); `strict` objects reject unknown keys (used
 // for call arguments, where an unknown key is a caller's mistake). Pure TypeScript: no Node, no DOM.
 
-export class SchemaError extends Error {
-  override readonly name = 'SchemaError';
-  constructor(
-    readonly path: string,
-    readonly expected: string,
-    readonly got: string,
-  ) {
-    super(`${path || '(value)'}: expected ${expected}, got ${got}`);
-  }
+import { isLunaRouteError, LunaRouteError } from './errors.js';
+
+/** A value does not match its schema (SCHEMA_MISMATCH, with `details: { path, expected, got }`). */
+export function schemaMismatch(
+  path: string,
+  expected: string,
+  got: string,
+): LunaRouteError<'SCHEMA_MISMATCH'> {
+  return new LunaRouteError('SCHEMA_MISMATCH', `${path || '(value)'}: expected ${expected}, got ${got}`, {
+    details: { path, expected, got },
+  });
 }
 
 export interface Schema<T> {
@@ -41,7 +43,7 @@ function make<T>(expected: string, parse: (v: unknown, path: string) => T): Sche
 }
 
 function fail(path: string, expected: string, v: unknown): never {
-  throw new SchemaError(path, expected, describe(v));
+  throw schemaMismatch(path, expected, describe(v));
 }
 
 export function string(opts: { max?: number; min?: number; pattern?: RegExp } = {}): Schema<string> {
@@ -104,7 +106,9 @@ export function nullable<T>(inner: Schema<T>): Schema<T | null> {
       return inner.parse(v, p);
     } catch (err) {
       // Say "or null" when the value itself was wrong (not something nested inside it).
-      if (err instanceof SchemaError && err.path === p) throw new SchemaError(p, expected, err.got);
+      if (isLunaRouteError(err, 'SCHEMA_MISMATCH') && err.details.path === p) {
+        throw schemaMismatch(p, expected, err.details.got);
+      }
       throw err;
     }
   });
@@ -179,7 +183,7 @@ export function object<S extends Shape>(shape: S, opts: { strict?: boolean } = {
       const src = v as Record<string, unknown>;
       if (opts.strict) {
         for (const k of Object.keys(src)) {
-          if (!(k in shape)) throw new SchemaError(p ? `${p}.${k}` : k, 'no such key', 'a value');
+          if (!(k in shape)) throw schemaMismatch(p ? `${p}.${k}` : k, 'no such key', 'a value');
         }
       }
       const out: Record<string, unknown> = {};
@@ -203,7 +207,7 @@ export function tagged<K extends string, M extends Record<string, Schema<unknown
     if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(p, expected, v);
     const tag = (v as Record<string, unknown>)[key];
     if (typeof tag !== 'string' || !Object.hasOwn(members, tag)) {
-      throw new SchemaError(p ? `${p}.${key}` : key, `one of ${tags.join(', ')}`, describe(tag));
+      throw schemaMismatch(p ? `${p}.${key}` : key, `one of ${tags.join(', ')}`, describe(tag));
     }
     return members[tag]!.parse(v, p) as { [T in keyof M]: Infer<M[T]> }[keyof M];
   });

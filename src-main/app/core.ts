@@ -2,21 +2,19 @@
 // Config, and shuts them down in order (proxy drains, UI closes, recorder flushes). Plain Node: never imports
 // electron.
 import type { UiEvent } from '../../src-shared/contract.js';
+import { isLunaRouteError, LunaRouteError } from '../../src-shared/errors.js';
 import type { Config } from '../config/types.js';
-import { ConfigError } from '../config/errors.js';
 import { buildPrices } from '../analytics/prices.js';
 import { BudgetWatch } from '../analytics/budgets.js';
 import type { Logger } from '../log.js';
-import { startProxyServer, PortInUseError, type ProxyServer } from '../proxy/server.js';
+import { startProxyServer, type ProxyServer } from '../proxy/server.js';
 import { CodexAuthFile } from '../proxy/auth.js';
 import { VERSION } from '../version.js';
 import { startRecorder, type RecorderHandle } from '../recorder/start.js';
 import { buildRedactor, redactingLogger } from '../recorder/redactor.js';
 import { UiState } from '../ui-server/handlers.js';
 import { applyPersistedSettings, openSettingsStore, type SettingsStore } from '../settings/store.js';
-import { findRendererDir, startUiServer, UiPortInUseError, type UiServer } from '../ui-server/server.js';
-
-export { PortInUseError };
+import { findRendererDir, startUiServer, type UiServer } from '../ui-server/server.js';
 
 export interface CoreHandle {
   /** The proxy's actual listening address (port resolved when config.port was 0). */
@@ -41,13 +39,13 @@ export interface CoreHandle {
   stop(): Promise<void>;
 }
 
-/** Start the core. Rejects with PortInUseError when the port is taken. */
+/** Start the core. Rejects with PROXY_PORT_IN_USE when the port is taken. */
 export async function startCore(fileConfig: Config, baseLogger: Logger): Promise<CoreHandle> {
   // A price file or override that does not hold up stops start-up with a message naming the key.
   try {
     buildPrices(fileConfig.pricing);
   } catch (err) {
-    throw new ConfigError('CONFIG_INVALID_VALUE', (err as Error).message, { cause: err });
+    throw new LunaRouteError('CONFIG_INVALID_VALUE', (err as Error).message, { cause: err });
   }
   // What the user last chose in the tray or the UI wins over the config file (headless and desktop agree).
   const settings = openSettingsStore(fileConfig.dataDir, baseLogger);
@@ -147,7 +145,7 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
       logger,
     });
   } catch (err) {
-    if (!(err instanceof UiPortInUseError)) {
+    if (!isLunaRouteError(err, 'UI_PORT_IN_USE')) {
       await proxy.close(0);
       await recorder.close(500).catch(() => undefined);
       await codex?.close();

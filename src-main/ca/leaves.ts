@@ -6,21 +6,21 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import tls from 'node:tls';
 import { caCovers, caStamp, ensureCa, CLOCK_SKEW_MS, type Ca } from './store.js';
 import { buildLeafCertificate, toPem } from './x509.js';
+import { LunaRouteError } from '../../src-shared/errors.js';
 
 export const LEAF_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 const RENEW_BEFORE_MS = 24 * 60 * 60 * 1000;
 
 /** The CA on disk does not permit this host (the intercept list changed after it was created). */
-export class CaCoverageError extends Error {
-  override readonly name = 'CaCoverageError';
-  constructor(
-    readonly host: string,
-    readonly caHosts: readonly string[],
-  ) {
-    super(
-      `the LunaRoute CA may only issue for ${caHosts.join(', ')}, not ${host} (forward.intercept changed since it was created): run \`lunaroute ca rotate\`, then restart the clients`,
-    );
-  }
+export function caNotCovering(
+  host: string,
+  caHosts: readonly string[],
+): LunaRouteError<'CA_HOST_NOT_COVERED'> {
+  return new LunaRouteError(
+    'CA_HOST_NOT_COVERED',
+    `the LunaRoute CA may only issue for ${caHosts.join(', ')}, not ${host} (forward.intercept changed since it was created): run \`lunaroute ca rotate\`, then restart the clients`,
+    { details: { host, caHosts } },
+  );
 }
 
 interface Generation {
@@ -53,10 +53,10 @@ export class LeafIssuer {
     return (await this.generation()).ca;
   }
 
-  /** A TLS context presenting a leaf for `host`. Throws CaCoverageError when the CA may not issue for it. */
+  /** A TLS context presenting a leaf for `host`. Throws CA_HOST_NOT_COVERED when the CA may not issue for it. */
   async contextFor(host: string): Promise<tls.SecureContext> {
     const g = await this.generation();
-    if (!caCovers(g.ca, host)) throw new CaCoverageError(host, g.ca.hosts);
+    if (!caCovers(g.ca, host)) throw caNotCovering(host, g.ca.hosts);
     const now = this.now();
     const cached = g.leaves.get(host);
     if (cached && now < cached.renewAt) return cached.context;

@@ -4,7 +4,7 @@
 // removal on its next intercepted connection; clients read the certificate at start-up and need a restart.
 import { caCovers, caPaths, ensureCa, removeCa, rotateCa, type Ca } from '../ca/store.js';
 import type { Config } from '../config/types.js';
-import { UsageError, type CliContext, type Command } from './command.js';
+import { usageError, type CliContext, type Command } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { loadConfigForCli } from './serve.js';
 
@@ -52,7 +52,7 @@ export const caCommand: Command = {
   async run({ values, positionals }, ctx) {
     const action = positionals[0];
     if (positionals.length !== 1 || !ACTIONS.includes(action as (typeof ACTIONS)[number]))
-      throw new UsageError(`expects one of ${ACTIONS.join(', ')}`, 'ca');
+      throw usageError(`expects one of ${ACTIONS.join(', ')}`, 'ca');
     const config = loadConfigForCli(values, ctx);
     if (action === 'remove') {
       const removed = await removeCa(config.dataDir);
@@ -63,7 +63,7 @@ export const caCommand: Command = {
       );
       return 0;
     }
-    if (values.pem === true && action !== 'show') throw new UsageError('--pem goes with show', 'ca');
+    if (values.pem === true && action !== 'show') throw usageError('--pem goes with show', 'ca');
     let ca: Ca;
     if (action === 'rotate') {
       ca = await rotateCa(config.dataDir, config.forward.intercept);

@@ -3,6 +3,7 @@
 // A new command (sessions, reindex, export, stats) is one module exporting a Command, listed in cli.ts.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/types.js';
+import { LunaRouteError } from '../../src-shared/errors.js';
 
 export interface CliContext {
   stdout: (text: string) => void;
@@ -48,26 +49,14 @@ export interface Command {
   run(args: { values: OptionValues; positionals: string[] }, ctx: CliContext): Promise<CommandResult>;
 }
 
-/** Wrong usage: printed as one line plus "see lunaroute <cmd> --help", exit 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  constructor(
-    message: string,
-    readonly command?: string,
-  ) {
-    super(message);
-  }
+/** Wrong usage (CLI_USAGE): printed as one line plus "see lunaroute <cmd> --help", exit 2. */
+export function usageError(message: string, command?: string): LunaRouteError<'CLI_USAGE'> {
+  return new LunaRouteError('CLI_USAGE', message, { details: command === undefined ? {} : { command } });
 }
 
-/** An expected failure with a message meant for the user: one line, no stack, the given exit code. */
-export class CliError extends Error {
-  override readonly name = 'CliError';
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
+/** An expected failure with a message meant for the user (CLI_FAILED): one line, no stack, the given exit code. */
+export function cliError(message: string, exitCode = 1): LunaRouteError<'CLI_FAILED'> {
+  return new LunaRouteError('CLI_FAILED', message, { details: { exitCode } });
 }
 
 export const HELP_OPTION: CommandOption = {
@@ -95,7 +84,7 @@ export function parseCommandArgs(
     const { help, ...rest } = values as OptionValues;
     return { values: rest, positionals, help: help === true };
   } catch (err) {
-    throw new UsageError(describeParseError(err), command.name);
+    throw usageError(describeParseError(err), command.name);
   }
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { caCovers, ensureCa } from '../ca/store.js';
 import type { Config } from '../config/types.js';
 import { baseUrlExports, forwardExports } from '../../src-shared/shell-exports.js';
-import { CliError, UsageError, type CliContext, type Command, type CommandResult } from './command.js';
+import { cliError, usageError, type CliContext, type Command, type CommandResult } from './command.js';
 import { CONFIG_OPTIONS, configFlagArgs } from './config-options.js';
 import { dialHost, httpOrigin, probeHealth, type HealthProbe } from './health.js';
 import { loadConfigForCli } from './serve.js';
@@ -46,10 +46,10 @@ export const envCommand: Command = {
   async run({ values }, ctx): Promise<CommandResult> {
     const mode = values.mode ?? 'base';
     if (!ENV_MODES.includes(mode as EnvMode))
-      throw new UsageError(`--mode must be ${ENV_MODES.join(' or ')}, not '${String(mode)}'`, 'env');
+      throw usageError(`--mode must be ${ENV_MODES.join(' or ')}, not '${String(mode)}'`, 'env');
     const config = loadConfigForCli(values, ctx);
     if (config.port === 0) {
-      throw new UsageError('needs a fixed port (port 0 picks a different free port on every start)', 'env');
+      throw usageError('needs a fixed port (port 0 picks a different free port on every start)', 'env');
     }
     const host = dialHost(config.host);
     const origin = httpOrigin(host, config.port);
@@ -59,7 +59,7 @@ export const envCommand: Command = {
         `lunaroute: using LunaRoute ${probe.version}${pidText(probe)} already running on ${origin}\n`,
       );
     } else if (probe.kind === 'other') {
-      throw new CliError(
+      throw cliError(
         `${config.host}:${config.port} is busy with another program (not LunaRoute: ${probe.detail}); choose another port with --port`,
       );
     } else {
@@ -134,13 +134,13 @@ async function startInBackground(
     }
     if (exitCode !== undefined) {
       const last = lastLine(logFile, logStart);
-      throw new CliError(
+      throw cliError(
         `the background server exited (code ${exitCode})${last ? `: ${last}` : ''} — see ${logFile}`,
       );
     }
     if (Date.now() > deadline) {
       if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
-      throw new CliError(
+      throw cliError(
         `LunaRoute did not answer on ${origin} within ${START_TIMEOUT_MS / 1000} s — see ${logFile}`,
       );
     }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { EXPORT_FORMATS, type ExportFormat } from '../../src-shared/contract.js';
 import { buildExport } from '../export/index.js';
 import { listSessionFiles, readSessionFile, type SessionFile } from '../index/reindex.js';
-import { CliError, UsageError, type Command, type CommandOption } from './command.js';
+import { cliError, usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { loadConfigForCli } from './serve.js';
 
@@ -40,12 +40,12 @@ export async function findSessionFile(sessionsDir: string, id: string): Promise<
   const ids = [...new Set(matches.map(stem))];
   if (ids.length === 1) return matches[matches.length - 1]!;
   if (ids.length > 1) {
-    throw new CliError(
+    throw cliError(
       `'${id}' matches ${ids.length} sessions (${ids.slice(0, 3).join(', ')}…): give more of the id`,
       1,
     );
   }
-  throw new CliError(
+  throw cliError(
     `no session '${id}' in ${sessionsDir}${id.length < 4 ? ' (a prefix needs at least 4 characters)' : ''} — see lunaroute sessions list`,
     1,
   );
@@ -62,14 +62,11 @@ export const exportCommand: Command = {
   positionals: [{ name: 'session', description: 'the session id or a unique prefix' }],
   async run({ values, positionals }, ctx) {
     const [id, extra] = positionals;
-    if (!id) throw new UsageError('say which session to export', 'export');
-    if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`, 'export');
+    if (!id) throw usageError('say which session to export', 'export');
+    if (extra !== undefined) throw usageError(`unexpected argument '${extra}'`, 'export');
     const format = (values.format ?? 'jsonl') as string;
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
-      throw new UsageError(
-        `--format must be one of ${EXPORT_FORMATS.join(', ')} (got '${format}')`,
-        'export',
-      );
+      throw usageError(`--format must be one of ${EXPORT_FORMATS.join(', ')} (got '${format}')`, 'export');
     }
     const config = loadConfigForCli(values, ctx);
     const file = await findSessionFile(path.join(config.dataDir, 'sessions'), id);
@@ -84,7 +81,7 @@ export const exportCommand: Command = {
       // Recorded conversations are private: the file is readable by its owner only.
       fs.writeFileSync(target, out.content, { mode: 0o600 });
     } catch (err) {
-      throw new CliError(`cannot write ${target}: ${(err as Error).message}`, 1);
+      throw cliError(`cannot write ${target}: ${(err as Error).message}`, 1);
     }
     ctx.stderr(`lunaroute: wrote ${target} (${Buffer.byteLength(out.content)} bytes, ${format})\n`);
     return 0;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openIndex } from '../index/db.js';
 import { reconcile } from '../index/reindex.js';
-import { CliError, type Command } from './command.js';
+import { cliError, type Command } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { dialHost, probeHealth } from './health.js';
 import { loadConfigForCli } from './serve.js';
@@ -21,7 +21,7 @@ export const reindexCommand: Command = {
     const config = loadConfigForCli(values, ctx);
     const probe = await probeHealth(dialHost(config.host), config.port);
     if (probe.kind === 'lunaroute') {
-      throw new CliError(
+      throw cliError(
         `a LunaRoute server is running on port ${config.port} (pid ${probe.pid ?? '?'}); stop it first — it keeps the index up to date by itself`,
         1,
       );
@@ -29,7 +29,7 @@ export const reindexCommand: Command = {
     const sessionsDir = path.join(config.dataDir, 'sessions');
     const file = path.join(config.dataDir, 'lunaroute.db');
     if (!fs.existsSync(sessionsDir))
-      throw new CliError(`no session files in ${sessionsDir}: nothing to index`, 1);
+      throw cliError(`no session files in ${sessionsDir}: nothing to index`, 1);
     fs.rmSync(file, { force: true });
     const { db } = await openIndex(file);
     const started = Date.now();

@@ -11,10 +11,10 @@ import { startCore, type CoreHandle } from '../app/core.js';
 import { getRequestBodies, listReplays, replayComparison } from '../index/queries.js';
 import { reconcile } from '../index/reindex.js';
 import { createLogger } from '../log.js';
-import { ReplayError } from '../replay/plan.js';
+import { isReplayError } from '../replay/plan.js';
 import { workerStore } from '../replay/handlers.js';
 import { loadSource, prepareReplay, runReplay, type ReplayContext, type ReplayStore } from '../replay/run.js';
-import { CliError, UsageError, type CliContext, type Command, type CommandOption } from './command.js';
+import { cliError, usageError, type CliContext, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { dialHost, httpOrigin, probeHealth } from './health.js';
 import { describePlan, formatComparison } from './replay-format.js';
@@ -80,10 +80,10 @@ function checkUpstream(text: string): string {
   try {
     u = new URL(text);
   } catch {
-    throw new UsageError(`--upstream must be a URL like http://127.0.0.1:9000, got "${text}"`, 'replay');
+    throw usageError(`--upstream must be a URL like http://127.0.0.1:9000, got "${text}"`, 'replay');
   }
   if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password)
-    throw new UsageError(`--upstream must be an http(s) URL without user info, got "${text}"`, 'replay');
+    throw usageError(`--upstream must be an http(s) URL without user info, got "${text}"`, 'replay');
   return text.replace(/\/+$/, '');
 }
 
@@ -105,14 +105,13 @@ export const replayCommand: Command = {
   ],
   async run({ values, positionals }, ctx) {
     const [id, extra] = positionals;
-    if (!id) throw new UsageError('say which request to replay (see lunaroute sessions show <id>)', 'replay');
-    if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`, 'replay');
+    if (!id) throw usageError('say which request to replay (see lunaroute sessions show <id>)', 'replay');
+    if (extra !== undefined) throw usageError(`unexpected argument '${extra}'`, 'replay');
     const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
     const model = str('model');
     const prompt = str('prompt');
-    if (model !== undefined && model.trim() === '')
-      throw new UsageError('--model needs a model name', 'replay');
-    if (prompt !== undefined && prompt === '') throw new UsageError('--prompt needs a text', 'replay');
+    if (model !== undefined && model.trim() === '') throw usageError('--model needs a model name', 'replay');
+    if (prompt !== undefined && prompt === '') throw usageError('--prompt needs a text', 'replay');
     const upstream = str('upstream') === undefined ? undefined : checkUpstream(str('upstream')!);
     const config = loadConfigForCli(values, ctx);
     const prices = buildPrices(config.pricing);
@@ -141,7 +140,7 @@ export const replayCommand: Command = {
       else ctx.stdout(formatComparison(c));
       return c.replay.outcome === 'completed' ? 0 : 1;
     } catch (err) {
-      if (err instanceof ReplayError) throw new CliError(err.message, 1);
+      if (isReplayError(err)) throw cliError(err.message, 1);
       throw err;
     } finally {
       await backend.close();

@@ -1,13 +1,14 @@
 // `lunaroute serve`: load the config, start the core, print one ready line on stdout (logs go to stderr), apply
 // edits of config.yaml while running, and shut down in order on SIGINT/SIGTERM. A second signal exits at once.
 // A taken port is a one-line error.
-import { PortInUseError, startCore, type CoreHandle } from '../app/core.js';
+import { startCore, type CoreHandle } from '../app/core.js';
 import { applyConfigEdit } from '../app/reload.js';
+import { isLunaRouteError } from '../../src-shared/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { watchConfigFile, type ConfigWatch } from '../config/watch.js';
 import { createLogger, type Logger } from '../log.js';
-import { CliError, type CliContext, type Command, type CommandResult, type OptionValues } from './command.js';
+import { cliError, type CliContext, type Command, type CommandResult, type OptionValues } from './command.js';
 import { CONFIG_OPTIONS, configFlags } from './config-options.js';
 
 /** The one line `serve` prints on stdout once the proxy accepts connections; `env` and tests parse it. */
@@ -54,7 +55,9 @@ export const serveCommand: Command = {
     try {
       handle = await startCore(config, logger);
     } catch (err) {
-      if (err instanceof PortInUseError) throw new CliError(portInUseMessage(err.host, err.port), 1);
+      if (isLunaRouteError(err, 'PROXY_PORT_IN_USE')) {
+        throw cliError(portInUseMessage(err.details.host, err.details.port), 1);
+      }
       throw err;
     }
     ctx.stdout(readyLine(handle.proxyUrl, config) + (handle.ui ? ` — UI ${handle.ui.url}` : '') + '\n');

@@ -7,7 +7,7 @@ import { openIndex, type IndexStore } from '../index/db.js';
 import { reconcile } from '../index/reindex.js';
 import { buildPrices, type Prices } from '../analytics/prices.js';
 import { getSession, listSessions, type SessionRow } from '../index/queries.js';
-import { CliError, UsageError, type Command, type CommandOption } from './command.js';
+import { cliError, usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { loadConfigForCli } from './serve.js';
 import { fmtMs, fmtTime, fmtTokens, parseSince, table } from './format.js';
@@ -46,7 +46,7 @@ export async function openForReading(
   const sessionsDir = path.join(dataDir, 'sessions');
   const file = path.join(dataDir, 'lunaroute.db');
   if (!fs.existsSync(sessionsDir) && !fs.existsSync(file)) {
-    throw new CliError(
+    throw cliError(
       `nothing recorded yet in ${dataDir} (start the proxy with \`lunaroute serve\` and send some traffic)`,
       1,
     );
@@ -78,12 +78,9 @@ export const sessionsCommand: Command = {
   async run({ values, positionals }, ctx) {
     const [sub, id, extra] = positionals;
     if (sub !== 'list' && sub !== 'show')
-      throw new UsageError(
-        sub ? `unknown subcommand '${sub}' (list or show)` : 'say list or show',
-        'sessions',
-      );
+      throw usageError(sub ? `unknown subcommand '${sub}' (list or show)` : 'say list or show', 'sessions');
     if (extra !== undefined || (sub === 'list' && id !== undefined))
-      throw new UsageError(`unexpected argument '${extra ?? id}'`, 'sessions');
+      throw usageError(`unexpected argument '${extra ?? id}'`, 'sessions');
     const config = loadConfigForCli(values, ctx);
     const { index, sessionsDir } = await openForReading(config.dataDir, buildPrices(config.pricing));
     try {
@@ -93,15 +90,12 @@ export const sessionsCommand: Command = {
           try {
             since = parseSince(values['since']);
           } catch (err) {
-            throw new UsageError((err as Error).message, 'sessions');
+            throw usageError((err as Error).message, 'sessions');
           }
         }
         const limit = typeof values['limit'] === 'string' ? Number(values['limit']) : 50;
         if (!Number.isInteger(limit) || limit < 1)
-          throw new UsageError(
-            `--limit takes a positive integer, got "${String(values['limit'])}"`,
-            'sessions',
-          );
+          throw usageError(`--limit takes a positive integer, got "${String(values['limit'])}"`, 'sessions');
         const r = listSessions(
           { index, sessionsDir },
           {
@@ -155,9 +149,9 @@ export const sessionsCommand: Command = {
           ctx.stdout(`… ${r.total - r.sessions.length} more (use --limit or --since)\n`);
         return 0;
       }
-      if (!id) throw new UsageError('show needs a session id', 'sessions');
+      if (!id) throw usageError('show needs a session id', 'sessions');
       const d = getSession({ index, sessionsDir }, { id });
-      if (!d) throw new CliError(`no session '${id}' (see lunaroute sessions list)`, 1);
+      if (!d) throw cliError(`no session '${id}' (see lunaroute sessions list)`, 1);
       const redactions = index.querySync<{ detector: string; count: number }>(
         'SELECT detector, count FROM redactions WHERE session_id = ? ORDER BY count DESC, detector',
         [d.session.id],

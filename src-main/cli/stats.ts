@@ -8,7 +8,7 @@ import {
   type StatsGroup,
   type StatsResult,
 } from '../analytics/stats.js';
-import { UsageError, type Command, type CommandOption } from './command.js';
+import { usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { fmtMs, fmtTokens, parseSince, table } from './format.js';
 import { loadConfigForCli } from './serve.js';
@@ -104,16 +104,16 @@ export const statsCommand: Command = {
     'compactions, probes), and optionally a breakdown by day, model, client or tool.',
   options: OPTIONS,
   async run({ values, positionals }, ctx) {
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, 'stats');
+    if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}'`, 'stats');
     let since: number;
     try {
       since = parseSince(typeof values['since'] === 'string' ? values['since'] : '7d');
     } catch (err) {
-      throw new UsageError((err as Error).message, 'stats');
+      throw usageError((err as Error).message, 'stats');
     }
     const by = values['by'];
     if (by !== undefined && !STATS_BY.includes(by as StatsBy))
-      throw new UsageError(`--by takes ${STATS_BY.join(', ')}, got "${String(by)}"`, 'stats');
+      throw usageError(`--by takes ${STATS_BY.join(', ')}, got "${String(by)}"`, 'stats');
     const config = loadConfigForCli(values, ctx);
     const { index } = await openForReading(config.dataDir, buildPrices(config.pricing));
     try {

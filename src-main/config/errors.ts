@@ -1,24 +1,6 @@
-// Typed configuration errors. Every invalid value, unreadable file or malformed YAML becomes one ConfigError
-// with a stable `code` and a one-line message naming where the value came from (file and key, environment
-// variable or flag), so the CLI can print it as is and exit 2.
-
-export type ConfigErrorCode =
-  | 'CONFIG_FILE_NOT_FOUND'
-  | 'CONFIG_FILE_UNREADABLE'
-  | 'CONFIG_YAML_INVALID'
-  | 'CONFIG_NOT_A_MAPPING'
-  | 'CONFIG_INVALID_VALUE';
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly code: ConfigErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+// Where configuration values come from. Every invalid value, unreadable file or malformed YAML becomes a
+// LunaRouteError with a CONFIG_* code and a one-line message naming where the value came from (file and key,
+// environment variable or flag), so the CLI can print it as is and exit 2.
 
 /** Where a raw value came from; rendered into messages as `(config.yaml: port)`, `(env LUNAROUTE_PORT)`, … */
 export type ValueSource =

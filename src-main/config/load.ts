@@ -1,15 +1,16 @@
 // Loads the resolved Config: defaults < YAML config file < LUNAROUTE_* environment < CLI flags, every value
 // validated by the parser of its key (schema.ts). Invalid values, unreadable files and malformed YAML throw a
-// ConfigError naming the file and key; unknown keys and unset ${VAR}s only produce warnings. Pure apart from
+// LunaRouteError (CONFIG_*) naming the file and key; unknown keys and unset ${VAR}s only produce warnings. Pure apart from
 // reading the one config file: env, home directory and cwd are passed in.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { Config } from './types.js';
-import { ConfigError, describeSource, type ValueSource } from './errors.js';
+import { describeSource, type ValueSource } from './errors.js';
+import { isLunaRouteError, LunaRouteError } from '../../src-shared/errors.js';
 import { expandVars } from './expand.js';
-import { describeValue, path as parsePath, ValueProblem, type ParseContext } from './parsers.js';
+import { describeValue, path as parsePath, type ParseContext } from './parsers.js';
 import {
   buildConfig,
   CONFIG_FILE_NAME,
@@ -21,7 +22,6 @@ import {
   type KeySpec,
 } from './schema.js';
 
-export { ConfigError } from './errors.js';
 export * from './schema.js';
 
 export interface LoadConfigOptions {
@@ -139,9 +139,12 @@ function parseValue<T>(
   try {
     return spec.parse(raw, ctx);
   } catch (err) {
-    if (!(err instanceof ValueProblem)) throw err;
+    if (!isLunaRouteError(err, 'CONFIG_VALUE_RULE')) throw err;
     const got = spec.secret ? '' : `, got ${describeValue(raw)}`;
-    throw new ConfigError('CONFIG_INVALID_VALUE', `${name} ${err.message}${got} (${describeSource(source)})`);
+    throw new LunaRouteError(
+      'CONFIG_INVALID_VALUE',
+      `${name} ${err.message}${got} (${describeSource(source)})`,
+    );
   }
 }
 
@@ -153,8 +156,8 @@ function readConfigFile(file: string, explicit: boolean): FileTree {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !explicit) return {};
     if (code === 'ENOENT')
-      throw new ConfigError('CONFIG_FILE_NOT_FOUND', `config file ${file} does not exist`);
-    throw new ConfigError(
+      throw new LunaRouteError('CONFIG_FILE_NOT_FOUND', `config file ${file} does not exist`);
+    throw new LunaRouteError(
       'CONFIG_FILE_UNREADABLE',
       `cannot read config file ${file}: ${code ?? String(err)}`,
       {
@@ -169,14 +172,14 @@ function readConfigFile(file: string, explicit: boolean): FileTree {
       ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}`
       : 'unknown position';
     const what = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new ConfigError('CONFIG_YAML_INVALID', `${file} is not valid YAML (${where}): ${what}`, {
+    throw new LunaRouteError('CONFIG_YAML_INVALID', `${file} is not valid YAML (${where}): ${what}`, {
       cause: first,
     });
   }
   const data: unknown = doc.toJS();
   if (data === null || data === undefined) return {};
   if (!isMapping(data)) {
-    throw new ConfigError(
+    throw new LunaRouteError(
       'CONFIG_NOT_A_MAPPING',
       `${file} must contain a mapping of keys (host: …, port: …), got ${describeValue(data)}`,
     );
@@ -192,7 +195,7 @@ function checkShape(tree: FileTree, prefix: string, file: string, warnings: stri
     if (SECTIONS.has(name)) {
       if (v === null) continue;
       if (!isMapping(v)) {
-        throw new ConfigError(
+        throw new LunaRouteError(
           'CONFIG_INVALID_VALUE',
           `${name} must be a mapping of keys, got ${describeValue(v)} (${file}: ${name})`,
         );

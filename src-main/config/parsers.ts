@@ -1,13 +1,15 @@
 // Value parsers for configuration keys. Each takes a raw value from any layer (a YAML scalar, or a string from
-// the environment or a flag) and returns the typed value, or throws ValueProblem with the rule it broke
+// the environment or a flag) and returns the typed value, or throws a CONFIG_VALUE_RULE error with the rule it broke
 // ("must be an integer from 0 to 65535"); the loader adds the key, the offending value and where it came from.
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import type { CustomDetectorConfig, RedactionMode } from '../redaction/index.js';
+import { LunaRouteError } from '../../src-shared/errors.js';
 import { inRange, integerRule, settingRule, type UsdSetting } from '../../src-shared/settings.js';
 
-export class ValueProblem extends Error {
-  override readonly name = 'ValueProblem';
+/** The rule a raw value broke ("must be …"); the loader adds the key, the value and its source. */
+export function valueProblem(rule: string): LunaRouteError<'CONFIG_VALUE_RULE'> {
+  return new LunaRouteError('CONFIG_VALUE_RULE', rule);
 }
 
 export interface ParseContext {
@@ -24,8 +26,8 @@ export function integer(min: number, max: number, unit = ''): Parser<number> {
     let n: number;
     if (typeof raw === 'number') n = raw;
     else if (typeof raw === 'string' && /^\s*\d+\s*$/.test(raw)) n = Number(raw.trim());
-    else throw new ValueProblem(problem);
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new ValueProblem(problem);
+    else throw valueProblem(problem);
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw valueProblem(problem);
     return n;
   };
 }
@@ -39,7 +41,7 @@ export function oneOf<T extends string>(values: readonly T[]): Parser<T> {
   const problem = `must be one of ${values.join(', ')}`;
   return (raw) => {
     if (typeof raw === 'string' && (values as readonly string[]).includes(raw.trim())) return raw.trim() as T;
-    throw new ValueProblem(problem);
+    throw valueProblem(problem);
   };
 }
 
@@ -50,11 +52,11 @@ export const boolean: Parser<boolean> = (raw) => {
     if (['true', 'yes', 'on', '1'].includes(s)) return true;
     if (['false', 'no', 'off', '0'].includes(s)) return false;
   }
-  throw new ValueProblem('must be true or false');
+  throw valueProblem('must be true or false');
 };
 
 function requireString(raw: unknown, problem: string): string {
-  if (typeof raw !== 'string') throw new ValueProblem(problem);
+  if (typeof raw !== 'string') throw valueProblem(problem);
   return raw;
 }
 
@@ -65,7 +67,7 @@ export const host: Parser<string> = (raw) => {
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   const label = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
   const hostname = new RegExp(`^${label}(?:\\.${label})*\\.?$`);
-  if (isIP(s) === 0 && !(s.length <= 253 && hostname.test(s))) throw new ValueProblem(problem);
+  if (isIP(s) === 0 && !(s.length <= 253 && hostname.test(s))) throw valueProblem(problem);
   return s;
 };
 
@@ -79,12 +81,11 @@ export function plainHttpUrl(s: string, problem: string, credentialsHint: string
   try {
     url = new URL(s);
   } catch {
-    throw new ValueProblem(problem);
+    throw valueProblem(problem);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValueProblem(problem);
-  if (s.includes('?') || s.includes('#')) throw new ValueProblem(problem);
-  if (url.username || url.password)
-    throw new ValueProblem(`must not contain credentials (${credentialsHint})`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw valueProblem(problem);
+  if (s.includes('?') || s.includes('#')) throw valueProblem(problem);
+  if (url.username || url.password) throw valueProblem(`must not contain credentials (${credentialsHint})`);
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
@@ -98,14 +99,14 @@ export const apiKey: Parser<string> = (raw) => {
   const s = requireString(raw, 'must be a string');
   // eslint-disable-next-line no-control-regex
   if (/[\s\x00-\x1f\x7f]/.test(s))
-    throw new ValueProblem('must not contain spaces, newlines or control characters');
+    throw valueProblem('must not contain spaces, newlines or control characters');
   return s;
 };
 
 /** A filesystem path: `~` and `~/…` expand to the home directory; relative paths resolve against baseDir. */
 export const path: Parser<string> = (raw, ctx) => {
   const s = requireString(raw, 'must be a path').trim();
-  if (s === '') throw new ValueProblem('must be a non-empty path');
+  if (s === '') throw valueProblem('must be a non-empty path');
   let p = s;
   if (p === '~') p = ctx.homeDir;
   else if (p.startsWith('~/') || p.startsWith('~\\')) p = resolve(ctx.homeDir, p.slice(2));
@@ -129,13 +130,13 @@ export function detectorModes(
   return (raw) => {
     if (raw === null || raw === undefined || raw === '') return {};
     if (typeof raw !== 'object' || Array.isArray(raw))
-      throw new ValueProblem('must be a mapping of detector name to mode');
+      throw valueProblem('must be a mapping of detector name to mode');
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
       if (!names.includes(k))
-        throw new ValueProblem(`names an unknown detector '${k}' (known: ${names.join(', ')})`);
+        throw valueProblem(`names an unknown detector '${k}' (known: ${names.join(', ')})`);
       if (typeof v !== 'string' || !modes.includes(v))
-        throw new ValueProblem(`sets '${k}' to ${describeValue(v)}; modes are ${modes.join(', ')}`);
+        throw valueProblem(`sets '${k}' to ${describeValue(v)}; modes are ${modes.join(', ')}`);
       out[k] = v;
     }
     return out;
@@ -146,26 +147,24 @@ export function detectorModes(
 export function customDetectors(modes: readonly string[]): Parser<CustomDetectorConfig[]> {
   return (raw) => {
     if (raw === null || raw === undefined || raw === '') return [];
-    if (!Array.isArray(raw)) throw new ValueProblem('must be a list of {name, pattern, mode?, placeholder?}');
+    if (!Array.isArray(raw)) throw valueProblem('must be a list of {name, pattern, mode?, placeholder?}');
     return raw.map((item, i) => {
       if (typeof item !== 'object' || item === null)
-        throw new ValueProblem(`item ${i + 1} must be a mapping with name and pattern`);
+        throw valueProblem(`item ${i + 1} must be a mapping with name and pattern`);
       const d = item as Record<string, unknown>;
       if (typeof d['name'] !== 'string' || !/^[a-z][a-z0-9_]*$/.test(d['name']))
-        throw new ValueProblem(`item ${i + 1}: name must match [a-z][a-z0-9_]*`);
+        throw valueProblem(`item ${i + 1}: name must match [a-z][a-z0-9_]*`);
       if (typeof d['pattern'] !== 'string' || d['pattern'] === '')
-        throw new ValueProblem(
-          `item ${i + 1} (${d['name']}): pattern must be a non-empty regular expression`,
-        );
+        throw valueProblem(`item ${i + 1} (${d['name']}): pattern must be a non-empty regular expression`);
       try {
         new RegExp(d['pattern'], typeof d['flags'] === 'string' ? d['flags'] : '');
       } catch (err) {
-        throw new ValueProblem(
+        throw valueProblem(
           `item ${i + 1} (${d['name']}): pattern is not a valid regular expression: ${(err as Error).message}`,
         );
       }
       if (d['mode'] !== undefined && (typeof d['mode'] !== 'string' || !modes.includes(d['mode'])))
-        throw new ValueProblem(`item ${i + 1} (${d['name']}): mode must be one of ${modes.join(', ')}`);
+        throw valueProblem(`item ${i + 1} (${d['name']}): mode must be one of ${modes.join(', ')}`);
       const out: CustomDetectorConfig = { name: d['name'], pattern: d['pattern'] };
       if (typeof d['mode'] === 'string') out.mode = d['mode'] as RedactionMode;
       if (typeof d['placeholder'] === 'string') out.placeholder = d['placeholder'];
@@ -191,7 +190,7 @@ export function splitList(raw: unknown, what: string): string[] {
           .filter(Boolean)
       : raw;
   if (!Array.isArray(list) || list.some((x) => typeof x !== 'string'))
-    throw new ValueProblem(`must be a list of ${what}`);
+    throw valueProblem(`must be a list of ${what}`);
   return list as string[];
 }
 
@@ -204,7 +203,7 @@ export function stringList(regexes = false): Parser<string[]> {
         try {
           new RegExp(p);
         } catch (err) {
-          throw new ValueProblem(
+          throw valueProblem(
             `has an invalid regular expression ${JSON.stringify(p)}: ${(err as Error).message}`,
           );
         }
@@ -221,10 +220,10 @@ export function priceOverrides(
   return (raw) => {
     if (raw === null || raw === undefined || raw === '') return {};
     if (typeof raw !== 'object' || Array.isArray(raw))
-      throw new ValueProblem('must be a mapping of model name to rates');
+      throw valueProblem('must be a mapping of model name to rates');
     for (const [model, rates] of Object.entries(raw as Record<string, unknown>)) {
       const problem = check(model, rates);
-      if (problem) throw new ValueProblem(`has an invalid entry: ${problem}`);
+      if (problem) throw valueProblem(`has an invalid entry: ${problem}`);
     }
     return raw as Record<string, Record<string, unknown>>;
   };
@@ -240,7 +239,7 @@ export function optionalUsd(d: UsdSetting): Parser<number | null> {
   return (raw) => {
     if (raw === '' || raw === null || raw === undefined) return null;
     const n = typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw;
-    if (!inRange(d, n)) throw new ValueProblem(problem);
+    if (!inRange(d, n)) throw valueProblem(problem);
     return n;
   };
 }

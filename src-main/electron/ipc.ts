@@ -10,7 +10,6 @@
 // throwing, so no stack trace crosses into the renderer.
 import {
   CALL_NAMES,
-  ContractError,
   IPC_EVENTS_CHANNEL,
   IPC_READY_CHANNEL,
   IPC_SAVE_CHANNEL,
@@ -23,6 +22,7 @@ import {
   type SaveFile,
   type UiEvent,
 } from '../../src-shared/contract.js';
+import { CONTRACT_ERROR_CODES, isLunaRouteError, LunaRouteError } from '../../src-shared/errors.js';
 import type { Logger } from '../log.js';
 import { isAppUrl } from './protocol.js';
 
@@ -89,7 +89,9 @@ export function registerIpc(o: IpcOptions): () => void {
       try {
         return { ok: true, value: await dispatchCall(o.handlers, name, raw) } satisfies CallResponse;
       } catch (err) {
-        const e = err instanceof ContractError ? err : new ContractError('failed', String(err));
+        const e = isLunaRouteError(err, CONTRACT_ERROR_CODES)
+          ? err
+          : new LunaRouteError('failed', String(err));
         if (e.code === 'failed' || e.code === 'bad_result') o.logger.error(`IPC call ${e.message}`);
         return { ok: false, error: { code: e.code, message: e.message } } satisfies CallResponse;
       }

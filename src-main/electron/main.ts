@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import { app, clipboard, dialog, ipcMain, protocol, shell, type BrowserWindow } from 'electron';
 import { dispatchCall, type CallArgs, type Setup, type UiEvent } from '../../src-shared/contract.js';
-import { PortInUseError, startCore, type CoreHandle } from '../app/core.js';
+import { isLunaRouteError } from '../../src-shared/errors.js';
+import { startCore, type CoreHandle } from '../app/core.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { createLogger, type Logger } from '../log.js';
@@ -79,11 +80,10 @@ class DesktopApp {
     try {
       this.core = await startCore(config, this.logger);
     } catch (err) {
-      const message =
-        err instanceof PortInUseError
-          ? `${err.host}:${err.port} is already in use (is LunaRoute already running? set port in ${config.configFile})`
-          : (err as Error).message;
-      this.fail(err instanceof PortInUseError ? 'port_busy' : 'start', message);
+      const message = isLunaRouteError(err, 'PROXY_PORT_IN_USE')
+        ? `${err.details.host}:${err.details.port} is already in use (is LunaRoute already running? set port in ${config.configFile})`
+        : (err as Error).message;
+      this.fail(isLunaRouteError(err, 'PROXY_PORT_IN_USE') ? 'port_busy' : 'start', message);
       return;
     }
     const core = this.core;

@@ -2,7 +2,7 @@
 // besides loopback names with its port. Parsed once at load time, so the guard (request-guard.ts) only compares
 // strings.
 import { isIP } from 'node:net';
-import { ValueProblem, splitList, type Parser } from '../config/parsers.js';
+import { splitList, valueProblem, type Parser } from '../config/parsers.js';
 
 const HOST_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const HOSTNAME = new RegExp(`^${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
@@ -22,7 +22,7 @@ export const allowedHostList: Parser<string[]> = (raw) => {
       ? isIP(name.slice(1, -1)) === 6
       : isIP(name) === 4 || HOSTNAME.test(name);
     if (!m || !nameOk || (port !== undefined && (Number(port) < 1 || Number(port) > 65535)))
-      throw new ValueProblem(
+      throw valueProblem(
         `has ${JSON.stringify(entry)}, which is not a host name, IPv4 address or [IPv6] address with an optional :port`,
       );
     return s;

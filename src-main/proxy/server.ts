@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Dialect } from '../../src-shared/dialects.js';
+import { LunaRouteError } from '../../src-shared/errors.js';
 import { createForwarder } from './adapter.js';
 import { createConnectHandler, interceptedSocket } from './connect/connect.js';
 import { interceptedRoute } from './connect/route.js';
@@ -50,14 +51,11 @@ export interface ProxyServer {
   close(graceMs?: number): Promise<void>;
 }
 
-export class PortInUseError extends Error {
-  override readonly name = 'PortInUseError';
-  constructor(
-    readonly host: string,
-    readonly port: number,
-  ) {
-    super(`${host}:${port} is already in use by another program`);
-  }
+/** The proxy's host:port is taken (PROXY_PORT_IN_USE, with `details: { host, port }`). */
+export function portInUse(host: string, port: number): LunaRouteError<'PROXY_PORT_IN_USE'> {
+  return new LunaRouteError('PROXY_PORT_IN_USE', `${host}:${port} is already in use by another program`, {
+    details: { host, port },
+  });
 }
 
 export async function startProxyServer(options: ProxyServerOptions): Promise<ProxyServer> {
@@ -213,7 +211,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
-      reject(err.code === 'EADDRINUSE' ? new PortInUseError(config.host, config.port) : err);
+      reject(err.code === 'EADDRINUSE' ? portInUse(config.host, config.port) : err);
     };
     server.once('error', onError);
     server.listen({ host: config.host, port: config.port, exclusive: true }, () => {

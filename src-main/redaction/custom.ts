@@ -3,7 +3,7 @@
 // the built-ins. Patterns that nest quantifiers are refused (catastrophic backtracking); the time budget in
 // policy.ts is the backstop for what this heuristic misses.
 import { scanRegex } from './scan.js';
-import { RedactionConfigError } from './errors.js';
+import { LunaRouteError } from '../../src-shared/errors.js';
 import { BUILTIN_DETECTORS, REDACTION_MODES } from './types.js';
 import type { CustomDetectorConfig, DetectorDef, Match, RedactionMode } from './types.js';
 
@@ -13,8 +13,8 @@ export function isMode(v: unknown): v is RedactionMode {
   return typeof v === 'string' && (REDACTION_MODES as readonly string[]).includes(v);
 }
 
-export function modeError(where: string, v: unknown): RedactionConfigError {
-  return new RedactionConfigError(
+export function modeError(where: string, v: unknown): LunaRouteError<'INVALID_MODE'> {
+  return new LunaRouteError(
     'INVALID_MODE',
     `${where} must be one of ${REDACTION_MODES.join(', ')} (got ${JSON.stringify(v)})`,
   );
@@ -60,7 +60,7 @@ export function compileCustom(
 ): DetectorDef & { mode?: RedactionMode } {
   const where = `redaction.custom[${i}]`;
   const bad = (msg: string, code: 'INVALID_CUSTOM' | 'UNSAFE_PATTERN' = 'INVALID_CUSTOM', cause?: unknown) =>
-    new RedactionConfigError(code, `${where}: ${msg}`, { cause });
+    new LunaRouteError(code, `${where}: ${msg}`, { cause });
   if (typeof c !== 'object' || c === null) throw bad('must be an object with name and pattern');
   if (typeof c.name !== 'string' || !/^[a-z][a-z0-9_]{0,63}$/.test(c.name)) {
     throw bad(`name must match [a-z][a-z0-9_]* (got ${JSON.stringify(c.name)})`);

@@ -12,7 +12,6 @@ export {
 export { loadOrCreateSecret, deriveTokenKey, SECRET_FILE_NAME } from './secret.js';
 export { redactHeaders, isAuthHeader, maskAuthValue, AUTH_HEADER_NAMES } from './headers.js';
 export { FAILED_PLACEHOLDER, partialMask, tokenDigest } from './modes.js';
-export { RedactionConfigError, type RedactionConfigErrorCode } from './errors.js';
 export { DEFAULT_ALLOWED_VALUES, DEFAULT_ALLOWED_PATTERNS } from './allowlist.js';
 export { isSecretName } from './detectors.js';
 export * from './types.js';

@@ -9,7 +9,7 @@ import { compileAllowlist, type Allowlist } from './allowlist.js';
 import { BUILTIN_NAMES, compileCustom, isMode, modeError } from './custom.js';
 export { hasNestedQuantifier } from './custom.js';
 import { BUILTIN_DEFS, isPlaceholderValue, isSecretName } from './detectors.js';
-import { RedactionBudgetError, RedactionConfigError } from './errors.js';
+import { LunaRouteError } from '../../src-shared/errors.js';
 import { redactHeaders } from './headers.js';
 import { LruCache } from './cache.js';
 import { FAILED_PLACEHOLDER, renderReplacement } from './modes.js';
@@ -64,7 +64,7 @@ const EMPTY: Findings = Object.freeze({}) as Findings;
 function num(where: string, v: unknown, dflt: number, min: number): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
-    throw new RedactionConfigError(
+    throw new LunaRouteError(
       'INVALID_NUMBER',
       `${where} must be a number ≥ ${min} (got ${JSON.stringify(v)})`,
     );
@@ -72,14 +72,14 @@ function num(where: string, v: unknown, dflt: number, min: number): number {
   return v;
 }
 
-/** Validate `config` and build a Redactor. Throws RedactionConfigError with a message naming the setting. */
+/** Validate `config` and build a Redactor. Throws LunaRouteError (a redaction code) with a message naming the setting. */
 export function compilePolicy(config: RedactionConfig = {}, options: CompileOptions = {}): Redactor {
   const globalMode = config.mode ?? DEFAULT_MODE;
   if (!isMode(globalMode)) throw modeError('redaction.mode', globalMode);
   const overrides = config.detectors ?? {};
   for (const [name, mode] of Object.entries(overrides)) {
     if (!BUILTIN_NAMES.has(name)) {
-      throw new RedactionConfigError(
+      throw new LunaRouteError(
         'UNKNOWN_DETECTOR',
         `redaction.detectors.${name} is not a built-in detector (known: ${BUILTIN_DETECTORS.join(', ')}); ` +
           'custom detectors set their mode in redaction.custom[]',
@@ -121,7 +121,7 @@ export function compilePolicy(config: RedactionConfig = {}, options: CompileOpti
         ? Buffer.from(config.tokenizeSecret, 'utf8')
         : config.tokenizeSecret;
     if (secret.length < 16) {
-      throw new RedactionConfigError(
+      throw new LunaRouteError(
         'SECRET_TOO_SHORT',
         'redaction.tokenizeSecret must be at least 16 bytes; use loadOrCreateSecret(dataDir)',
       );
@@ -129,7 +129,7 @@ export function compilePolicy(config: RedactionConfig = {}, options: CompileOpti
     tokenKey = deriveTokenKey(secret);
   }
   if (tokenizing.length > 0 && tokenKey === null) {
-    throw new RedactionConfigError(
+    throw new LunaRouteError(
       'TOKENIZE_WITHOUT_SECRET',
       `redaction mode "tokenize" (used by ${tokenizing.join(', ')}) needs a per-install secret: pass ` +
         'tokenizeSecret: loadOrCreateSecret(dataDir), or choose another mode',
@@ -140,7 +140,7 @@ export function compilePolicy(config: RedactionConfig = {}, options: CompileOpti
   try {
     allowlist = compileAllowlist(config.allowlist);
   } catch (err) {
-    throw new RedactionConfigError(
+    throw new LunaRouteError(
       'INVALID_ALLOWLIST',
       `redaction.allowlist.patterns contains an invalid regular expression: ${(err as Error).message}`,
       { cause: err },
@@ -365,7 +365,7 @@ class CompiledRedactor implements Redactor {
         (hits ??= []).push({ start: m.start, end: m.end, d });
       }
       if (timed && this.#rt.now() - t0 > this.#rt.budgetMs) {
-        throw new RedactionBudgetError(`redaction exceeded ${this.#rt.budgetMs} ms`);
+        throw new LunaRouteError('REDACTION_BUDGET_EXCEEDED', `redaction exceeded ${this.#rt.budgetMs} ms`);
       }
     }
     if (hits === null) return { value: s, findings: EMPTY, failed: false };

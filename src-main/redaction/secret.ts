@@ -6,7 +6,7 @@
 import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs'; // prettier-ignore
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { RedactionConfigError } from './errors.js';
+import { LunaRouteError } from '../../src-shared/errors.js';
 
 export const SECRET_FILE_NAME = 'redaction.key';
 const SECRET_BYTES = 32;
@@ -15,7 +15,7 @@ const HKDF_INFO = 'hmac-tokenization-key';
 
 /**
  * Read the install secret from `<dataDir>/redaction.key`, creating it (0600, dir 0700) on first use. Synchronous:
- * call it once at start-up, not per request. Throws RedactionConfigError if the file exists but is corrupt
+ * call it once at start-up, not per request. Throws LunaRouteError (SECRET_CORRUPT) if the file exists but is corrupt
  * (regenerating silently would change every token already recorded).
  */
 export function loadOrCreateSecret(dataDir: string): Buffer {
@@ -47,7 +47,7 @@ export function loadOrCreateSecret(dataDir: string): Buffer {
 function readSecret(file: string): Buffer {
   const text = readFileSync(file, 'utf8').trim();
   if (!/^[0-9a-f]{64}$/.test(text)) {
-    throw new RedactionConfigError(
+    throw new LunaRouteError(
       'SECRET_CORRUPT',
       `redaction secret ${file} is not 64 hex characters; restore it from a backup, or delete it to create a new ` +
         'one (tokens recorded so far will then no longer match new ones)',

@@ -7,7 +7,8 @@ import type { Config } from '../config/types.js';
 import { buildPrices, type Prices } from '../analytics/prices.js';
 import type { RecorderClient } from '../recorder/client.js';
 import { curlCommand } from './curl.js';
-import { ReplayError, type ReplaySource } from './plan.js';
+import { LunaRouteError } from '../../src-shared/errors.js';
+import type { ReplaySource } from './plan.js';
 import {
   loadSource,
   prepareReplay,
@@ -59,8 +60,8 @@ export function replayHandlers(core: ReplayCore): Pick<CallHandlers, ReplayCalls
     'replay.prepare': (a) => previewReplay(ctx(), a.id, { model: a.model, prompt: a.prompt }),
     'replay.run': async (a) => {
       if (!core.recorder.enabled)
-        throw new ReplayError(
-          'not_recorded',
+        throw new LunaRouteError(
+          'REPLAY_NOT_RECORDED',
           'recording is paused: a replay is recorded like any request — turn recording on first',
         );
       const c = ctx();

@@ -8,7 +8,8 @@ import type { RequestLine, ResponseLine } from '../../src-shared/records.js';
 import type { ReplayChanges, ReplayRedaction } from '../../src-shared/replay.js';
 import { placeholderLabels } from '../export/redaction-report.js';
 import { isAuthHeader, MASKED_MARK } from '../redaction/headers.js';
-import { PromptEditError, replacePrompt } from './prompt.js';
+import { isLunaRouteError, LunaRouteError, type ReplayErrorCode } from '../../src-shared/errors.js';
+import { replacePrompt } from './prompt.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -44,23 +45,9 @@ export interface ReplayPlan {
   notes: string[];
 }
 
-export type ReplayErrorCode =
-  | 'not_found'
-  | 'not_replayable'
-  | 'bad_change'
-  | 'no_credentials'
-  | 'refused'
-  | 'send_failed'
-  | 'not_recorded';
-
-export class ReplayError extends Error {
-  override readonly name = 'ReplayError';
-  constructor(
-    readonly code: ReplayErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
+/** A replay failure with a message for the user (REPLAY_NOT_FOUND, REPLAY_BAD_CHANGE, …). */
+export function isReplayError(err: unknown): err is LunaRouteError<ReplayErrorCode> {
+  return isLunaRouteError(err) && err.code.startsWith('REPLAY_');
 }
 
 /** Headers never sent again: connection-level, recomputed, or LunaRoute's own. Credentials go by isAuthHeader. */
@@ -157,10 +144,11 @@ export function findRedactions(
   return [...found.values()].sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
 }
 
-/** Build what the replay sends. Throws ReplayError (not_replayable, bad_change) with a message for the user. */
+/** Build what the replay sends. Throws REPLAY_NOT_REPLAYABLE or REPLAY_BAD_CHANGE with a message for the user. */
 export function planReplay(src: ReplaySource, want: ReplayRequest = {}): ReplayPlan {
   const why = notReplayable(src);
-  if (why) throw new ReplayError('not_replayable', `request ${src.request.id} cannot be replayed: ${why}`);
+  if (why)
+    throw new LunaRouteError('REPLAY_NOT_REPLAYABLE', `request ${src.request.id} cannot be replayed: ${why}`);
   const q = src.request;
   // A deep copy that keeps key order (JSON.parse restores insertion order exactly).
   const body = JSON.parse(JSON.stringify(src.body)) as JsonObject;
@@ -177,7 +165,7 @@ export function planReplay(src: ReplaySource, want: ReplayRequest = {}): ReplayP
   const changes: ReplayChanges = { model: null, prompt: null, upstream: want.upstream ?? null };
   const recordedModel = typeof body['model'] === 'string' ? body['model'] : null;
   if (want.model !== undefined) {
-    if (want.model.trim() === '') throw new ReplayError('bad_change', '--model needs a model name');
+    if (want.model.trim() === '') throw new LunaRouteError('REPLAY_BAD_CHANGE', '--model needs a model name');
     if (want.model !== recordedModel) changes.model = { from: recordedModel, to: want.model };
     body['model'] = want.model;
   }
@@ -195,7 +183,8 @@ export function planReplay(src: ReplaySource, want: ReplayRequest = {}): ReplayP
           `forked at message ${edit.messageIndex + 1}: the ${edit.dropped} message(s) after it are left out`,
         );
     } catch (err) {
-      if (err instanceof PromptEditError) throw new ReplayError('bad_change', err.message);
+      if (isLunaRouteError(err, 'REPLAY_PROMPT_NOT_EDITABLE'))
+        throw new LunaRouteError('REPLAY_BAD_CHANGE', err.message);
       throw err;
     }
   }

@@ -5,6 +5,7 @@
 import type { Endpoint } from '../../src-shared/dialects.js';
 import type { JsonValue } from '../../src-shared/exchange.js';
 import { isSystemReminder } from '../recorder/parse/request-facts.js';
+import { LunaRouteError } from '../../src-shared/errors.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -17,8 +18,9 @@ export interface PromptEdit {
   dropped: number;
 }
 
-export class PromptEditError extends Error {
-  override readonly name = 'PromptEditError';
+/** The request has no user text to replace (REPLAY_PROMPT_NOT_EDITABLE). */
+function notEditable(message: string): LunaRouteError<'REPLAY_PROMPT_NOT_EDITABLE'> {
+  return new LunaRouteError('REPLAY_PROMPT_NOT_EDITABLE', message);
 }
 
 const TEXT_TYPES = new Set(['text', 'input_text']);
@@ -41,20 +43,18 @@ function textSlot(content: JsonValue | undefined, skipReminders: boolean): numbe
   return null;
 }
 
-/** Replace the last typed user text of `body` (mutated) with `text`. Throws PromptEditError when it has none. */
+/** Replace the last typed user text of `body` (mutated) with `text`. Throws REPLAY_PROMPT_NOT_EDITABLE when it has none. */
 export function replacePrompt(endpoint: Endpoint, body: JsonObject, text: string): PromptEdit {
   const key = endpoint === 'responses' ? 'input' : 'messages';
   if (!['messages', 'count_tokens', 'chat_completions', 'responses'].includes(endpoint)) {
-    throw new PromptEditError(
-      `--prompt works on messages, chat completions and responses requests, not ${endpoint}`,
-    );
+    throw notEditable(`--prompt works on messages, chat completions and responses requests, not ${endpoint}`);
   }
   const list = body[key];
   if (endpoint === 'responses' && typeof list === 'string') {
     body[key] = text;
     return { from: list === '' ? null : list, messageIndex: 0, dropped: 0 };
   }
-  if (!Array.isArray(list)) throw new PromptEditError(`the request has no ${key} array to edit`);
+  if (!Array.isArray(list)) throw notEditable(`the request has no ${key} array to edit`);
   const anthropic = endpoint === 'messages' || endpoint === 'count_tokens';
   for (let i = list.length - 1; i >= 0; i--) {
     const m = list[i];
@@ -74,5 +74,5 @@ export function replacePrompt(endpoint: Endpoint, body: JsonObject, text: string
     list.length = i + 1;
     return { from, messageIndex: i, dropped };
   }
-  throw new PromptEditError(`the request has no user message with text to replace (in ${key})`);
+  throw notEditable(`the request has no user message with text to replace (in ${key})`);
 }

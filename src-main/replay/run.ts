@@ -6,12 +6,13 @@
 import type { Config } from '../config/types.js';
 import type { Prices } from '../analytics/prices.js';
 import type { ReplayComparison, ReplayPreview, ReplayRef } from '../../src-shared/replay.js';
+import { LunaRouteError } from '../../src-shared/errors.js';
 import { missingCredentialMessage, resolveReplayCredential, type ReplayCredential } from './credentials.js';
 import { estimateReplayCost, type CostEstimate } from './estimate.js';
 import {
   notReplayable,
   planReplay,
-  ReplayError,
+  isReplayError,
   type ReplayPlan,
   type ReplayRequest,
   type ReplaySource,
@@ -50,7 +51,8 @@ export interface PreparedReplay {
 
 export async function loadSource(ctx: ReplayContext, id: string): Promise<ReplaySource> {
   const src = await ctx.store.bodies(id);
-  if (!src) throw new ReplayError('not_found', `no recorded request '${id}' (see lunaroute sessions show)`);
+  if (!src)
+    throw new LunaRouteError('REPLAY_NOT_FOUND', `no recorded request '${id}' (see lunaroute sessions show)`);
   return src;
 }
 
@@ -67,7 +69,7 @@ function credentialFor(ctx: ReplayContext, src: ReplaySource): ReplayCredential 
   });
 }
 
-/** Plan, credential and estimate for a replay. Throws ReplayError (not_replayable, bad_change). */
+/** Plan, credential and estimate for a replay. Throws REPLAY_NOT_REPLAYABLE or REPLAY_BAD_CHANGE. */
 export function prepareReplay(ctx: ReplayContext, src: ReplaySource, want: ReplayRequest): PreparedReplay {
   const plan = planReplay(src, want);
   return {
@@ -108,7 +110,7 @@ export async function previewReplay(
     try {
       prepared = prepareReplay(ctx, src, want);
     } catch (err) {
-      if (!(err instanceof ReplayError)) throw err;
+      if (!isReplayError(err)) throw err;
       blocked = err.message;
     }
   }
@@ -142,31 +144,34 @@ export async function previewReplay(
 }
 
 /**
- * Send a prepared replay and compare its record with the original. Throws ReplayError: no_credentials (before
- * anything is sent), send_failed, refused, not_recorded. An upstream error is not thrown: it is the replay's
- * recorded outcome, shown in the comparison.
+ * Send a prepared replay and compare its record with the original. Throws REPLAY_NO_CREDENTIALS (before anything
+ * is sent), REPLAY_SEND_FAILED, REPLAY_REFUSED or REPLAY_NOT_RECORDED. An upstream error is not thrown: it is the
+ * replay's recorded outcome, shown in the comparison.
  */
 export async function runReplay(ctx: ReplayContext, p: PreparedReplay): Promise<ReplayComparison> {
   const q = p.plan.source.request;
   if (!p.credential)
-    throw new ReplayError(
-      'no_credentials',
+    throw new LunaRouteError(
+      'REPLAY_NO_CREDENTIALS',
       missingCredentialMessage({ dialect: q.dialect, config: ctx.config }),
     );
   let sent;
   try {
     sent = await sendReplay(ctx.proxyUrl, p.plan, p.credential.headers);
   } catch (err) {
-    throw new ReplayError(
-      'send_failed',
+    throw new LunaRouteError(
+      'REPLAY_SEND_FAILED',
       `could not send the replay through LunaRoute at ${ctx.proxyUrl}: ${(err as Error).message}`,
     );
   }
   if (sent.proxyError === 'replay_refused')
-    throw new ReplayError('refused', `LunaRoute at ${ctx.proxyUrl} refused the replay: ${sent.bodyStart}`);
+    throw new LunaRouteError(
+      'REPLAY_REFUSED',
+      `LunaRoute at ${ctx.proxyUrl} refused the replay: ${sent.bodyStart}`,
+    );
   if (!sent.replayId)
-    throw new ReplayError(
-      'not_recorded',
+    throw new LunaRouteError(
+      'REPLAY_NOT_RECORDED',
       `LunaRoute at ${ctx.proxyUrl} forwarded the replay (upstream status ${sent.status}) but did not record it — ` +
         'is recording paused? Turn it on in the tray or the window and replay again',
     );
@@ -185,8 +190,8 @@ export async function runReplay(ctx: ReplayContext, p: PreparedReplay): Promise<
       return c;
     }
     if (Date.now() > deadline)
-      throw new ReplayError(
-        'not_recorded',
+      throw new LunaRouteError(
+        'REPLAY_NOT_RECORDED',
         `the replay was sent (request ${sent.replayId}, status ${sent.status}) but its record did not appear ` +
           `within ${Math.round((ctx.recordWaitMs ?? 15_000) / 1000)} s; see lunaroute sessions show ${replaySession({ session_id: q.session_id, replay_of: q.replay_of ?? null }, q.id).id}`,
       );

@@ -19,7 +19,6 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
-  ContractError,
   HTTP_CALL_PREFIX,
   HTTP_EVENTS_PATH,
   TOKEN_HEADER,
@@ -29,6 +28,7 @@ import {
   type CallResponse,
   type UiEvent,
 } from '../../src-shared/contract.js';
+import { CONTRACT_ERROR_CODES, isLunaRouteError, LunaRouteError } from '../../src-shared/errors.js';
 import type { LiveEvent } from '../../src-shared/live.js';
 import type { Logger } from '../log.js';
 
@@ -96,14 +96,13 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
-export class UiPortInUseError extends Error {
-  override readonly name = 'UiPortInUseError';
-  constructor(
-    readonly host: string,
-    readonly port: number,
-  ) {
-    super(`${host}:${port} is already in use (the web UI could not start; try --ui-port)`);
-  }
+/** The web UI's host:port is taken (UI_PORT_IN_USE, with `details: { host, port }`). */
+export function uiPortInUse(host: string, port: number): LunaRouteError<'UI_PORT_IN_USE'> {
+  return new LunaRouteError(
+    'UI_PORT_IN_USE',
+    `${host}:${port} is already in use (the web UI could not start; try --ui-port)`,
+    { details: { host, port } },
+  );
 }
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
@@ -255,7 +254,9 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       dispatchCall(o.handlers, name, args).then(
         (value) => sendJson(res, 200, { ok: true, value }),
         (err: unknown) => {
-          const e = err instanceof ContractError ? err : new ContractError('failed', String(err));
+          const e = isLunaRouteError(err, CONTRACT_ERROR_CODES)
+            ? err
+            : new LunaRouteError('failed', String(err));
           const status = e.code === 'unknown_call' ? 404 : e.code === 'bad_args' ? 400 : 500;
           if (status === 500) o.logger.error(`UI call ${e.message}`);
           sendJson(res, status, { ok: false, error: { code: e.code, message: e.message } });
@@ -352,7 +353,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new UiPortInUseError(host, o.port) : err),
+      reject(err.code === 'EADDRINUSE' ? uiPortInUse(host, o.port) : err),
     );
     server.listen(o.port, host, () => resolve());
   });

@@ -4,7 +4,6 @@
 // present (window.lunaroute), else the headless server's HTTP API and event stream with the page's token.
 import {
   BRIDGE_KEY,
-  ContractError,
   HTTP_CALL_PREFIX,
   HTTP_EVENTS_PATH,
   TOKEN_HEADER,
@@ -19,6 +18,7 @@ import {
   type LunarouteBridge,
   type UiEvent,
 } from '../../src-shared/contract.js';
+import { LunaRouteError } from '../../src-shared/errors.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
 
@@ -54,13 +54,13 @@ function httpTransport(): Transport {
       try {
         body = (await res.json()) as CallResponse;
       } catch {
-        throw new ContractError('failed', `${name}: the server answered ${res.status} without JSON`);
+        throw new LunaRouteError('failed', `${name}: the server answered ${res.status} without JSON`);
       }
       if (!body || typeof body !== 'object' || !('ok' in body)) {
-        throw new ContractError('failed', `${name}: unexpected answer`);
+        throw new LunaRouteError('failed', `${name}: unexpected answer`);
       }
       if (!body.ok)
-        throw new ContractError(
+        throw new LunaRouteError(
           body.error.code === 'forbidden' ? 'failed' : body.error.code,
           body.error.message,
         );
@@ -94,7 +94,7 @@ function pickTransport(): Transport {
 let transport: Transport | null = null;
 const t = (): Transport => (transport ??= pickTransport());
 
-/** Call the core. Throws ContractError with a readable message on any failure. */
+/** Call the core. Throws LunaRouteError (a contract code) with a readable message on any failure. */
 export async function call<N extends CallName>(name: N, args: CallArgs<N>): Promise<CallResult<N>> {
   const parsed = parseArgs(name, args);
   return parseResult(name, await t().call(name, parsed));

@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, type LoadConfigOptions } from '../../src-main/config/load.js';
+import { loadConfig, type LoadConfigOptions } from '../../src-main/config/load.js';
+import { LunaRouteError, type ConfigErrorCode } from '../../src-shared/errors.js';
 
 let home: string;
 let dataDir: string;
@@ -24,12 +25,13 @@ function load(yaml: string | undefined, opts: LoadConfigOptions = {}) {
   return loadConfig({ homeDir: home, cwd: home, env: {}, ...opts });
 }
 
-function loadError(yaml: string | undefined, opts: LoadConfigOptions = {}): ConfigError {
+function loadError(yaml: string | undefined, opts: LoadConfigOptions = {}): LunaRouteError<ConfigErrorCode> {
   try {
     load(yaml, opts);
   } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
+    expect(err).toBeInstanceOf(LunaRouteError);
+    expect((err as LunaRouteError).code).toMatch(/^CONFIG_/);
+    return err as LunaRouteError<ConfigErrorCode>;
   }
   throw new Error('expected loadConfig to throw');
 }

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import {
   CALLS,
   CALL_NAMES,
-  ContractError,
   dispatchCall,
   parseArgs,
   parseEvent,
@@ -12,6 +11,7 @@ import {
   type CallHandlers,
   type SessionRow,
 } from '../../src-shared/contract.js';
+import { isLunaRouteError } from '../../src-shared/errors.js';
 import * as s from '../../src-shared/schema.js';
 
 const row: SessionRow = {
@@ -86,7 +86,13 @@ describe('call arguments', () => {
     ['analytics.get', { since: -1 }, 'since: expected a'],
     ['analytics.get', { by: 'model' }, 'by: expected no such key'],
   ] as const)('%s rejects %j with a message naming the field', (name, args, message) => {
-    expect(() => parseArgs(name, args)).toThrow(ContractError);
+    let err: unknown;
+    try {
+      parseArgs(name, args);
+    } catch (e) {
+      err = e;
+    }
+    expect(isLunaRouteError(err, 'bad_args')).toBe(true);
     expect(() => parseArgs(name, args)).toThrow(message);
   });
 });

@@ -6,7 +6,8 @@ import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CaCoverageError, LeafIssuer } from '../../src-main/ca/leaves.js';
+import { LeafIssuer } from '../../src-main/ca/leaves.js';
+import { isLunaRouteError } from '../../src-shared/errors.js';
 import { caCovers, caPaths, ensureCa, loadCa, removeCa, rotateCa } from '../../src-main/ca/store.js';
 import { buildLeafCertificate, toPem } from '../../src-main/ca/x509.js';
 import { makeTempDir } from '../support/config.js';
@@ -181,7 +182,11 @@ describe('leaf issuer', () => {
     await ensureCa(dir, ['api.anthropic.com']);
     const issuer = new LeafIssuer({ dataDir: dir, hosts: HOSTS });
     const err = await issuer.contextFor('api.openai.com').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CaCoverageError);
+    expect(isLunaRouteError(err, 'CA_HOST_NOT_COVERED')).toBe(true);
+    expect((err as { details: unknown }).details).toEqual({
+      host: 'api.openai.com',
+      caHosts: ['api.anthropic.com'],
+    });
     expect((err as Error).message).toContain('lunaroute ca rotate');
   });
 });

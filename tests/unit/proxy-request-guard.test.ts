@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src-main/config/load.js';
+import { loadConfig } from '../../src-main/config/load.js';
+import { isLunaRouteError, LunaRouteError } from '../../src-shared/errors.js';
 import { MAX_LOGGED_REFUSALS, RequestGuard, type RequestSource } from '../../src-main/proxy/request-guard.js';
 import { allowedHostList } from '../../src-main/proxy/allowed-hosts.js';
-import { ValueProblem } from '../../src-main/config/parsers.js';
 
 const PORT = 8081;
 const UI = 'http://127.0.0.1:8082';
@@ -133,7 +133,7 @@ describe('proxy.allowed_hosts', () => {
     ['box.lan:99999', 'box.lan:99999'],
     ['bad_name', 'bad_name'],
   ])('rejects %s with a message naming it', (entry, shown) => {
-    expect(() => allowedHostList([entry], ctx)).toThrow(ValueProblem);
+    expect(() => allowedHostList([entry], ctx)).toThrow(LunaRouteError);
     expect(() => allowedHostList([entry], ctx)).toThrow(
       `has ${JSON.stringify(shown)}, which is not a host name, IPv4 address or [IPv6] address with an optional :port`,
     );
@@ -169,7 +169,7 @@ describe('proxy.allowed_hosts in the config file', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ConfigError);
+    expect(isLunaRouteError(err, 'CONFIG_INVALID_VALUE')).toBe(true);
     expect((err as Error).message).toContain(
       'proxy.allowed_hosts has "http://box.lan", which is not a host name',
     );

@@ -10,26 +10,26 @@ import {
   FAILED_PLACEHOLDER,
   hasNestedQuantifier,
   loadOrCreateSecret,
-  RedactionConfigError,
   redactHeaders,
   SECRET_FILE_NAME,
   tokenDigest,
   type RedactionConfig,
 } from '../../src-main/redaction/index.js';
+import { LunaRouteError } from '../../src-shared/errors.js';
 
 const SECRET = Buffer.alloc(32, 7);
 const EMAIL = 'alice.smith@corp.io';
 const CARD = '4111 1111 1111 1111';
 const KEY = `sk-ant-api03-${'Ab3dE'.repeat(18)}xYz9`;
 
-function configError(fn: () => unknown): RedactionConfigError {
+function configError(fn: () => unknown): LunaRouteError {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(RedactionConfigError);
-    return err as RedactionConfigError;
+    expect(err).toBeInstanceOf(LunaRouteError);
+    return err as LunaRouteError;
   }
-  throw new Error('expected a RedactionConfigError');
+  throw new Error('expected a LunaRouteError');
 }
 
 describe('mask mode', () => {

@@ -6,9 +6,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src-main/config/load.js';
+import { loadConfig } from '../../src-main/config/load.js';
+import { isLunaRouteError } from '../../src-shared/errors.js';
 import { openSettingsStore } from '../../src-main/settings/store.js';
-import { ContractError, parseArgs } from '../../src-shared/contract.js';
+import { parseArgs } from '../../src-shared/contract.js';
 import { SETTING_KEYS, SETTINGS, type SettingDef, type SettingKey } from '../../src-shared/settings.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lr-settings-ranges-'));
@@ -31,7 +32,7 @@ function viaConfig(key: SettingKey, v: unknown): string | null {
     loadConfig({ homeDir: home, cwd: home, env: {} });
     return null;
   } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
+    expect(isLunaRouteError(err, 'CONFIG_INVALID_VALUE')).toBe(true);
     return (err as Error).message;
   }
 }
@@ -40,7 +41,7 @@ function viaCall(d: SettingDef, v: unknown): string | null {
     parseArgs('settings.set', nest(d.call, v));
     return null;
   } catch (err) {
-    expect(err).toBeInstanceOf(ContractError);
+    expect(isLunaRouteError(err, 'bad_args')).toBe(true);
     return (err as Error).message;
   }
 }

@@ -1,6 +1,6 @@
 // Config of the forward-proxy mode (the `forward.*` keys; their rows are in config/schema.ts): which hosts a
 // CONNECT is decrypted for, and which other targets may be tunnelled untouched.
-import { ValueProblem, stringList, type Parser } from '../../config/parsers.js';
+import { valueProblem, stringList, type Parser } from '../../config/parsers.js';
 
 /** The model hosts decrypted and recorded by default: Anthropic, OpenAI, and Codex on a ChatGPT plan. */
 export const DEFAULT_INTERCEPT_HOSTS = ['api.anthropic.com', 'api.openai.com', 'chatgpt.com'] as const;
@@ -22,7 +22,7 @@ export const interceptHosts: Parser<string[]> = (raw, ctx) => {
   const list = stringList()(raw, ctx).map((h) => h.toLowerCase().replace(/\.$/, ''));
   for (const h of list) {
     if (h.length > 253 || !DNS_NAME.test(h) || /^[\d.]+$/.test(h))
-      throw new ValueProblem(
+      throw valueProblem(
         `must be a list of DNS host names like api.anthropic.com (no IP addresses, ports or wildcards); "${h}" is not one`,
       );
   }

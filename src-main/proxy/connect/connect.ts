@@ -12,7 +12,8 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { caPaths } from '../../ca/store.js';
-import { CaCoverageError, LeafIssuer } from '../../ca/leaves.js';
+import { LeafIssuer } from '../../ca/leaves.js';
+import { isLunaRouteError } from '../../../src-shared/errors.js';
 import type { Logger } from '../../log.js';
 import { rawJsonResponse } from '../bad-requests.js';
 import type { ProxyContext } from '../context.js';
@@ -121,8 +122,9 @@ export function createConnectHandler(ctx: ProxyContext, server: http.Server): Co
         server.emit('connection', tlsSocket);
       },
       (err: Error) => {
-        const why =
-          err instanceof CaCoverageError ? err.message : `the local CA is not usable: ${err.message}`;
+        const why = isLunaRouteError(err, 'CA_HOST_NOT_COVERED')
+          ? err.message
+          : `the local CA is not usable: ${err.message}`;
         logger.error(`forward proxy: CONNECT ${label} refused — ${why}`);
         reply(socket, 502, 'intercept_failed', `LunaRoute cannot intercept ${target.host}: ${why}`);
       },

@@ -10,6 +10,7 @@ import type { Dialect, Endpoint } from '../../../src-shared/dialects.js';
 import type { JsonValue } from '../../../src-shared/exchange.js';
 import type { BlockKind, BlockLine, ChainValue } from '../../../src-shared/records.js';
 import { RECORD_VERSION } from '../../../src-shared/records.js';
+import { LunaRouteError } from '../../../src-shared/errors.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -249,8 +250,9 @@ function restoreCacheControl(base: JsonValue, marks: CacheMark[]): JsonValue {
   return { ...msg, content };
 }
 
-export class MissingBlockError extends Error {
-  override readonly name = 'MissingBlockError';
+/** A block or chain a record refers to is not in the store (STORAGE_BLOCK_MISSING). */
+function missingBlock(message: string): LunaRouteError<'STORAGE_BLOCK_MISSING'> {
+  return new LunaRouteError('STORAGE_BLOCK_MISSING', message);
 }
 
 function isRef(v: JsonValue | undefined, key: '$ref' | '$chain'): v is { [k: string]: string } {
@@ -265,14 +267,14 @@ function isRef(v: JsonValue | undefined, key: '$ref' | '$chain'): v is { [k: str
 
 /** Expand a chain hash into its item values. */
 export function expandChain(hash: string, blocks: ReadonlyMap<string, JsonValue>, depth = 0): JsonValue[] {
-  if (depth > 100_000) throw new MissingBlockError(`chain ${hash} is too deep or loops`);
+  if (depth > 100_000) throw missingBlock(`chain ${hash} is too deep or loops`);
   const v = blocks.get(hash) as unknown as ChainValue | undefined;
-  if (!v || !Array.isArray(v.items)) throw new MissingBlockError(`chain block ${hash} is missing`);
+  if (!v || !Array.isArray(v.items)) throw missingBlock(`chain block ${hash} is missing`);
   const out = v.prev === null ? [] : expandChain(v.prev, blocks, depth + 1).slice(0, v.prev_len);
   for (const entry of v.items as ChainItem[]) {
     const h = typeof entry === 'string' ? entry : entry.h;
     const item = blocks.get(h);
-    if (item === undefined) throw new MissingBlockError(`block ${h} is missing`);
+    if (item === undefined) throw missingBlock(`block ${h} is missing`);
     out.push(typeof entry === 'string' ? item : restoreCacheControl(item, entry.cc));
   }
   return out;
@@ -291,7 +293,7 @@ export function rebuildBody(
   for (const [key, value] of Object.entries(skeleton)) {
     if (refs.some(([k]) => k === key) && isRef(value, '$ref')) {
       const b = blocks.get(value['$ref']!);
-      if (b === undefined) throw new MissingBlockError(`block ${value['$ref']} is missing`);
+      if (b === undefined) throw missingBlock(`block ${value['$ref']} is missing`);
       out[key] = b;
     } else if (chain && key === chain[0] && isRef(value, '$chain')) {
       out[key] = expandChain(value['$chain']!, blocks);
