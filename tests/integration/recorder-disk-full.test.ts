@@ -110,12 +110,17 @@ describe.skipIf(!mounted)('recording on a full disk', () => {
       expect(statuses.every((s) => s === 200)).toBe(true);
       await core.recorder.client.flush();
 
+      // tmpfs allocates in pages: the tail of the session file's last page may still take a line or two, so an
+      // exchange may be partly (or, rarely, wholly) written. The accounting must be exact either way.
       const full = await scrape(core);
-      expect(metric(full, 'lunaroute_recorder_dropped_exchanges_total')).toBe(40);
-      // Only the request recorded before the disk filled counts as a recorded completion.
+      const lost = metric(full, 'lunaroute_recorder_dropped_exchanges_total');
+      expect(lost).toBeGreaterThanOrEqual(36);
+      expect(lost).toBeLessThanOrEqual(40);
+      const whole = 40 - lost;
+      // Only exchanges whose lines all reached the disk count as recorded completions.
       expect(
         metric(full, 'lunaroute_recorded_requests_total', '{dialect="anthropic",outcome="completed"}'),
-      ).toBe(1);
+      ).toBe(1 + whole);
       expect(events.some((e) => e.type === 'recorder_problem' && e.kind === 'write_error')).toBe(true);
       const problem = events.find((e) => e.type === 'recorder_problem' && e.kind === 'write_error');
       expect(problem && 'message' in problem ? problem.message : '').toMatch(/disk is full/);
@@ -133,22 +138,33 @@ describe.skipIf(!mounted)('recording on a full disk', () => {
         .map((l) => JSON.parse(l) as RecordLine);
       const gaps = lines.filter((l): l is GapLine => l.type === 'gap');
       expect(gaps).toHaveLength(1);
-      expect(gaps[0]!.requests_lost).toBe(40);
-      expect(gaps[0]!.requests).toHaveLength(40);
+      expect(gaps[0]!.requests_lost).toBe(lost);
+      expect(gaps[0]!.requests).toHaveLength(lost);
       expect(gaps[0]!.reason).toContain('write_error');
-      expect(lines.filter((l) => l.type === 'response')).toHaveLength(2);
+      // Every request is either complete in the file or named in the gap line, never both, never neither.
+      const requestIds = new Set(lines.flatMap((l) => (l.type === 'request' ? [l.id] : [])));
+      const complete = lines.flatMap((l) => (l.type === 'response' && requestIds.has(l.id) ? [l.id] : []));
+      expect(complete).toHaveLength(2 + whole);
+      for (const id of gaps[0]!.requests!) expect(complete).not.toContain(id);
 
       const detail = await core.recorder.client.query<{
         session: { lost_requests: number; last_gap_at: number | null; gaps: number };
         requests: unknown[];
       }>('sessions.get', { id: 'disk-full' });
-      expect(detail.session.lost_requests).toBe(40);
+      expect(detail.session.lost_requests).toBe(lost);
       expect(detail.session.last_gap_at).toBeGreaterThan(0);
-      expect(detail.requests).toHaveLength(2);
+      const rows = detail.requests as { id: string; outcome: string | null }[];
+      expect(
+        rows
+          .filter((r) => r.outcome === 'completed')
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual([...complete].sort());
+      expect(rows.filter((r) => r.outcome === null)).toEqual([]);
       const after = await scrape(core);
       expect(
         metric(after, 'lunaroute_recorded_requests_total', '{dialect="anthropic",outcome="completed"}'),
-      ).toBe(2);
+      ).toBe(2 + whole);
     } finally {
       await core.stop();
     }
