@@ -9,9 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCore, type CoreHandle } from '../../src-main/app/core.js';
-import type { SessionDetail } from '../../src-main/index/queries.js';
 import type { Logger } from '../../src-main/log.js';
-import type { RecordLine, RequestLine } from '../../src-shared/records.js';
 import { makeTestConfig } from '../support/config.js';
 import {
   CODEX_QUIET_ARGS,
@@ -23,6 +21,7 @@ import {
   type EgressTrap,
   type RunResult,
 } from '../support/clients.js';
+import { recordedSession, type RecordedSession } from '../support/recording-stack.js';
 import {
   FAKE_ANSWER,
   FAKE_TOOL_OUTPUT,
@@ -92,30 +91,7 @@ function forwardHome(extra: Record<string, string>): ReturnType<typeof makeClien
   return h;
 }
 
-interface Recorded {
-  detail: SessionDetail;
-  requests: RequestLine[];
-}
-
-async function recordedSession(sid: string, count: number): Promise<Recorded> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    await core.recorder.client.flush();
-    const detail = await core.recorder.client.query<SessionDetail | null>('sessions.get', { id: sid });
-    if (detail && detail.requests.filter((r) => r.outcome !== null).length >= count) {
-      const file = await core.recorder.client.query<{ lines: RecordLine[] } | null>('sessions.lines', {
-        id: sid,
-      });
-      const requests = (file?.lines ?? []).filter((l): l is RequestLine => l.type === 'request');
-      return { detail, requests };
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `session ${sid}: ${detail?.requests.length ?? 0} request(s) recorded, ${count} expected`,
-      );
-    await new Promise<void>((r) => setTimeout(r, 20));
-  }
-}
+const recorded = (sid: string, count: number): Promise<RecordedSession> => recordedSession(core, sid, count);
 
 function expectPrinted(r: RunResult, text: string): void {
   const all = `exit ${String(r.code)} ${String(r.signal)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}\n--- proxy log\n${proxyLog.join('\n')}`;
@@ -201,7 +177,7 @@ describe(`Claude Code ${safeVersion('claude')} in forward mode`, () => {
       expect(sid).toBe(header(first!, 'x-claude-code-session-id'));
       expectNoEscape();
       const upstream = fake.requests.filter((q) => q.method === 'POST');
-      const rec = await recordedSession(sid, upstream.length);
+      const rec = await recorded(sid, upstream.length);
       expect(rec.detail.session).toMatchObject({ client: 'claude_code', request_count: upstream.length });
       expect(rec.requests.every((q) => q.transport === 'forward_http')).toBe(true);
       expect(rec.detail.toolCalls).toHaveLength(1);
@@ -235,7 +211,7 @@ describe(`Codex CLI ${safeVersion('codex')} in forward mode`, () => {
       expect(header(frames[0]!, 'authorization')).toBe('Bearer sk-lunaroute-test-key');
       expect(fake.requests.filter((q) => q.transport === 'http' && q.path === '/v1/responses')).toEqual([]);
       expectNoEscape();
-      const rec = await recordedSession(sid, frames.length);
+      const rec = await recorded(sid, frames.length);
       expect(rec.detail.session).toMatchObject({ client: 'codex', request_count: frames.length });
       expect(rec.requests.every((q) => q.transport === 'forward_websocket')).toBe(true);
       expect(rec.requests.some((q) => q.prompt?.includes('Say hello'))).toBe(true);
@@ -262,7 +238,7 @@ describe(`OpenCode ${safeVersion('opencode')} in forward mode`, () => {
       const sid = [...sids][0]!;
       expect(sid).toMatch(/^ses_/);
       expectNoEscape();
-      const rec = await recordedSession(sid, msgs.length);
+      const rec = await recorded(sid, msgs.length);
       expect(rec.detail.session).toMatchObject({ client: 'opencode', request_count: msgs.length });
       expect(rec.requests.every((q) => q.transport === 'forward_http')).toBe(true);
     },

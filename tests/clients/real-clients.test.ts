@@ -5,8 +5,7 @@
 // leave 127.0.0.1 lands in an egress trap, which must stay empty.
 import fs from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SessionDetail } from '../../src-main/index/queries.js';
-import type { RecordLine, RequestLine } from '../../src-shared/records.js';
+import type { RecordLine } from '../../src-shared/records.js';
 import {
   CODEX_QUIET_ARGS,
   ensureClientsInstalled,
@@ -19,7 +18,7 @@ import {
   type RunResult,
 } from '../support/clients.js';
 import { FAKE_ANSWER, FAKE_TOOL_OUTPUT, type RecordedRequest } from '../support/fake-provider/index.js';
-import { useRecordingStack } from '../support/recording-stack.js';
+import { recordedSession, useRecordingStack, type RecordedSession } from '../support/recording-stack.js';
 
 const CLIENT_TIMEOUT = 120_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -34,34 +33,8 @@ function home(): ReturnType<typeof makeClientHome> {
   return h;
 }
 
-interface Recorded {
-  detail: SessionDetail;
-  requests: RequestLine[];
-}
-
-/**
- * What the recorder wrote for session `sid`, once `count` of its requests have their outcome (the client may
- * exit before the proxy saw the end of its last exchange, so this polls with a bounded deadline).
- */
-async function recordedSession(sid: string, count: number): Promise<Recorded> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    await stack.core.recorder.client.flush();
-    const detail = await stack.core.recorder.client.query<SessionDetail | null>('sessions.get', { id: sid });
-    if (detail && detail.requests.filter((r) => r.outcome !== null).length >= count) {
-      const file = await stack.core.recorder.client.query<{ lines: RecordLine[] } | null>('sessions.lines', {
-        id: sid,
-      });
-      const requests = (file?.lines ?? []).filter((l): l is RequestLine => l.type === 'request');
-      return { detail, requests };
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `session ${sid}: ${detail?.requests.length ?? 0} request(s) recorded, ${count} expected`,
-      );
-    await new Promise<void>((r) => setTimeout(r, 20));
-  }
-}
+const recorded = (sid: string, count: number): Promise<RecordedSession> =>
+  recordedSession(stack.core, sid, count);
 
 /** Every session the recorder knows, with its requests' client kinds (to explain stray requests). */
 async function allSessions(): Promise<{ id: string; client: string; request_count: number }[]> {
@@ -123,7 +96,7 @@ describe(`Claude Code ${safeVersion('claude')}`, () => {
       // session id, and all of them are in that one session, recognised as Claude Code.
       const upstream = stack.fake.requests.filter((q) => q.method === 'POST');
       expect(new Set(upstream.map((q) => header(q, 'x-claude-code-session-id')))).toEqual(new Set([sid]));
-      const rec = await recordedSession(sid!, upstream.length);
+      const rec = await recorded(sid!, upstream.length);
       expect(rec.detail.session).toMatchObject({ client: 'claude_code', request_count: upstream.length });
       expect(rec.detail.requests.every((q) => q.client === 'claude_code' && q.outcome === 'completed')).toBe(
         true,
@@ -159,7 +132,7 @@ describe(`Claude Code ${safeVersion('claude')}`, () => {
       expect(trap.attempts).toEqual([]);
       // Recorded: one Bash call, answered once (by the follow-up), with a measured latency.
       const upstream = stack.fake.requests.filter((q) => q.method === 'POST');
-      const rec = await recordedSession(sid, upstream.length);
+      const rec = await recorded(sid, upstream.length);
       expect(rec.detail.session).toMatchObject({ client: 'claude_code', request_count: upstream.length });
       expect(rec.detail.toolCalls).toHaveLength(1);
       const call = rec.detail.toolCalls[0]!;
@@ -214,7 +187,7 @@ describe(`Codex CLI ${safeVersion('codex')}`, () => {
       expect(httpFallback, 'Codex fell back to HTTP: the WebSocket route failed').toEqual([]);
       expect(trap.attempts).toEqual([]);
       // Recorded: each response.create frame is one request of the Codex session.
-      const rec = await recordedSession(sid, ws.length);
+      const rec = await recorded(sid, ws.length);
       expect(rec.detail.session).toMatchObject({ client: 'codex', request_count: ws.length });
       expect(rec.detail.requests.every((q) => q.transport === 'websocket' && q.outcome === 'completed')).toBe(
         true,
@@ -251,7 +224,7 @@ describe(`Codex CLI ${safeVersion('codex')}`, () => {
       const frames = stack.fake.requests.filter(
         (q) => q.transport === 'websocket' && header(q, 'session-id') === sid,
       );
-      const rec = await recordedSession(sid, frames.length);
+      const rec = await recorded(sid, frames.length);
       expect(rec.detail.session).toMatchObject({ client: 'codex', request_count: frames.length });
       expect(rec.detail.toolCalls).toHaveLength(1);
       const call = rec.detail.toolCalls[0]!;
@@ -290,7 +263,7 @@ describe(`Codex CLI ${safeVersion('codex')}`, () => {
       expect(header(posts[0]!, 'authorization')).toBe('Bearer sk-lunaroute-test-key');
       expect(stack.fake.wsConnections).toEqual([]);
       expect(trap.attempts).toEqual([]);
-      const rec = await recordedSession(sid, posts.length);
+      const rec = await recorded(sid, posts.length);
       expect(rec.detail.session).toMatchObject({ client: 'codex', request_count: posts.length });
       expect(rec.detail.requests.every((q) => q.transport === 'http' && q.outcome === 'completed')).toBe(
         true,
@@ -320,7 +293,7 @@ describe(`OpenCode ${safeVersion('opencode')}`, () => {
       expect(msgs.some((q) => q.body.includes('Say hello'))).toBe(true);
       expect(trap.attempts).toEqual([]);
       const sid = [...sids][0]!;
-      const rec = await recordedSession(sid, msgs.length);
+      const rec = await recorded(sid, msgs.length);
       expect(rec.detail.session).toMatchObject({ client: 'opencode', request_count: msgs.length });
       expect(rec.requests.some((q) => q.prompt?.includes('Say hello'))).toBe(true);
     },

@@ -7,6 +7,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import type { Config } from '../../src-main/config/types.js';
 import { silentLogger, type Logger } from '../../src-main/log.js';
+import type { SessionDetail } from '../../src-main/index/queries.js';
+import type { RecordLine, RequestLine } from '../../src-shared/records.js';
 import { makeTempDir, makeTestConfig, type TestConfigOptions } from './config.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from './fake-provider/index.js';
 
@@ -118,4 +120,38 @@ export function useRecordingStack(o: RecordingStackOptions = {}): RecordingStack
     restart: () => live().restart(),
     close: () => live().close(),
   };
+}
+
+/** What the recorder wrote for a session: its detail and its request lines. */
+export interface RecordedSession {
+  detail: SessionDetail;
+  requests: RequestLine[];
+}
+
+/**
+ * What the recorder wrote for session `sid`, once `count` of its requests have their outcome (a client may
+ * exit before the proxy saw the end of its last exchange, so this polls with a bounded deadline).
+ */
+export async function recordedSession(
+  core: CoreHandle,
+  sid: string,
+  count: number,
+): Promise<RecordedSession> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    await core.recorder.client.flush();
+    const detail = await core.recorder.client.query<SessionDetail | null>('sessions.get', { id: sid });
+    if (detail && detail.requests.filter((r) => r.outcome !== null).length >= count) {
+      const file = await core.recorder.client.query<{ lines: RecordLine[] } | null>('sessions.lines', {
+        id: sid,
+      });
+      const requests = (file?.lines ?? []).filter((l): l is RequestLine => l.type === 'request');
+      return { detail, requests };
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `session ${sid}: ${detail?.requests.length ?? 0} request(s) recorded, ${count} expected`,
+      );
+    await new Promise<void>((r) => setTimeout(r, 20));
+  }
 }
