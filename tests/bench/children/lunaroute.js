@@ -40,6 +40,7 @@ const config = {
     chatgpt: { url: `${upstream}/backend-api/codex` },
   },
   proxy: { allowedHosts: [] },
+  forward: { intercept: ['api.anthropic.com', 'api.openai.com', 'chatgpt.com'], tunnel: 'loopback' },
   timeouts: { connectMs: 5_000, idleMs: 600_000, shutdownGraceMs: 500 },
   codex: { authFile: path.join(dataDir, 'no-codex', 'auth.json'), useAuthFile: true },
   logLevel: 'silent',
