@@ -2,6 +2,7 @@
 // search hits, problems, stats and the client setup, as schemas (the contract in contract.ts parses every payload
 // with them). The enumerations shared by calls and events (clients, outcomes, reasons, formats) live here too.
 // Pure TypeScript: no Node, no DOM, no electron.
+import { LimitsSchema } from './limits.js';
 import { ReplayRefSchema } from './replay.js';
 import * as s from './schema.js';
 
@@ -226,6 +227,7 @@ export const PROBLEM_KINDS = [
   'redaction_failed',
   'dropped',
   'budget_exceeded',
+  'limit_near',
   'client_drift',
 ] as const;
 
@@ -251,4 +253,6 @@ export const StatsSchema = s.object({
   models: s.array(s.string()),
   dropped: count,
   problems: s.array(ProblemSchema),
+  /** Plan and rate limits as last seen in response headers (provider → window). */
+  limits: LimitsSchema,
 });

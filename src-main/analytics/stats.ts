@@ -4,6 +4,8 @@
 // rows; `priced_share` says how much of the traffic that sum covers, and `unpriced_models` names what is missing.
 import type { IndexStore } from '../index/db.js';
 import type { SqlValue } from '../index/indexer.js';
+import type { Limits } from '../../src-shared/limits.js';
+import { readLimits } from './limits.js';
 
 export type StatsBy = 'day' | 'model' | 'client' | 'tool' | 'class';
 export const STATS_BY: readonly StatsBy[] = ['day', 'model', 'client', 'tool', 'class'];
@@ -63,6 +65,8 @@ export interface StatsResult {
   by: StatsBy | null;
   groups: StatsGroup[];
   tools: ToolStats[];
+  /** Plan and rate limits as last seen in response headers, whatever `since` says (src-shared/limits.ts). */
+  limits: Limits;
 }
 
 export const SUMS = `COUNT(*) AS requests, COUNT(CASE WHEN outcome = 'failed' THEN 1 END) AS failed,
@@ -133,6 +137,7 @@ export function computeStats(index: IndexStore, a: StatsArgs = {}): StatsResult 
     by: a.by ?? null,
     groups,
     tools,
+    limits: readLimits(index),
   };
 }
 

@@ -1,6 +1,7 @@
 // `lunaroute stats [--since 7d] [--by day|model|client|tool|class] [--json]`: tokens, cost and background-request
 // shares from the index, read in this process like `sessions` does. Cost is summed over priced requests only;
 // an unpriced model is shown as "unpriced" (never $0) and the priced share says how much the sum covers.
+import { formatLimit, type Limits } from '../../src-shared/limits.js';
 import {
   computeStats,
   STATS_BY,
@@ -65,6 +66,21 @@ function groupTable(title: string, rows: StatsGroup[], total: StatsResult['total
   );
 }
 
+const PROVIDER_NAME: Record<string, string> = { anthropic: 'Anthropic', openai: 'OpenAI', codex: 'Codex' };
+
+/** "Limits    Anthropic 5 h: 42 % · resets 16:00 (seen 12:01)" per provider; '' when none was seen. */
+function limitLines(limits: Limits, now: number): string {
+  return Object.entries(limits)
+    .map(([provider, windows], i) => {
+      const seen = Math.max(...Object.values(windows).map((w) => w.seen_at));
+      const parts = Object.entries(windows).map(([name, w]) => formatLimit(name, w, now));
+      const at = new Date(seen);
+      const hm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+      return `${i === 0 ? 'Limits ' : '       '}   ${PROVIDER_NAME[provider] ?? provider} ${parts.join(' · ')} (seen ${hm})`;
+    })
+    .join('\n');
+}
+
 export function renderStats(r: StatsResult): string {
   const t = r.totals;
   let out =
@@ -73,6 +89,8 @@ export function renderStats(r: StatsResult): string {
     `Cost      ${fmtUsd(t.cost_usd, t.unpriced_requests)}   priced ${pct(t.priced_share)} of requests with usage` +
     (r.unpriced_models.length ? `   unpriced: ${r.unpriced_models.join(', ')}` : '') +
     '\n\n';
+  const limits = limitLines(r.limits, Date.now());
+  if (limits) out += `${limits}\n\n`;
   out += groupTable('CLASS', r.classes, t);
   if (r.by === 'tool') {
     out += r.tools.length

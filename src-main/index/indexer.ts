@@ -13,6 +13,7 @@ import type { ContentBlock } from '../../src-shared/exchange.js';
 import { classifyRequest, systemHint, systemTextOf } from '../analytics/classify.js';
 import { requestCost } from '../analytics/cost.js';
 import type { Prices } from '../analytics/prices.js';
+import { readLimitHeaders } from '../analytics/limits.js';
 
 import type { Stmt } from './types.js';
 export type { SqlValue, Stmt } from './types.js';
@@ -251,6 +252,30 @@ function gapStmts(line: GapLine, file: string): Stmt[] {
   return out;
 }
 
+/** The limits a response's headers state, kept only when newer than what the index has (reindex order). */
+function limitStmts(l: ResponseLine): Stmt[] {
+  const headers = l.headers && typeof l.headers === 'object' && !Array.isArray(l.headers) ? l.headers : null;
+  return readLimitHeaders(headers as Record<string, string>, l.at).map((w) => ({
+    sql: `INSERT INTO limits (provider, win, utilization, reset_at, seen_at, lim, remaining, status, binding)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT(provider, win) DO UPDATE SET utilization = excluded.utilization,
+            reset_at = excluded.reset_at, seen_at = excluded.seen_at, lim = excluded.lim,
+            remaining = excluded.remaining, status = excluded.status, binding = excluded.binding
+          WHERE excluded.seen_at >= limits.seen_at`,
+    params: [
+      w.provider,
+      w.window,
+      w.utilization,
+      w.reset_at,
+      w.seen_at,
+      w.limit,
+      w.remaining,
+      w.status,
+      w.binding ? 1 : 0,
+    ],
+  }));
+}
+
 function redactionStmts(sessionId: string, findings: Record<string, number> | undefined): Stmt[] {
   if (!findings) return [];
   return Object.entries(findings).map(([detector, n]) => ({
@@ -271,7 +296,11 @@ export function statementsFor(line: RecordLine, file: string, prices?: Prices): 
     case 'request':
       return [...requestStmts(line), ...redactionStmts(line.session_id, line.redaction)];
     case 'response':
-      return [...responseStmts(line, prices), ...redactionStmts(line.session_id, line.redaction)];
+      return [
+        ...responseStmts(line, prices),
+        ...limitStmts(line),
+        ...redactionStmts(line.session_id, line.redaction),
+      ];
     case 'gap':
       return gapStmts(line, file);
     case 'block':

@@ -18,6 +18,8 @@ import { rebuildBody } from '../recorder/parse/blocks.js';
 import type { ReplayComparison, ReplayRef } from '../../src-shared/replay.js';
 import { buildComparison } from '../replay/compare.js';
 import type { IndexStore } from './db.js';
+import type { Limits } from '../../src-shared/limits.js';
+import { readLimits } from '../analytics/limits.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 
 export interface QueryContext {
@@ -389,6 +391,8 @@ export interface IndexStats {
   unpriced: number;
   clients: string[];
   models: string[];
+  /** Plan and rate limits as last seen (src-shared/limits.ts). */
+  limits: Limits;
 }
 
 /** Totals and the values the filters offer. */
@@ -410,6 +414,7 @@ export function indexStats(ctx: QueryContext, a: { since?: number } = {}): Index
     models: q<{ m: string }>(
       'SELECT DISTINCT model AS m FROM requests WHERE model IS NOT NULL ORDER BY m LIMIT 200',
     ).map((x) => x.m),
+    limits: readLimits(ctx.index),
   };
 }
 
@@ -425,6 +430,7 @@ export const QUERIES = {
   search: (ctx: QueryContext, a: { q: string; limit?: number }) => search(ctx, a),
   export: (ctx: QueryContext, a: { id: string; format: ExportFormat }) => exportSession(ctx, a),
   stats: (ctx: QueryContext, a: { since?: number }) => indexStats(ctx, a ?? {}),
+  limits: (ctx: QueryContext) => readLimits(ctx.index),
   analytics: (ctx: QueryContext, a: AnalyticsArgs) => computeAnalytics(ctx.index, a ?? {}, ctx.prices),
 } as const;
 

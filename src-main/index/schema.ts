@@ -112,6 +112,18 @@ CREATE TABLE IF NOT EXISTS redactions (   -- the session's redaction report: val
   count INTEGER NOT NULL,
   PRIMARY KEY (session_id, detector)
 );
+CREATE TABLE IF NOT EXISTS limits (       -- plan and rate limits as last seen in response headers (analytics/limits.ts)
+  provider TEXT NOT NULL,
+  win TEXT NOT NULL,
+  utilization REAL,
+  reset_at INTEGER,
+  seen_at INTEGER NOT NULL,
+  lim REAL,
+  remaining REAL,
+  status TEXT,
+  binding INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (provider, win)
+);
 -- docid = rowid of the request row (see indexer.ts).
 CREATE VIRTUAL TABLE IF NOT EXISTS request_text USING fts4(request_id, session_id, prompt, response, tokenize=unicode61);
 `;
