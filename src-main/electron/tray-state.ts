@@ -77,7 +77,12 @@ export function limitsLine(limits: Limits | null, now: number, max = 2): string 
   const top = headlineLimits(limits ?? {}, now, max);
   if (top.length === 0) return null;
   const name: Record<string, string> = { anthropic: 'Claude', codex: 'Codex', openai: 'OpenAI' };
-  return top.map((h) => `${name[h.provider] ?? h.provider} ${h.text}`).join(' · ');
+  // The provider is named once for its windows: "Claude 5 h: 42 % · resets 16:00 · 7 d: 12 % · resets Fri 09:00".
+  return top
+    .map((h, i) =>
+      i > 0 && top[i - 1]!.provider === h.provider ? h.text : `${name[h.provider] ?? h.provider} ${h.text}`,
+    )
+    .join(' · ');
 }
 
 export function statusLine(s: TrayState): string {

@@ -195,7 +195,7 @@ describe('tray icon and tooltip', () => {
     // Codex's window already reset, so its 90 % is history and not shown.
     expect(limits).toMatchObject({ visible: true, enabled: false });
     expect(limits.label).toMatch(
-      new RegExp(`^Claude 5 h: 42 % · resets ${hm} · Claude 7 d: 12 % · resets \\w{3} \\d\\d:\\d\\d$`),
+      new RegExp(`^Claude 5 h: 42 % · resets ${hm} · 7 d: 12 % · resets \\w{3} \\d\\d:\\d\\d$`),
     );
     expect(trayTooltip(withLimits).split('\n')[2]).toBe(`Claude 5 h: 42 % · resets ${hm}`);
     expect(trayTooltip(withLimits).length).toBeLessThanOrEqual(127);
