@@ -16,7 +16,7 @@ import { HttpExchange } from './exchange.js';
 import { IndexQueue } from './index-queue.js';
 import { Redaction } from './line-redaction.js';
 import { buildRequestLines, buildResponseLine, readBody, type ResponseInput } from './lines.js';
-import { LiveProgress } from './live-progress.js';
+import { LiveProgress, responseText } from './live-progress.js';
 import { LineWriter, type LineSink } from './line-writer.js';
 import type { LostRequests } from './lost-requests.js';
 import type { OpenMsg, ToWorker, WorkerStats } from './protocol.js';
@@ -93,7 +93,10 @@ export class RecorderEngine {
         message: `index update failed: ${err.message}`,
       });
     });
-    this.progress = new LiveProgress((text) => this.redaction.text(text));
+    this.progress = new LiveProgress({
+      stable: (text) => this.redaction.stable(text),
+      whole: (text) => this.redaction.text(text),
+    });
     this.lines = new LineWriter({
       sink: o.sink,
       sessionsDir: o.sessionsDir,
@@ -167,6 +170,7 @@ export class RecorderEngine {
         const ex = this.http.get(m.id);
         if (ex) {
           this.http.delete(m.id);
+          this.emitProgress(m.id, ex, true);
           if (!ex.requestEnded) {
             ex.requestEnded = true;
             this.requestDone.set(m.id, this.recordRequest(ex, this.work.endingNow()));
@@ -417,16 +421,15 @@ export class RecorderEngine {
 
   /** Emit text progress for streaming responses (called every ~50 ms while live is on). */
   tickProgress(): void {
-    if (!this.live) return;
-    for (const [id, ex] of this.http) {
-      if (ex.status === null || ex.sessionId === null) continue;
-      const snap = ex.snapshot();
-      if (!snap) continue;
-      let text = '';
-      for (const b of snap.content) if (b.type === 'text') text += b.text;
-      const event = this.progress.next(id, ex.sessionId, text);
-      if (event) this.emit(event);
-    }
+    for (const [id, ex] of this.http) this.emitProgress(id, ex, false);
+  }
+
+  /** Progress of one exchange; when its stream `ended`, the text held back at the end follows. */
+  private emitProgress(id: string, ex: HttpExchange, ended: boolean): void {
+    const sid = ex.sessionId;
+    const text = this.live && ex.status !== null && sid !== null ? responseText(ex.snapshot()) : null;
+    const e = text === null ? null : this.progress[ended ? 'last' : 'next'](id, sid as string, text);
+    if (e) this.emit(e);
   }
 
   /** Whether a session file is being written to (recent activity): retention must leave it alone. */

@@ -2,7 +2,7 @@
 // collects that line's findings (what was redacted, counted by kind) for the line's `redaction` field: the state
 // lives in the object a line is built with, never in the engine. Failures are counted, never thrown.
 import type { JsonValue } from '../../src-shared/exchange.js';
-import type { Redactor } from '../redaction/index.js';
+import type { Redactor, StablePrefix } from '../redaction/index.js';
 import { addFindings, type Findings } from './parse/blocks.js';
 
 /** The counter a redaction failure increments (the worker's stats). */
@@ -35,6 +35,12 @@ export class Redaction {
     const r = this.redactor.redactText(s);
     if (r.failed) this.counters.redactionFailures++;
     return r.value;
+  }
+
+  /** The decided prefix of a growing text, redacted (live previews while a response streams). */
+  stable(s: string): StablePrefix | null {
+    // A failure is counted once, by the final redaction of the response; here it only holds the text back.
+    return this.redactor.stablePrefix(s);
   }
 
   /** Start a line: its findings are collected in the returned object. */

@@ -9,7 +9,7 @@ import { describeMachine, loadavg } from './lib/machine.js';
 
 // Add a section: create sections/<name>.js exporting `name`, `description` and `async run(ctx)` returning
 // `{ tables: string[], results: object, checks?: {name, value, target, pass}[] }`, then list it here.
-const SECTIONS = ['proxy', 'recording', 'redaction', 'ui'];
+const SECTIONS = ['proxy', 'recording', 'redaction', 'live', 'ui'];
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(benchDir, '../..');
