@@ -53,16 +53,11 @@ export interface OpenIndexResult {
   rebuildReason: string | null;
 }
 
-/** How the store's file stands on disk when it is opened (see openIndex). */
+/** The index file as it was loaded (see openIndex). */
 export interface DiskState {
-  /** Generation of the index file as loaded (0 when none). */
+  /** Its generation (`PRAGMA user_version`; 0 for a new file or one written before the journal existed). */
   generation: number;
-  /** Bytes of the index file as loaded. */
-  fileBytes: number;
-  /** The journal matches `generation` and holds nothing: appends can go on in it. */
-  journalClean: boolean;
-  /** The loaded state is not (all) in the index file: the first save writes it whole. */
-  needCheckpoint: boolean;
+  bytes: number;
 }
 
 function estimateBytes(stmts: Stmt[]): number {
@@ -82,10 +77,13 @@ export class IndexStore implements IndexDb {
   /** Batches committed since the last export or append, to journal at the next save. */
   private pending: Stmt[][] = [];
   private pendingBytes = 0;
-  /** The journal alone cannot bring the file up to date: the next save writes the whole file. */
-  private needCheckpoint: boolean;
-  /** The journal on disk matches the file on disk and ends where `journal.size` says. */
-  private journalReady: boolean;
+  /**
+   * The journal alone cannot bring the file up to date: the next save writes the whole file. True after opening,
+   * so the first save after start-up folds a replayed journal and the start-up catch-up into the file.
+   */
+  private needCheckpoint = true;
+  /** The journal on disk belongs to the file on disk and ends where `journal.size` says. */
+  private journalReady = false;
   private generation: number;
   private fileBytes: number;
   /** total_changes() and the schema cookie after the last journaled batch: anything else is a stray write. */
@@ -104,17 +102,15 @@ export class IndexStore implements IndexDb {
     private readonly onError: (err: Error) => void = () => {},
     /** Never written back (the CLI reading while a server owns the file). */
     readonly readOnly = false,
-    disk: DiskState = { generation: 0, fileBytes: 0, journalClean: false, needCheckpoint: true },
+    disk: DiskState = { generation: 0, bytes: 0 },
+    /** Batches were replayed from the journal: fold them into the file at the next save (or at close). */
+    replayed = false,
   ) {
     this.journal = file && !readOnly ? new JournalWriter(journalPathFor(file)) : null;
     this.generation = disk.generation;
-    this.fileBytes = disk.fileBytes;
-    this.needCheckpoint = disk.needCheckpoint;
-    this.journalReady = disk.journalClean && !disk.needCheckpoint;
-    if (this.journal && this.journalReady) this.journal.size = JOURNAL_HEADER_BYTES;
+    this.fileBytes = disk.bytes;
     if (this.journal) this.seen = this.changeMark();
-    // A replayed journal is folded into the file at the next save (or at close).
-    if (this.journal && this.needCheckpoint && disk.fileBytes > 0) this.markDirty();
+    if (this.journal && replayed) this.markDirty();
   }
 
   async run(stmts: Stmt[]): Promise<void> {
@@ -180,30 +176,34 @@ export class IndexStore implements IndexDb {
   }
 
   private enqueueSave(final: boolean): Promise<void> {
-    this.saving = this.saving.then(async () => {
-      if (!this.file || this.readOnly || !this.journal) return;
-      if (this.changeMark() !== this.seen) {
-        this.strayWrite();
-        this.dirty = true;
-      }
-      const journaled = this.journal.size > JOURNAL_HEADER_BYTES || this.pending.length > 0;
-      if (!this.dirty && !(final && journaled)) return;
-      this.dirty = false;
-      const t0 = performance.now();
-      try {
-        const whole =
-          this.needCheckpoint ||
-          (final && journaled) ||
-          this.journal.size + this.pendingBytes > this.checkpointAt();
-        if (whole) await this.checkpoint();
-        else if (this.pending.length > 0) await this.append();
-      } catch (err) {
-        this.dirty = true;
-        throw err;
-      }
-      this.saves++;
-      this.lastSaveMs = performance.now() - t0;
-    });
+    // After the previous save, whether it failed or not (a failed save stays dirty and is retried here).
+    this.saving = this.saving
+      .catch(() => undefined)
+      .then(async () => {
+        if (!this.file || this.readOnly || !this.journal) return;
+        if (this.changeMark() !== this.seen) {
+          this.strayWrite();
+          this.dirty = true;
+        }
+        const journaled = this.journal.size > JOURNAL_HEADER_BYTES || this.pending.length > 0;
+        if (!this.dirty && !(final && journaled)) return;
+        this.dirty = false;
+        const t0 = performance.now();
+        try {
+          const whole =
+            this.needCheckpoint ||
+            !this.journalReady ||
+            (final && journaled) ||
+            this.journal.size + this.pendingBytes > this.checkpointAt();
+          if (whole) await this.checkpoint();
+          else if (this.pending.length > 0) await this.append();
+        } catch (err) {
+          this.dirty = true;
+          throw err;
+        }
+        this.saves++;
+        this.lastSaveMs = performance.now() - t0;
+      });
     return this.saving;
   }
 
@@ -231,12 +231,10 @@ export class IndexStore implements IndexDb {
     const bytes = this.pendingBytes;
     this.pendingBytes = 0;
     try {
-      if (!this.journalReady) {
-        await journal.reset(this.generation);
-        this.journalReady = true;
-      }
       this.lastSaveBytes = await journal.append(batches);
     } catch (err) {
+      // A journal that vanished cannot be appended to: only the whole file brings the disk up to date.
+      if (isErrno(err, 'ENOENT')) this.strayWrite();
       // Kept for the retry (unless a checkpoint became due meanwhile, which captures them anyway).
       if (!this.needCheckpoint) {
         this.pending = batches.concat(this.pending);
@@ -344,8 +342,8 @@ export async function openIndex(
 ): Promise<OpenIndexResult> {
   const SQL = await loadSqlJs(opts.wasmPath ?? defaultWasmPath());
   const readOnly = opts.readOnly ?? false;
-  const make = (db: Database, disk?: DiskState): IndexStore =>
-    new IndexStore(db, file, opts.saveIntervalMs ?? 3_000, opts.onError, readOnly, disk);
+  const make = (db: Database, disk?: DiskState, replayed = false): IndexStore =>
+    new IndexStore(db, file, opts.saveIntervalMs ?? 3_000, opts.onError, readOnly, disk, replayed);
   const fresh = (rebuildReason: string | null): OpenIndexResult => {
     const db = new SQL.Database();
     initSchema(db);
@@ -386,11 +384,5 @@ export async function openIndex(
     db.close();
     return fresh(`the index journal does not apply to the index file (${(err as Error).message})`);
   }
-  const disk: DiskState = {
-    generation,
-    fileBytes: bytes.length,
-    journalClean: usable && journal.records === 0 && journal.ignoredBytes === 0,
-    needCheckpoint: usable && journal.records > 0,
-  };
-  return { db: make(db, disk), rebuildReason: null };
+  return { db: make(db, { generation, bytes: bytes.length }, batches.length > 0), rebuildReason: null };
 }

@@ -181,6 +181,8 @@ function pageHashes(bytes, pageSize) {
 async function withLoopDelay(fn) {
   const h = monitorEventLoopDelay({ resolution: 2 });
   h.enable();
+  // The histogram measures from its first tick: a stall before it would go unseen.
+  await new Promise((r) => setTimeout(r, 20));
   const t = hr();
   const out = await fn();
   const wall = since(t);
