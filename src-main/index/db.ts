@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import initSqlJs, { type Database, type SqlJsStatic, type Statement } from 'sql.js';
 import { writeFileAtomic, removeStaleTmpFiles, isErrno } from '../storage/fsutil.js';
 import {
   fileGeneration,
@@ -88,6 +88,7 @@ export class IndexStore implements IndexDb {
   private fileBytes: number;
   /** total_changes() and the schema cookie after the last journaled batch: anything else is a stray write. */
   private seen = '';
+  private markStmt: Statement | null = null;
   private readonly journal: JournalWriter | null;
   saves = 0;
   checkpoints = 0;
@@ -213,8 +214,21 @@ export class IndexStore implements IndexDb {
 
   /** total_changes() counts every row written on this connection (direct or not); the cookie counts DDL. */
   private changeMark(): string {
-    const row = this.db.exec('SELECT total_changes(), (SELECT schema_version FROM pragma_schema_version)')[0];
-    return String(row?.values[0]?.join('/'));
+    // Prepared once: ~6x cheaper than exec, and it runs twice per batch. An export (ours or anyone's) frees it.
+    for (let attempt = 0; ; attempt++) {
+      this.markStmt ??= this.db.prepare(
+        'SELECT total_changes(), (SELECT schema_version FROM pragma_schema_version)',
+      );
+      try {
+        this.markStmt.step();
+        const mark = this.markStmt.get().join('/');
+        this.markStmt.reset();
+        return mark;
+      } catch (err) {
+        this.markStmt = null;
+        if (attempt > 0) throw err;
+      }
+    }
   }
 
   /** Something changed that the journal does not hold: only a whole-file save captures it now. */
@@ -252,6 +266,7 @@ export class IndexStore implements IndexDb {
     const journal = this.journal!;
     const generation = (this.generation + 1) >>> 0 || 1;
     this.db.exec(`PRAGMA user_version = ${generation}`);
+    this.markStmt = null; // freed by the export
     const data = this.db.export();
     // The export holds everything so far; what commits while it is written goes to the journal after it.
     this.seen = this.changeMark();

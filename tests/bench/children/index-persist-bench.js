@@ -5,13 +5,15 @@
 // request, synchronous ms per save (the event-loop stall), CPU ms, RSS / external memory, replay speed; and the
 // effect of a few PRAGMAs on file size and transaction cost.
 // Usage: npm run build:main && node --expose-gc tests/bench/children/index-persist-bench.js <dir> [sizesMB=5,20,80]
+//   [parts=options,store,replay,pragmas]
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 
-const [dir, sizesArg] = process.argv.slice(2);
+const [dir, sizesArg, partsArg] = process.argv.slice(2);
+const PARTS = String(partsArg ?? 'options,store,replay,pragmas').split(',');
 if (!dir) throw new Error('usage: index-persist-bench.js <dir> [sizesMB]');
 const SIZES = String(sizesArg ?? '5,20,80')
   .split(',')
@@ -192,7 +194,7 @@ async function withLoopDelay(fn) {
 
 const rows = [];
 let reqNo = 0;
-for (const target of SIZES) {
+for (const target of PARTS.includes('options') ? SIZES : []) {
   gc();
   const file = path.join(dir, `persist-${target}.db`);
   fs.rmSync(file, { force: true });
@@ -290,10 +292,10 @@ for (const target of SIZES) {
   db.db.close();
   fs.rmSync(file, { force: true });
 }
-console.log(JSON.stringify(rows, null, 1));
+if (rows.length > 0) console.log(JSON.stringify(rows, null, 1));
 
 // (d) as implemented: IndexStore on a real file, journal saves of 60 requests, then a close (checkpoint).
-for (const target of SIZES) {
+for (const target of PARTS.includes('store') ? SIZES : []) {
   gc();
   const file = path.join(dir, `store-${target}.db`);
   for (const f of [file, `${file}.journal`]) fs.rmSync(f, { force: true });
@@ -341,7 +343,7 @@ for (const target of SIZES) {
 }
 
 // Replay speed of a statement journal: re-running N recorded requests' batches from JSON.
-{
+if (PARTS.includes('replay')) {
   const { db } = await openIndex(null);
   const N = 3000;
   const batches = [];
@@ -356,16 +358,18 @@ for (const target of SIZES) {
 }
 
 // PRAGMAs: file size and per-request transaction cost for a 5 MB-ish fill.
-for (const [label, pragmas] of [
-  ['default (page_size 4096, journal DELETE)', []],
-  ['page_size 1024', ['PRAGMA page_size = 1024']],
-  ['page_size 8192', ['PRAGMA page_size = 8192']],
-  ['page_size 65536', ['PRAGMA page_size = 65536']],
-  ['auto_vacuum FULL', ['PRAGMA auto_vacuum = FULL']],
-  ['journal_mode MEMORY', ['PRAGMA journal_mode = MEMORY']],
-  ['journal_mode OFF', ['PRAGMA journal_mode = OFF']],
-  ['cache_size -16000', ['PRAGMA cache_size = -16000']],
-]) {
+for (const [label, pragmas] of PARTS.includes('pragmas')
+  ? [
+      ['default (page_size 4096, journal DELETE)', []],
+      ['page_size 1024', ['PRAGMA page_size = 1024']],
+      ['page_size 8192', ['PRAGMA page_size = 8192']],
+      ['page_size 65536', ['PRAGMA page_size = 65536']],
+      ['auto_vacuum FULL', ['PRAGMA auto_vacuum = FULL']],
+      ['journal_mode MEMORY', ['PRAGMA journal_mode = MEMORY']],
+      ['journal_mode OFF', ['PRAGMA journal_mode = OFF']],
+      ['cache_size -16000', ['PRAGMA cache_size = -16000']],
+    ]
+  : []) {
   gc();
   const { default: initSqlJs } = await import('sql.js');
   const SQL = await initSqlJs();
