@@ -1,20 +1,23 @@
-// The sql.js index as the recorder worker holds it. The whole database lives in WASM memory; sql.js can only hand
-// its bytes out as one `export()` (close, copy the whole file, reopen), so a save that exports costs time and
-// bytes proportional to the file. Instead a save appends the write batches committed since the last save to a
-// statement journal (journal.ts; ~2.8 KB per recorded request, one fsync), and the whole file is written
-// atomically (tmp + fsync + rename, 0600) only at a checkpoint: when the journal passes max(4 MiB, file / 4), at
-// close, and at the first save after a journal was replayed or the file rebuilt. Opening replays the journal's
-// valid prefix (read-only opens do so in memory). Measured (tests/bench/children/index-persist-bench.js, 2 busy
-// cores, 60 requests per save = 20 req/s every 3 s), for files of 7 / 27 / 109 MB:
-//   export + whole file (before): 9.8 / 37 / 148 MB written per save (167 / 638 / 2520 KB per request), the
-//     export alone stalls the worker 87 / 274 / 1355 ms, RSS +74 / +106 / +236 MB of export copies;
-//   export + page diff: 7-8 KB per request, but still the export plus hashing: 106 / 341 / 1971 ms per save;
-//   saves every 60 s instead of 3 s: 8 / 32 / 126 KB per request, same stalls, 20x rarer;
-//   statement journal (this): 2.8 KB per request at any size, 5-7 ms per save, no copy of the file; checkpoints
-//     add file / (file / 4 / 2.8 KB) = 11 KB per request amortised, their export stall once per ~2,400+ requests.
-// Every write must go through run/runSync: a change made on `db` directly (or DDL) is detected (total_changes,
-// schema cookie) and makes the next save a checkpoint. A file that does not open, or a journal whose statements do
-// not apply, is reported as corrupt so the caller rebuilds the index from the JSONL.
+// The sql.js index as the recorder worker holds it. The database lives in WASM memory and sql.js hands its bytes
+// out only as one `export()` (close, copy the whole file, reopen), so a save that exports costs time, memory and
+// disk bytes in proportion to the file. Instead a save appends the batches committed since the last save to a
+// statement journal (journal.ts: checksummed records, one fsync), and the whole file is written atomically (tmp +
+// fsync + rename, 0600) only at a checkpoint: when the journal passes max(4 MiB, a third of the file), at close,
+// and at the first save after opening (which folds in a replayed journal and the start-up catch-up). Opening
+// replays the journal's valid prefix; read-only opens do so in memory and never write.
+// Measured (tests/bench/children/index-persist-bench.js; 2 shared cores; 60 requests per save = 20 req/s with a
+// save every 3 s; index files of 10 / 37 / 148 MB):
+//   export + whole file (before): 167 / 638 / 2520 KB written per request; each save stalls the worker for the
+//     export, 87 / 274 / 1355 ms (69 / 234 / 1174 ms CPU), and leaves a file-sized copy for the GC;
+//   export + page diff: 7-8 KB per request, but the export and page hashing stay: 106 / 341 / 1971 ms per save;
+//   the same saves every 60 s: 8 / 32 / 126 KB per request, the same stalls 20 times rarer;
+//   statement journal (this): 2.8 KB per request and 3-10 ms CPU per save whatever the size, no copy of the file.
+//   A checkpoint writes the file once per (file / 3) / 2.8 KB requests: +8.4 KB per request amortised (at most;
+//   4 MiB floor), and its export stall. After a crash, opening replays up to a third of the file's worth of
+//   batches (as costly as recording them: 0.5-2 ms per request).
+// Every write must go through run/runSync: a change made on `db` directly (or DDL) is seen (total_changes() and
+// the schema cookie move) and makes the next save a checkpoint. A file that does not open, or a journal whose
+// statements do not apply, is reported as corrupt so the caller rebuilds the index from the JSONL.
 import fs from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -33,9 +36,9 @@ import type { IndexDb, SqlValue, Stmt } from './types.js';
 
 let sqlJs: Promise<SqlJsStatic> | null = null;
 
-/** A checkpoint (whole-file write) once the journal holds this much, or a quarter of the file if more. */
+/** A checkpoint (whole-file write) once the journal holds this much, or a third of the file if more. */
 export const CHECKPOINT_MIN_JOURNAL_BYTES = 4 * 1024 * 1024;
-const CHECKPOINT_FILE_RATIO = 0.25;
+const CHECKPOINT_FILE_RATIO = 1 / 3;
 
 /** Where sql-wasm.wasm lives: next to the sql.js package by default; the packaged app may pass its own. */
 export function defaultWasmPath(): string {
@@ -371,7 +374,7 @@ export async function openIndex(
   }
   const { bytes, journal } = await readBoth(file);
   const generation = bytes ? fileGeneration(bytes) : 0;
-  const usable = journal !== null && journal.generation === generation;
+  const usable = bytes !== null && journal !== null && journal.generation === generation;
   if (!readOnly && journal && !usable) {
     await unlink(journalPathFor(file)).catch((err: unknown) => {
       if (!isErrno(err, 'ENOENT')) throw err;

@@ -132,6 +132,37 @@ describe('index persistence through the journal', () => {
     expect(fs.existsSync(journalPathFor(file))).toBe(false);
   });
 
+  it('writes the whole file and starts an empty journal once the journal passes 4 MiB', async () => {
+    const file = path.join(newDir(), 'lunaroute.db');
+    const { db } = await open(file);
+    put(db, 'base');
+    await db.save();
+    const sizes: number[] = [];
+    for (let i = 1; i <= 3; i++) {
+      put(db, `k${i}`, String(i).repeat(1_500_000));
+      await db.save();
+      sizes.push(fs.statSync(journalPathFor(file)).size);
+    }
+    expect(sizes[0]).toBeGreaterThan(1_500_000);
+    expect(sizes[1]).toBeGreaterThan(3_000_000);
+    expect(sizes[2]).toBe(16);
+    expect(db.checkpoints).toBe(2);
+    db.db.close();
+    const again = await open(file, true);
+    expect(keys(again.db)).toEqual(['k1', 'k2', 'k3']);
+  });
+
+  it('a journal without its index file is removed at a writable open', async () => {
+    const file = path.join(newDir(), 'lunaroute.db');
+    fs.writeFileSync(journalPathFor(file), Buffer.concat([encodeHeader(0), encodeRecord(1, [[]])]));
+    const ro = await open(file, true);
+    expect(ro.rebuildReason).toMatch(/does not exist/);
+    expect(fs.existsSync(journalPathFor(file))).toBe(true);
+    const rw = await open(file);
+    expect(rw.rebuildReason).toMatch(/does not exist/);
+    expect(fs.existsSync(journalPathFor(file))).toBe(false);
+  });
+
   it('a journal whose statements do not apply to the file is reported so the index is rebuilt', async () => {
     const file = path.join(newDir(), 'lunaroute.db');
     const { db } = await open(file);
