@@ -10,6 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openIndex } from '../../src-main/index/db.js';
 import { readSessionFile } from '../../src-main/index/reindex.js';
 import type { RecordLine, ResponseLine } from '../../src-shared/records.js';
 import { makeTempDir } from '../support/config.js';
@@ -208,6 +209,16 @@ function sql(q: string): Record<string, unknown>[] {
   return out.trim() === '' ? [] : (JSON.parse(out) as Record<string, unknown>[]);
 }
 
+/** What is committed to the index (file + journal), read like the CLI reads it while a server runs. */
+async function committed(q: string): Promise<Record<string, unknown>[]> {
+  const { db } = await openIndex(DB(), { readOnly: true });
+  try {
+    return db.querySync(q);
+  } finally {
+    db.db.close();
+  }
+}
+
 const count = (lines: RecordLine[], type: RecordLine['type']): number =>
   lines.filter((l) => l.type === type).length;
 
@@ -237,14 +248,18 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     );
     // Let an index save catch up with the JSONL, so T's file has exactly the size the saved index knows: the
     // restart must still find its request in flight.
-    await until('the index saved with both cut requests in flight', () =>
-      sql('SELECT COUNT(*) AS n FROM requests WHERE outcome IS NULL')[0]?.n === 2 &&
-      sql(`SELECT COUNT(*) AS n FROM requests WHERE outcome = 'completed'`)[0]?.n === N + 1
-        ? true
-        : undefined,
-    );
+    // Saves append to the index's journal while the server runs (the file is written whole at checkpoints), so
+    // this reads what is committed the way the CLI does: the file plus its journal, read-only.
+    await until('the index saved with both cut requests in flight', async () => {
+      const [r] = await committed(
+        `SELECT SUM(outcome IS NULL) AS cut, SUM(outcome = 'completed') AS done FROM requests`,
+      );
+      return r?.cut === 2 && r.done === N + 1 ? true : undefined;
+    });
     const sizeT = fs.statSync(fileOf(T)).size;
-    expect(sql(`SELECT size FROM files WHERE path LIKE '%${T}.jsonl'`)).toEqual([{ size: sizeT }]);
+    expect(await committed(`SELECT size FROM files WHERE path LIKE '%${T}.jsonl'`)).toEqual([
+      { size: sizeT },
+    ]);
 
     await stop(s, 'SIGKILL');
     cutS.destroy();
@@ -253,7 +268,13 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     fs.appendFileSync(fileOf(S), '{"type":"response","v":1,"id":"torn-');
     fs.appendFileSync(fileOf(U), '{"type":"request","v":1,"id":"torn-');
 
-    s = await serve(); // ready only after the index was reconciled and saved
+    s = await serve();
+    // The proxy listens before the recorder has reconciled the index: wait for the index file it then saves.
+    await until(
+      'the restart reconciled and saved the index',
+      () => (sql(`SELECT COUNT(*) AS n FROM requests WHERE reason = 'crash'`)[0]?.n === 2 ? true : undefined),
+      60_000,
+    );
     for (const sid of [S, T]) {
       const { lines, skipped } = await readSessionFile(fileOf(sid));
       expect(skipped).toBe(sid === S ? 1 : 0);
