@@ -15,6 +15,7 @@ import { buildRedactor, redactingLogger } from '../recorder/redactor.js';
 import { UiState } from '../ui-server/handlers.js';
 import { applyPersistedSettings, openSettingsStore, type SettingsStore } from '../settings/store.js';
 import { findRendererDir, startUiServer, type UiServer } from '../ui-server/server.js';
+import { memoryLogPeriod, startMemoryLog } from '../debug-memory.js';
 
 export interface CoreHandle {
   /** The proxy's actual listening address (port resolved when config.port was 0). */
@@ -153,6 +154,7 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
     }
     logger.warn(`${err.message}; the proxy runs without it`);
   }
+  const stopMemoryLog = startMemoryLog('main', memoryLogPeriod());
   let stopping: Promise<void> | null = null;
   return {
     proxyUrl: proxy.url,
@@ -172,6 +174,7 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
       // Ordered: stop accepting and drain streams, close the UI, then flush what was recorded.
       stopping ??= (async () => {
         clearInterval(budgetTimer);
+        stopMemoryLog();
         await proxy.close(config.timeouts.shutdownGraceMs);
         await ui?.close();
         await recorder.close(2_000);
