@@ -11,7 +11,15 @@ import path from 'node:path';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { startChild } from '../lib/children.js';
-import { dirBytes, indexBytes, procIo, procStatus, startServe, writeBenchConfig } from '../lib/cli-child.js';
+import {
+  dirBytes,
+  httpGet,
+  indexBytes,
+  procIo,
+  procStatus,
+  startServe,
+  writeBenchConfig,
+} from '../lib/cli-child.js';
 import { smallBody } from '../lib/history-data.js';
 import { claudeCodeSession } from '../lib/claude-session.js';
 import { anthropicHeaders } from '../lib/http-load.js';
@@ -87,6 +95,13 @@ export async function run(ctx) {
   const rate = Number(ctx.flags.rate ?? 50);
   const streams = Number(ctx.flags.streams ?? 20);
   const durationMs = minutes * 60_000;
+  // --serve-env=MALLOC_ARENA_MAX=2,… : extra environment for the serve process (allocator experiments).
+  const serveEnv = Object.fromEntries(
+    String(ctx.flags['serve-env'] ?? '')
+      .split(',')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
   const root = fs.mkdtempSync(path.join(ctx.flags['data-root'] ?? os.tmpdir(), 'lunaroute-bench-soak-'));
   const dataDir = path.join(root, 'data');
   const upstream = await startChild(path.join(ctx.benchDir, 'children/upstream.js'), [], {
@@ -95,7 +110,7 @@ export async function run(ctx) {
   writeBenchConfig(dataDir, upstream.url);
   const latest = { main: null, worker: null };
   const serve = await startServe(ctx.repoRoot, dataDir, {
-    env: { LUNAROUTE_DEBUG_MEMORY: String(SAMPLE_MS) },
+    env: { ...serveEnv, LUNAROUTE_DEBUG_MEMORY: String(SAMPLE_MS) },
     onStderr: (line) => {
       if (!line.startsWith(MEMORY_PREFIX)) return;
       try {
@@ -213,6 +228,20 @@ export async function run(ctx) {
 
   const samples = [];
   let disk = { indexBytes: null, sessionsBytes: null };
+  // The recorder's own account on the proxy's /metrics: exchanges it dropped (it fell behind) and its queue.
+  let recorder = { dropped: null, queueBytes: null, linesDropped: null };
+  const metric = (text, name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const scrape = () =>
+    httpGet(serve.port, '/metrics', 5000).then(
+      (r) => {
+        recorder = {
+          dropped: metric(r.body, 'lunaroute_recorder_dropped_exchanges_total'),
+          queueBytes: metric(r.body, 'lunaroute_recorder_queue_bytes'),
+          linesDropped: metric(r.body, 'lunaroute_recorder_lines_dropped_total'),
+        };
+      },
+      () => undefined,
+    );
   const sample = (final = false) => {
     const st = procStatus(serve.pid);
     if (!st) return;
@@ -222,8 +251,10 @@ export async function run(ctx) {
         indexBytes: indexBytes(dataDir).bytes,
         sessionsBytes: dirBytes(path.join(dataDir, 'sessions')).bytes,
       };
+    void scrape();
     samples.push({
       t,
+      recorder,
       rss: st.rss,
       hwm: st.hwm,
       threads: st.threads,
@@ -237,12 +268,13 @@ export async function run(ctx) {
       ctx.log(
         `${(t / 60_000).toFixed(1)} min: RSS ${(st.rss / MB).toFixed(0)} MB, worker WASM ${
           latest.worker?.wasm ? (latest.worker.wasm.reduce((a, b) => a + b, 0) / MB).toFixed(0) : '?'
-        } MB, main heap ${latest.main ? (latest.main.heapUsed / MB).toFixed(0) : '?'} MB; ${counts.done} done, ${counts.errors} errors, ${counts.skipped} skipped, ${counts.outstanding} outstanding`,
+        } MB, main heap ${latest.main ? (latest.main.heapUsed / MB).toFixed(0) : '?'} MB; ${counts.done} done, ${counts.errors} errors, ${counts.skipped} skipped, ${counts.outstanding} outstanding; recorder dropped ${recorder.dropped}, queue ${((recorder.queueBytes ?? 0) / MB).toFixed(0)} MB`,
       );
   };
   sample();
   const sampleTimer = setInterval(() => sample(), SAMPLE_MS);
   await new Promise((r) => setTimeout(r, durationMs));
+  await scrape();
   sample(true);
   running = false;
   clearInterval(loadTimer);
@@ -290,7 +322,7 @@ export async function run(ctx) {
   const elapsedMin = last.t / 60_000;
   const la = loadavg();
   const table = formatTable(
-    `Soak: ${minutes} min, ${rate} req/s (1 KB / Claude Code turns) + ${streams} long streams — ${counts.done} requests done (${(counts.done / (last.t / 1000)).toFixed(1)}/s), ${counts.errors} errors, ${counts.skipped} not sent (over ${MAX_OUTSTANDING} outstanding), ${counts.streamsDone} long streams completed; load ${la['1m']} / ${la['5m']} / ${la['15m']}`,
+    `Soak: ${minutes} min, ${rate} req/s (1 KB / Claude Code turns) + ${streams} long streams — ${counts.done} requests done (${(counts.done / (last.t / 1000)).toFixed(1)}/s), ${counts.errors} errors, ${counts.skipped} not sent (over ${MAX_OUTSTANDING} outstanding), ${counts.streamsDone} long streams completed; the recorder dropped ${last.recorder?.dropped ?? '?'} exchanges (fell behind)${Object.keys(serveEnv).length ? `; serve env ${JSON.stringify(serveEnv)}` : ''}; load ${la['1m']} / ${la['5m']} / ${la['15m']}`,
     [
       'memory (MB)',
       'start',
@@ -319,7 +351,7 @@ export async function run(ctx) {
   return {
     tables: [table],
     results: {
-      settings: { minutes, rate, streams, streamEvents: STREAM_EVENTS, streamGapMs: STREAM_GAP_MS },
+      settings: { minutes, rate, streams, streamEvents: STREAM_EVENTS, streamGapMs: STREAM_GAP_MS, serveEnv },
       counts: { ...counts, lastError },
       peakRssMb: round(last.hwm / MB, 0),
       stopMs,
