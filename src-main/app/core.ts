@@ -17,6 +17,7 @@ import { buildRedactor, redactingLogger } from '../recorder/redactor.js';
 import { UiState } from '../ui-server/handlers.js';
 import { applyPersistedSettings, openSettingsStore, type SettingsStore } from '../settings/store.js';
 import { findRendererDir, startUiServer, type UiServer } from '../ui-server/server.js';
+import { memoryLogPeriod, startMemoryLog } from '../debug-memory.js';
 
 export interface CoreHandle {
   /** The proxy's actual listening address (port resolved when config.port was 0). */
@@ -171,6 +172,7 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
     }
     logger.warn(`${err.message}; the proxy runs without it`);
   }
+  const stopMemoryLog = startMemoryLog('main', memoryLogPeriod());
   let stopping: Promise<void> | null = null;
   return {
     proxyUrl: proxy.url,
@@ -192,6 +194,7 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
       stopping ??= (async () => {
         clearInterval(budgetTimer);
         clearInterval(limitTimer);
+        stopMemoryLog();
         await proxy.close(config.timeouts.shutdownGraceMs);
         await ui?.close();
         await recorder.close(2_000);

@@ -21,6 +21,7 @@ import { QUERIES, type QueryName } from '../index/queries.js';
 import { RecordedMetrics } from '../otel/aggregate.js';
 import { OtelExporter, type OtelConfig } from '../otel/exporter.js';
 import { VERSION } from '../version.js';
+import { startMemoryLog, trackWasmMemories } from '../debug-memory.js';
 
 export interface RecorderWorkerData {
   dataDir: string;
@@ -43,6 +44,8 @@ export interface RecorderWorkerData {
     compressAfterDays: number;
     intervalMinutes: number;
   } | null;
+  /** LUNAROUTE_DEBUG_MEMORY's period (ms): log this thread's memory to stderr; null = off. */
+  memoryLogMs?: number | null;
 }
 
 const port = parentPort!;
@@ -52,6 +55,10 @@ const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string): void 
   send({ t: 'log', level, message });
 
 async function main(): Promise<void> {
+  if (data.memoryLogMs) {
+    trackWasmMemories(); // before sql.js loads
+    startMemoryLog('worker', data.memoryLogMs);
+  }
   const sessionsDir = path.join(data.dataDir, 'sessions');
   await ensurePrivateDir(data.dataDir);
   await ensurePrivateDir(sessionsDir);
