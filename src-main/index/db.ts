@@ -119,8 +119,8 @@ export class IndexStore implements IndexDb {
   }
 }
 
-function initSchema(db: Database): void {
-  db.exec(SCHEMA_SQL);
+function initSchema(db: Database, schema: string): void {
+  db.exec(schema);
   db.run(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`, [
     String(INDEX_SCHEMA_VERSION),
   ]);
@@ -137,11 +137,14 @@ export async function openIndex(
     saveIntervalMs?: number;
     onError?: (err: Error) => void;
     readOnly?: boolean;
+    /** Tables to create (default: the index schema; the partition summary passes its own, with a meta table). */
+    schema?: string;
   } = {},
 ): Promise<OpenIndexResult> {
+  const schema = opts.schema ?? SCHEMA_SQL;
   const SQL = await loadSqlJs(opts.wasmPath ?? defaultWasmPath());
   const make = (db: Database): IndexStore =>
-    new IndexStore(db, file, opts.saveIntervalMs ?? 3_000, opts.onError);
+    new IndexStore(db, file, opts.saveIntervalMs ?? 3_000, opts.onError, opts.readOnly);
   if (file) await removeStaleTmpFiles(file);
   let bytes: Buffer | null = null;
   if (file) {
@@ -153,7 +156,7 @@ export async function openIndex(
   }
   if (!bytes) {
     const db = new SQL.Database();
-    initSchema(db);
+    initSchema(db, schema);
     return { db: make(db), rebuildReason: file ? 'the index file does not exist yet' : null };
   }
   try {
@@ -163,7 +166,7 @@ export async function openIndex(
     if (String(version) !== String(INDEX_SCHEMA_VERSION)) {
       db.close();
       const fresh = new SQL.Database();
-      initSchema(fresh);
+      initSchema(fresh, schema);
       return {
         db: make(fresh),
         rebuildReason: `the index has schema version ${String(version)}, this LunaRoute uses ${INDEX_SCHEMA_VERSION}`,
@@ -172,7 +175,7 @@ export async function openIndex(
     return { db: make(db), rebuildReason: null };
   } catch (err) {
     const fresh = new SQL.Database();
-    initSchema(fresh);
+    initSchema(fresh, schema);
     return { db: make(fresh), rebuildReason: `the index file is unreadable (${(err as Error).message})` };
   }
 }
