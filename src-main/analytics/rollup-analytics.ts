@@ -85,6 +85,18 @@ async function cellsIn(
   return out;
 }
 
+/** A sum of floats as exact as SQLite's SUM (Kahan-Babuska-Neumaier), so costs round the same way. */
+export function fsum(values: Iterable<number>): number {
+  let s = 0;
+  let c = 0;
+  for (const v of values) {
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  return s + c;
+}
+
 function sum(cells: readonly Cell[]): TokenCost & { errors: number; interruptions: number } {
   const t = {
     requests: 0,
@@ -108,12 +120,12 @@ function sum(cells: readonly Cell[]): TokenCost & { errors: number; interruption
     t.cache_read_tokens += c.cache_read_tokens;
     t.cache_write_tokens += c.cache_write_tokens;
     t.reasoning_tokens += c.reasoning_tokens;
-    t.cost_usd += c.cost_usd;
     t.priced_requests += c.priced_requests;
     t.unpriced_requests += c.unpriced_requests;
     t.interruptions += c.interrupted;
   }
   t.errors = t.failed;
+  t.cost_usd = fsum(cells.map((c) => c.cost_usd));
   return t;
 }
 
@@ -200,12 +212,12 @@ export async function analyticsFromRollups(
     const keys = ranked.length > SPLIT_TOP ? [...top, 'other'] : top;
     const column = (k: string): number => (top.includes(k) ? top.indexOf(k) : keys.length - 1);
     // Per bucket and key first (as the row query groups), then into columns.
-    const per = new Map<string, { t: number; k: string; tok: number; cost: number }>();
+    const per = new Map<string, { t: number; k: string; tok: number; cost: number[] }>();
     for (const c of cells) {
       const id = `${c.slot}\u0000${key(c)}`;
-      const e = per.get(id) ?? { t: c.slot, k: key(c), tok: 0, cost: 0 };
+      const e = per.get(id) ?? { t: c.slot, k: key(c), tok: 0, cost: [] as number[] };
       e.tok += tokens(c);
-      e.cost += c.cost_usd;
+      e.cost.push(c.cost_usd);
       per.set(id, e);
     }
     const byBucket = new Map<number, { tokens: number[]; cost_usd: number[] }>();
@@ -215,12 +227,12 @@ export async function analyticsFromRollups(
       if (!b) continue;
       const i = column(e.k);
       b.tokens[i]! += e.tok;
-      b.cost_usd[i] = round(b.cost_usd[i]! + e.cost);
+      b.cost_usd[i] = round(b.cost_usd[i]! + fsum(e.cost));
     }
     return { keys, points: series.map((p) => ({ t: p.t, ...byBucket.get(p.t)! })) };
   };
 
-  const saved = cells.reduce((s, c) => s + c.cache_saved_usd, 0);
+  const saved = fsum(cells.map((c) => c.cache_saved_usd));
   const unpricedReads = cells.reduce((s, c) => s + c.unpriced_cache_read, 0);
   const pricedTok = cells.reduce((s, c) => s + c.priced_tokens, 0);
   const knownTok = cells.reduce((s, c) => s + c.known_tokens, 0);

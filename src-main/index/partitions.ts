@@ -154,6 +154,8 @@ export class PartitionedIndex implements IndexDb {
         })),
       );
     }
+    // A new open partition is on disk at once (an empty file is still the partition the summary names).
+    if (p.rebuildReason) p.db.markDirty();
     // The summary may have been saved before or after the open partition: make it match the partition.
     pi.open.db.exec(DIRTY_SQL);
     takeDirty(pi.open);
@@ -189,7 +191,13 @@ export class PartitionedIndex implements IndexDb {
   runSync(stmts: Stmt[]): void {
     this.open.db.exec(DIRTY_SQL);
     this.open.runSync(stmts);
-    this.summary.runSync(dirtyStmts(this.openId, 'open', this.open, this.prices));
+    try {
+      this.summary.runSync(dirtyStmts(this.openId, 'open', this.open, this.prices));
+    } catch (err) {
+      // The partition holds the batch; the summary must not miss it: recompute all of the partition's rows.
+      this.o.log?.('warn', `index summary update failed (${(err as Error).message}); recomputing it`);
+      this.summary.runSync(wholePartitionStmts(this.openId, 'open', this.open, this.prices));
+    }
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: SqlValue[] = []): Promise<T[]> {
@@ -257,6 +265,7 @@ export class PartitionedIndex implements IndexDb {
       `index partition ${oldId} closed; ${carry.length} active session file(s) moved to ${newId}`,
     );
     await old.close();
+    next.markDirty();
     await next.save();
     await this.summary.save();
   }

@@ -68,7 +68,7 @@ CREATE INDEX IF NOT EXISTS session_list_last ON session_list(last_at DESC, id);
 CREATE INDEX IF NOT EXISTS session_list_part ON session_list(part);
 CREATE TABLE IF NOT EXISTS rollups (
   part INTEGER NOT NULL,
-  hour INTEGER NOT NULL,          -- floor(at / 3600000)
+  hour INTEGER NOT NULL,          -- floor(at / 3600000) (at may have a fraction)
   model TEXT NOT NULL,            -- COALESCE(model, model_requested, '(unknown)')
   model_raw TEXT,                 -- requests.model (the stats query's model list)
   client TEXT NOT NULL,
@@ -144,7 +144,7 @@ export const CELL_COLUMNS = [
 
 const TOKENS =
   'COALESCE(r.input_tokens, 0) + COALESCE(r.output_tokens, 0) + COALESCE(r.cache_read_tokens, 0) + COALESCE(r.cache_write_tokens, 0)';
-const KEY = `r.at / ${HOUR_MS} AS hour, COALESCE(r.model, r.model_requested, '(unknown)') AS model, r.model AS model_raw,
+const KEY = `CAST(r.at / ${HOUR_MS} AS INTEGER) AS hour, COALESCE(r.model, r.model_requested, '(unknown)') AS model, r.model AS model_raw,
   r.client AS client, r.class AS class`;
 
 /** Whether the partition's sessions table has a column (capture's sessions.project arrives in a later schema). */
@@ -343,13 +343,13 @@ CREATE TEMP TABLE IF NOT EXISTS dirty_hours (h INTEGER PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS dirty_files (path TEXT PRIMARY KEY);
 CREATE TEMP TRIGGER IF NOT EXISTS dirty_rq_i AFTER INSERT ON main.requests BEGIN
   INSERT OR IGNORE INTO dirty_sessions VALUES (NEW.session_id);
-  INSERT OR IGNORE INTO dirty_hours VALUES (NEW.at / ${HOUR_MS}); END;
+  INSERT OR IGNORE INTO dirty_hours VALUES (CAST(NEW.at / ${HOUR_MS} AS INTEGER)); END;
 CREATE TEMP TRIGGER IF NOT EXISTS dirty_rq_u AFTER UPDATE ON main.requests BEGIN
   INSERT OR IGNORE INTO dirty_sessions VALUES (NEW.session_id);
-  INSERT OR IGNORE INTO dirty_hours VALUES (NEW.at / ${HOUR_MS}); END;
+  INSERT OR IGNORE INTO dirty_hours VALUES (CAST(NEW.at / ${HOUR_MS} AS INTEGER)); END;
 CREATE TEMP TRIGGER IF NOT EXISTS dirty_rq_d AFTER DELETE ON main.requests BEGIN
   INSERT OR IGNORE INTO dirty_sessions VALUES (OLD.session_id);
-  INSERT OR IGNORE INTO dirty_hours VALUES (OLD.at / ${HOUR_MS}); END;
+  INSERT OR IGNORE INTO dirty_hours VALUES (CAST(OLD.at / ${HOUR_MS} AS INTEGER)); END;
 CREATE TEMP TRIGGER IF NOT EXISTS dirty_ss_i AFTER INSERT ON main.sessions BEGIN
   INSERT OR IGNORE INTO dirty_sessions VALUES (NEW.id); END;
 CREATE TEMP TRIGGER IF NOT EXISTS dirty_ss_u AFTER UPDATE ON main.sessions BEGIN
