@@ -191,8 +191,6 @@ async function main(): Promise<void> {
     e.tickProgress();
     if (liveBatch.length > 0) send({ t: 'live', events: liveBatch.splice(0) });
   }, 50).unref();
-  engine = e;
-  for (const b of backlog.splice(0)) process(e, b);
 
   // Retention runs now and then every interval, never on a file the writer still holds, and keeps the index
   // in step: removed files leave it, compressed ones keep their rows (the key has no .zst suffix).
@@ -224,6 +222,10 @@ async function main(): Promise<void> {
     });
   };
   await applyRetention(data.retention);
+  // Messages that came during start-up, in order, only now: a retention policy among them must find the sweeper
+  // started with the configured one (and replace it), not run before it exists.
+  engine = e;
+  for (const b of backlog.splice(0)) process(e, b);
   send({ t: 'ready' });
 
   function process(eng: RecorderEngine, batch: ToWorker[]): void {
