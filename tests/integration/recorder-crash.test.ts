@@ -254,7 +254,16 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     fs.appendFileSync(fileOf(S), '{"type":"response","v":1,"id":"torn-');
     fs.appendFileSync(fileOf(U), '{"type":"request","v":1,"id":"torn-');
 
-    s = await serve(); // ready only after the index was reconciled and saved
+    s = await serve();
+    // Serving waits for the recorder only so long (1.5 s): on a loaded machine the reconcile may still run. Wait
+    // for its crash markers in the files and for the index saved after them.
+    await until('crash markers on disk and in the saved index', async () => {
+      for (const sid of [S, T]) {
+        const { lines } = await readSessionFile(fileOf(sid));
+        if (!lines.some((l) => l.type === 'response' && l.reason === 'crash')) return undefined;
+      }
+      return sql(`SELECT COUNT(*) AS n FROM requests WHERE reason = 'crash'`)[0]?.n === 2 ? true : undefined;
+    });
     for (const sid of [S, T]) {
       const { lines, skipped } = await readSessionFile(fileOf(sid));
       expect(skipped).toBe(sid === S ? 1 : 0);
