@@ -120,7 +120,7 @@ const TOKENS =
 const tokensOf = (g: TokenCost): number =>
   g.input_tokens + g.output_tokens + g.cache_read_tokens + g.cache_write_tokens;
 
-function shares(groups: StatsGroup[], total: TokenCost): ShareGroup[] {
+export function shares(groups: StatsGroup[], total: TokenCost): ShareGroup[] {
   const all = tokensOf(total);
   return groups.map((g) => ({
     ...g,
@@ -283,7 +283,7 @@ export function computeAnalytics(
   };
 }
 
-function emptyPoint(t: number): SeriesPoint {
+export function emptyPoint(t: number): SeriesPoint {
   return {
     t,
     requests: 0,

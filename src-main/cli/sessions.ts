@@ -3,10 +3,11 @@
 // here in memory, so the listing is current. Requests still in flight show as such, never as crashed.
 import path from 'node:path';
 import fs from 'node:fs';
-import { openIndex, type IndexStore } from '../index/db.js';
-import { reconcile } from '../index/reindex.js';
+import { LEGACY_INDEX_FILE, PartitionedIndex } from '../index/partitions.js';
+import { reconcilePartitions } from '../index/part-reconcile.js';
+import { listSessions, partGetSession, type PartContext } from '../index/part-queries.js';
 import { buildPrices, type Prices } from '../analytics/prices.js';
-import { getSession, listSessions, type SessionRow } from '../index/queries.js';
+import type { SessionRow } from '../index/queries.js';
 import { cliError, usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { loadConfigForCli } from './serve.js';
@@ -38,23 +39,34 @@ const OPTIONS: readonly CommandOption[] = [
   ...DATA_OPTIONS,
 ];
 
-/** Open the index read-only and catch up with the session files. */
+/** Open the index read-only and catch up with the session files (in memory: a running server owns the files). */
 export async function openForReading(
   dataDir: string,
   prices?: Prices,
-): Promise<{ index: IndexStore; sessionsDir: string }> {
+): Promise<PartContext & { close(): void }> {
   const sessionsDir = path.join(dataDir, 'sessions');
-  const file = path.join(dataDir, 'lunaroute.db');
-  if (!fs.existsSync(sessionsDir) && !fs.existsSync(file)) {
+  if (
+    !fs.existsSync(sessionsDir) &&
+    !fs.existsSync(path.join(dataDir, 'index')) &&
+    !fs.existsSync(path.join(dataDir, LEGACY_INDEX_FILE))
+  ) {
     throw cliError(
       `nothing recorded yet in ${dataDir} (start the proxy with \`lunaroute serve\` and send some traffic)`,
       1,
     );
   }
-  // Never saved: a running server owns the file.
-  const { db } = await openIndex(file, { readOnly: true });
-  await reconcile(db, sessionsDir, { markCrashed: false, ...(prices ? { prices } : {}) });
-  return { index: db, sessionsDir };
+  const parts = await PartitionedIndex.open({ dataDir, readOnly: true, ...(prices ? { prices } : {}) });
+  await reconcilePartitions(parts, sessionsDir, {
+    markCrashed: false,
+    full: parts.rebuildReason !== null,
+    ...(prices ? { prices } : {}),
+  });
+  return {
+    parts,
+    sessionsDir,
+    ...(prices ? { prices } : {}),
+    close: () => parts.discard(),
+  };
 }
 
 function statusOf(s: SessionRow): string {
@@ -82,7 +94,8 @@ export const sessionsCommand: Command = {
     if (extra !== undefined || (sub === 'list' && id !== undefined))
       throw usageError(`unexpected argument '${extra ?? id}'`, 'sessions');
     const config = loadConfigForCli(values, ctx);
-    const { index, sessionsDir } = await openForReading(config.dataDir, buildPrices(config.pricing));
+    const reading = await openForReading(config.dataDir, buildPrices(config.pricing));
+    const { sessionsDir } = reading;
     try {
       if (sub === 'list') {
         let since: number | undefined;
@@ -96,15 +109,12 @@ export const sessionsCommand: Command = {
         const limit = typeof values['limit'] === 'string' ? Number(values['limit']) : 50;
         if (!Number.isInteger(limit) || limit < 1)
           throw usageError(`--limit takes a positive integer, got "${String(values['limit'])}"`, 'sessions');
-        const r = listSessions(
-          { index, sessionsDir },
-          {
-            ...(since !== undefined ? { since } : {}),
-            ...(typeof values['client'] === 'string' ? { client: values['client'] } : {}),
-            ...(typeof values['model'] === 'string' ? { model: values['model'] } : {}),
-            limit,
-          },
-        );
+        const r = await listSessions(reading, {
+          ...(since !== undefined ? { since } : {}),
+          ...(typeof values['client'] === 'string' ? { client: values['client'] } : {}),
+          ...(typeof values['model'] === 'string' ? { model: values['model'] } : {}),
+          limit,
+        });
         if (values['json']) {
           ctx.stdout(JSON.stringify(r, null, 2) + '\n');
           return 0;
@@ -150,9 +160,13 @@ export const sessionsCommand: Command = {
         return 0;
       }
       if (!id) throw usageError('show needs a session id', 'sessions');
-      const d = getSession({ index, sessionsDir }, { id });
+      const d = await partGetSession(reading, { id });
       if (!d) throw cliError(`no session '${id}' (see lunaroute sessions list)`, 1);
-      const redactions = index.querySync<{ detector: string; count: number }>(
+      const part = reading.parts.summary.querySync<{ part: number }>(
+        'SELECT part FROM session_list WHERE id = ?',
+        [d.session.id],
+      )[0]!.part;
+      const redactions = (await reading.parts.store(part)).querySync<{ detector: string; count: number }>(
         'SELECT detector, count FROM redactions WHERE session_id = ? ORDER BY count DESC, detector',
         [d.session.id],
       );
@@ -233,7 +247,7 @@ export const sessionsCommand: Command = {
       }
       return 0;
     } finally {
-      index.db.close();
+      reading.close();
     }
   },
 };

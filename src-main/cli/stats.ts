@@ -2,18 +2,13 @@
 // shares from the index, read in this process like `sessions` does. Cost is summed over priced requests only;
 // an unpriced model is shown as "unpriced" (never $0) and the priced share says how much the sum covers.
 import { formatLimit, type Limits } from '../../src-shared/limits.js';
-import {
-  computeStats,
-  STATS_BY,
-  type StatsBy,
-  type StatsGroup,
-  type StatsResult,
-} from '../analytics/stats.js';
+import { STATS_BY, type StatsBy, type StatsGroup, type StatsResult } from '../analytics/stats.js';
 import { usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { fmtMs, fmtTokens, parseSince, table } from './format.js';
 import { loadConfigForCli } from './serve.js';
 import { openForReading } from './sessions.js';
+import { statsFromRollups } from '../analytics/rollup-analytics.js';
 import { buildPrices } from '../analytics/prices.js';
 
 const OPTIONS: readonly CommandOption[] = [
@@ -133,13 +128,18 @@ export const statsCommand: Command = {
     if (by !== undefined && !STATS_BY.includes(by as StatsBy))
       throw usageError(`--by takes ${STATS_BY.join(', ')}, got "${String(by)}"`, 'stats');
     const config = loadConfigForCli(values, ctx);
-    const { index } = await openForReading(config.dataDir, buildPrices(config.pricing));
+    const prices = buildPrices(config.pricing);
+    const reading = await openForReading(config.dataDir, prices);
     try {
-      const r = computeStats(index, { since, ...(by ? { by: by as StatsBy } : {}) });
+      const r = await statsFromRollups(
+        reading.parts,
+        { since, ...(by ? { by: by as StatsBy } : {}) },
+        prices,
+      );
       ctx.stdout(values['json'] ? JSON.stringify(r, null, 2) + '\n' : renderStats(r));
       return 0;
     } finally {
-      index.db.close();
+      reading.close();
     }
   },
 };

@@ -302,8 +302,8 @@ export class IndexStore implements IndexDb {
   }
 }
 
-function initSchema(db: Database): void {
-  db.exec(SCHEMA_SQL);
+function initSchema(db: Database, schema: string): void {
+  db.exec(schema);
   db.run(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`, [
     String(INDEX_SCHEMA_VERSION),
   ]);
@@ -356,15 +356,18 @@ export async function openIndex(
     saveIntervalMs?: number;
     onError?: (err: Error) => void;
     readOnly?: boolean;
+    /** Tables to create (default: the index schema; the partition summary passes its own, with a meta table). */
+    schema?: string;
   } = {},
 ): Promise<OpenIndexResult> {
+  const schema = opts.schema ?? SCHEMA_SQL;
   const SQL = await loadSqlJs(opts.wasmPath ?? defaultWasmPath());
   const readOnly = opts.readOnly ?? false;
   const make = (db: Database, disk?: DiskState, replayed = false): IndexStore =>
     new IndexStore(db, file, opts.saveIntervalMs ?? 3_000, opts.onError, readOnly, disk, replayed);
   const fresh = (rebuildReason: string | null): OpenIndexResult => {
     const db = new SQL.Database();
-    initSchema(db);
+    initSchema(db, schema);
     return { db: make(db), rebuildReason };
   };
   if (!file) return fresh(null);

@@ -86,10 +86,10 @@ export function ftsQuery(q: string): string | null {
     .join(' ');
 }
 
-const SNIPPET = `snippet(request_text, char(2), char(3), '…', -1, 16)`;
+export const SNIPPET = `snippet(request_text, char(2), char(3), '…', -1, 16)`;
 
 /** SELECT list of a session row with its computed columns (alias `s`); request_count counts in-flight ones too. */
-const SESSION_COLUMNS = `s.id, s.file, s.client, s.client_version, s.user_agent, s.id_source, s.started_at, s.last_at,
+export const SESSION_COLUMNS = `s.id, s.file, s.client, s.client_version, s.user_agent, s.id_source, s.started_at, s.last_at,
   s.failed_count, s.interrupted_count, s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens,
   s.reasoning_tokens, s.tool_call_count, s.models, s.gaps, s.lost_requests, s.last_gap_at, s.cost_usd, s.unpriced_count,
   (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id) AS request_count,
@@ -97,7 +97,7 @@ const SESSION_COLUMNS = `s.id, s.file, s.client, s.client_version, s.user_agent,
   (SELECT MAX(r.ended_at) FROM requests r WHERE r.session_id = s.id) AS ended_at,
   lr.status AS last_status, lr.outcome AS last_outcome, COALESCE(lr.model, lr.model_requested) AS last_model,
   COALESCE(lr.response_preview, lr.prompt_preview) AS last_preview`;
-const LAST_REQUEST_JOIN = `LEFT JOIN requests lr ON lr.id =
+export const LAST_REQUEST_JOIN = `LEFT JOIN requests lr ON lr.id =
   (SELECT r2.id FROM requests r2 WHERE r2.session_id = s.id ORDER BY r2.at DESC, r2.id DESC LIMIT 1)`;
 
 export function listSessions(

@@ -2,7 +2,7 @@
 // lines by `Indexer`. Bodies stay in the JSONL; the index holds the facts the list, stats and search views need.
 // Token columns are NULL when unknown (never 0 for unknown). Session totals are sums of request rows.
 
-export const INDEX_SCHEMA_VERSION = 5;
+export const INDEX_SCHEMA_VERSION = 6;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

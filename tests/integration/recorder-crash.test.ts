@@ -1,7 +1,7 @@
 // Crash safety of the recorder, on the real `lunaroute serve` process: completed requests survive a `kill -9`,
 // requests cut by it are marked `interrupted` (reason `crash`) in the index AND by a response line appended to
 // the JSONL, a torn last line is skipped and does not swallow the next line written after restart, and a
-// missing or corrupt lunaroute.db is rebuilt from the JSONL with the same rows. The index file is read with
+// missing or corrupt index partition is rebuilt from the JSONL with the same rows. The index file is read with
 // Debian's `sqlite3` CLI. Waits are on process output, on the client's first chunk, or bounded polls.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,6 +14,7 @@ import { openIndex } from '../../src-main/index/db.js';
 import { readSessionFile } from '../../src-main/index/reindex.js';
 import type { RecordLine, ResponseLine } from '../../src-shared/records.js';
 import { makeTempDir } from '../support/config.js';
+import { openPartitionFile } from '../support/index-file.js';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -199,7 +200,7 @@ async function until<T>(
   }
 }
 
-const DB = (): string => path.join(dataDir, 'lunaroute.db');
+const DB = (): string => openPartitionFile(dataDir);
 function sql(q: string): Record<string, unknown>[] {
   if (!fs.existsSync(DB())) throw new Error('no index file yet');
   const out = execFileSync('sqlite3', ['-readonly', '-json', DB(), q], {
@@ -269,12 +270,17 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     fs.appendFileSync(fileOf(U), '{"type":"request","v":1,"id":"torn-');
 
     s = await serve();
-    // The proxy listens before the recorder has reconciled the index: wait for the index file it then saves.
-    await until(
-      'the restart reconciled and saved the index',
-      () => (sql(`SELECT COUNT(*) AS n FROM requests WHERE reason = 'crash'`)[0]?.n === 2 ? true : undefined),
-      60_000,
-    );
+    // Serving waits for the recorder only so long (1.5 s): on a loaded machine the reconcile may still run. Wait
+    // for its crash markers in the files and for the index saved after them.
+    await until('crash markers on disk and in the saved index', async () => {
+      for (const sid of [S, T]) {
+        const { lines } = await readSessionFile(fileOf(sid));
+        if (!lines.some((l) => l.type === 'response' && l.reason === 'crash')) return undefined;
+      }
+      return (await committed(`SELECT COUNT(*) AS n FROM requests WHERE reason = 'crash'`))[0]?.n === 2
+        ? true
+        : undefined;
+    });
     for (const sid of [S, T]) {
       const { lines, skipped } = await readSessionFile(fileOf(sid));
       expect(skipped).toBe(sid === S ? 1 : 0);
@@ -328,7 +334,7 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     sql('SELECT request_id, prompt, response FROM request_text ORDER BY request_id'),
   ];
 
-  it('a corrupt lunaroute.db is rebuilt from the JSONL with the same rows', async () => {
+  it('a corrupt index partition is rebuilt from the JSONL with the same rows', async () => {
     const before = dump();
     expect((before[1] as unknown[]).length).toBe(N + 5);
     fs.writeFileSync(DB(), Buffer.from('garbage bytes, not a database \u0000\u0001\u0002'.repeat(100)));
@@ -340,7 +346,7 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     expect(fs.statSync(DB()).mode & 0o777).toBe(0o600);
   }, 30_000);
 
-  it('a deleted lunaroute.db is rebuilt from the JSONL with the same rows', async () => {
+  it('a deleted index partition is rebuilt from the JSONL with the same rows', async () => {
     const before = dump();
     fs.rmSync(DB());
     const s = await serve();
