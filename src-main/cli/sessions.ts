@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import { openIndex, type IndexStore } from '../index/db.js';
 import { reconcile } from '../index/reindex.js';
 import { buildPrices, type Prices } from '../analytics/prices.js';
-import { getSession, listSessions, type SessionRow } from '../index/queries.js';
+import { getSession, listSessions, sessionInsight, type SessionRow } from '../index/queries.js';
+import { withInsight } from '../insight/exchanges.js';
 import { cliError, usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { loadConfigForCli } from './serve.js';
@@ -82,7 +83,8 @@ export const sessionsCommand: Command = {
     if (extra !== undefined || (sub === 'list' && id !== undefined))
       throw usageError(`unexpected argument '${extra ?? id}'`, 'sessions');
     const config = loadConfigForCli(values, ctx);
-    const { index, sessionsDir } = await openForReading(config.dataDir, buildPrices(config.pricing));
+    const prices = buildPrices(config.pricing);
+    const { index, sessionsDir } = await openForReading(config.dataDir, prices);
     try {
       if (sub === 'list') {
         let since: number | undefined;
@@ -156,10 +158,16 @@ export const sessionsCommand: Command = {
         'SELECT detector, count FROM redactions WHERE session_id = ? ORDER BY count DESC, detector',
         [d.session.id],
       );
+      const insight = await sessionInsight({ index, sessionsDir, prices }, { id: d.session.id });
       if (values['json']) {
         ctx.stdout(
           JSON.stringify(
-            { ...d, redactions: Object.fromEntries(redactions.map((r) => [r.detector, r.count])) },
+            {
+              ...d,
+              requests: insight ? withInsight(d.requests, insight.byRequest) : d.requests,
+              ...(insight ? { insight: insight.session } : {}),
+              redactions: Object.fromEntries(redactions.map((r) => [r.detector, r.count])),
+            },
             null,
             2,
           ) + '\n',
