@@ -197,12 +197,7 @@ export class ContextMeter {
    * The composition of one request body (already rebuilt from its blocks), scaled to `billed` tokens when
    * known. Null when the body is not a JSON object or has nothing to measure.
    */
-  measure(
-    dialect: Dialect,
-    endpoint: Endpoint,
-    body: JsonValue | null,
-    billed: number | null,
-  ): Context | null {
+  measure(dialect: Dialect, endpoint: Endpoint, body: unknown, billed: number | null): Context | null {
     let o = asObject(body);
     if (o === null) return null;
     if (o['type'] === 'response.create') o = asObject(o['response']) ?? o;

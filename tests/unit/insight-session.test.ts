@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bundledPrices } from '../../src-main/analytics/prices.js';
 import { analyzeSession } from '../../src-main/insight/session.js';
+import type { JsonValue } from '../../src-shared/exchange.js';
 import type { InsightRequest } from '../../src-main/insight/types.js';
 import { assistant, body, req, SYSTEM, TOOLS, user } from '../support/insight.js';
 
@@ -57,7 +58,7 @@ describe('cache breaks', () => {
   });
 
   it('names the tools added, removed and changed', () => {
-    const tools = [
+    const tools: JsonValue[] = [
       { ...TOOLS[0]!, description: 'Run a command, carefully.' },
       { name: 'mcp__github__create_issue', description: 'new', input_schema: { type: 'object' } },
     ];
