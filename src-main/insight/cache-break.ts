@@ -4,7 +4,6 @@
 // built (tools → system → messages): model changed, tools changed (named), system prompt changed, the history
 // replaced by a compaction, an earlier message edited, or — nothing changed — the gap since the previous request
 // passed the cache's TTL (5 minutes; 1 hour when a breakpoint says `ttl: "1h"`). Pure.
-import type { JsonValue } from '../../src-shared/exchange.js';
 import type { CacheBreak } from '../../src-shared/insight.js';
 import type { Prices } from '../analytics/prices.js';
 import { asArray, asObject, asString, type JsonObject } from '../recorder/parse/json.js';
@@ -16,17 +15,58 @@ const MIN_SHORTFALL = 1_024;
 const TTL_5M = 5 * 60_000;
 const TTL_1H = 60 * 60_000;
 
-/** JSON of a value without `cache_control` keys (the breakpoints move every turn; they are not content). */
+/** Responses item types whose `id` is a per-request label, not content. */
+const LABEL_ID_TYPES = new Set([
+  'message',
+  'additional_tools',
+  'reasoning',
+  'function_call',
+  'function_call_output',
+  'custom_tool_call',
+  'custom_tool_call_output',
+  'local_shell_call',
+]);
+
+/**
+ * What the provider's cache sees of a value, as a string to compare: without `cache_control` (the breakpoints
+ * move every turn), without Claude Code's per-request billing header block, without Codex's item ids, and with
+ * content of one text block written as that text (Claude Code sends its newest message as blocks and the same
+ * message as a string the next turn; the API makes both the same text block).
+ */
 export class Keyer {
   private readonly memo = new WeakMap<object, string>();
-  key(v: JsonValue | unknown): string {
+  key(v: unknown): string {
     if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
     const hit = this.memo.get(v);
     if (hit !== undefined) return hit;
-    const k = JSON.stringify(v, (name, x: unknown) => (name === 'cache_control' ? undefined : x));
+    const k = JSON.stringify(v, normalize);
     this.memo.set(v, k);
     return k;
   }
+}
+
+function normalize(name: string, x: unknown): unknown {
+  if (name === 'cache_control') return undefined;
+  const o = asObject(x);
+  if (o === null) return x;
+  const text = asString(o['text']);
+  if (o['type'] === 'text' && text?.startsWith('x-anthropic-billing-header:')) return null;
+  const content = asArray(o['content']);
+  const only = content?.length === 1 ? asObject(content[0]) : null;
+  const onlyText = asString(only?.['text']);
+  let out: JsonObject = o;
+  if (
+    only &&
+    only['type'] === 'text' &&
+    onlyText !== null &&
+    Object.keys(only).every((k) => k === 'type' || k === 'text' || k === 'cache_control')
+  )
+    out = { ...out, content: onlyText };
+  if (typeof o['id'] === 'string' && LABEL_ID_TYPES.has(String(o['type']))) {
+    const { id: _id, ...rest } = out;
+    out = rest;
+  }
+  return out;
 }
 
 function hasHourTtl(v: unknown, depth = 0): boolean {
@@ -112,11 +152,15 @@ export function breakCause(
   const b = bodyObject(next);
   if (prev.model && next.model && prev.model !== next.model)
     return { cause: 'model_changed', detail: `${prev.model} → ${next.model}` };
+  // A compaction replaces the history (and with it what the client derives from it): that is the cause.
+  if (compaction) return { cause: 'compaction', detail: 'history replaced by a compaction summary' };
   const tools = toolsDiff(a?.['tools'], b?.['tools'], keyer);
   if (tools !== null) return { cause: 'tools_changed', detail: tools };
+  // A Codex turn on `previous_response_id` sends only new items: there is no earlier prompt in it to compare.
+  const incremental = typeof b?.['previous_response_id'] === 'string';
   const sa = systemOf(a);
   const sb = systemOf(b);
-  if (keyer.key(sa) !== keyer.key(sb)) {
+  if (!incremental && keyer.key(sa) !== keyer.key(sb)) {
     const ta = textOf(sa);
     const tb = textOf(sb);
     let i = 0;
@@ -130,9 +174,8 @@ export function breakCause(
       detail: `system prompt changed at character ${i}${near ? ` ("…${near}…")` : ''}, ${ta.length} → ${tb.length} characters`,
     };
   }
-  if (compaction) return { cause: 'compaction', detail: 'history replaced by a compaction summary' };
-  const ma = itemsOf(a);
-  const mb = itemsOf(b);
+  const ma = incremental ? [] : itemsOf(a);
+  const mb = incremental ? [] : itemsOf(b);
   for (let i = 0; i < Math.min(ma.length, mb.length); i++) {
     if (ma[i] === mb[i] || keyer.key(ma[i]) === keyer.key(mb[i])) continue;
     const role = asString(asObject(mb[i])?.['role']) ?? asString(asObject(mb[i])?.['type']) ?? 'item';
@@ -176,13 +219,17 @@ export function cacheBreak(
   return { cause, detail, tokens_rewritten: rewritten, extra_cost_usd: extraCost(next, rewritten, prices) };
 }
 
-/** What `tokens` cost written (or sent uncached) instead of read from the cache; null when unpriced. */
+/**
+ * What `tokens` cost written to the cache (or sent uncached) instead of read from it; null when unpriced. The
+ * written part is priced at the cache-write rate (the 1-hour rate for the 1-hour cache), the rest at the input rate.
+ */
 function extraCost(r: InsightRequest, tokens: number, prices: Prices): number | null {
   const price = prices.lookup(r.model);
   if (!price) return null;
   const read = price.cacheRead ?? price.input;
-  const wrote = (r.usage.cacheWrite ?? 0) > 0;
-  const hour = wrote && oneHourCache(bodyObject(r));
-  const write = wrote ? ((hour ? price.cacheWrite1h : null) ?? price.cacheWrite ?? price.input) : price.input;
-  return Math.round(tokens * (write - read) * 100) / 1e8;
+  const written = Math.min(tokens, r.usage.cacheWrite ?? 0);
+  const hour = written > 0 && oneHourCache(bodyObject(r));
+  const write = (hour ? price.cacheWrite1h : null) ?? price.cacheWrite ?? price.input;
+  const usd = written * (write - read) + (tokens - written) * (price.input - read);
+  return Math.round(usd * 100) / 1e8;
 }

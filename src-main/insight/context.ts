@@ -114,6 +114,8 @@ function responsesItem(item: JsonObject): Measured {
     return { pieces: contentPieces(item['output'], 'tool_results', asString(item['call_id']) ?? ''), calls };
   }
   if (type === 'reasoning') return { pieces: [{ kind: 'thinking', tokens: textTokens(item) }], calls };
+  // Codex declares tools inside its input too (`additional_tools`, namespaces of tools).
+  if (type === 'additional_tools') return { pieces: toolPieces(item['tools']), calls };
   if (RESPONSES_CALLS.has(type)) {
     const id = asString(item['call_id']) ?? asString(item['id']);
     const name = asString(item['name']) ?? (type === 'local_shell_call' ? 'shell' : type);
@@ -152,13 +154,18 @@ export function mcpServer(toolName: string): string | null {
   return m ? m[1]! : null;
 }
 
-function toolPieces(tools: JsonValue | undefined): Piece[] {
+function toolPieces(tools: JsonValue | undefined, namespace = ''): Piece[] {
   const out: Piece[] = [];
   for (const raw of asArray(tools) ?? []) {
     const t = asObject(raw);
     const name =
       asString(t?.['name']) ?? asString(asObject(t?.['function'])?.['name']) ?? asString(t?.['type']) ?? '';
-    const server = mcpServer(name);
+    // A namespace of tools (Codex): its tools are measured one by one, an `mcp__<server>` namespace as MCP.
+    if (t?.['type'] === 'namespace' && Array.isArray(t['tools'])) {
+      out.push(...toolPieces(t['tools'], name));
+      continue;
+    }
+    const server = mcpServer(name) ?? (namespace.startsWith('mcp__') ? namespace.slice(5) : null);
     out.push(
       server === null
         ? { kind: 'tools', tokens: textTokens(raw) }
@@ -198,11 +205,26 @@ export class ContextMeter {
    * known. Null when the body is not a JSON object or has nothing to measure.
    */
   measure(dialect: Dialect, endpoint: Endpoint, body: unknown, billed: number | null): Context | null {
+    const est = this.estimate(dialect, endpoint, body);
+    return est && scaleEstimate(est, billed);
+  }
+
+  /**
+   * Unscaled estimates by part of one body. `calls`: tool names by call id seen elsewhere in the session (a
+   * Codex turn over a WebSocket sends only the new items; the call its tool result answers is in an earlier
+   * response). Null when the body is not a JSON object.
+   */
+  estimate(
+    dialect: Dialect,
+    endpoint: Endpoint,
+    body: unknown,
+    calls?: ReadonlyMap<string, string>,
+  ): Estimate | null {
     let o = asObject(body);
     if (o === null) return null;
     if (o['type'] === 'response.create') o = asObject(o['response']) ?? o;
     const pieces: Piece[] = [];
-    const names = new Map<string, string>();
+    const names = new Map<string, string>(calls ?? []);
     const add = (m: Measured): void => {
       pieces.push(...m.pieces);
       for (const [id, name] of m.calls) names.set(id, name);
@@ -220,13 +242,26 @@ export class ContextMeter {
       for (const m of asArray(o['messages']) ?? []) add(this.item(m, chatMessage));
     }
     pieces.push(...toolPieces(o['tools']));
-    return compose(pieces, names, billed);
+    return sum(pieces, names);
   }
 }
 
-/** Sum pieces into parts (tool results named by their call), scale to `billed`, round so the sum is exact. */
-function compose(pieces: Piece[], names: ReadonlyMap<string, string>, billed: number | null): Context | null {
-  const sums = new Map<string, { kind: ContextPartKind; name?: string; est: number }>();
+/** Estimated tokens by part key (`kind\0name`), unscaled. */
+export type Estimate = Map<string, { kind: ContextPartKind; name?: string; est: number }>;
+
+/** Add `from` into `into` (a Codex turn's context = the previous turn's + its output + the new items). */
+export function addEstimate(into: Estimate, from: Estimate): Estimate {
+  for (const [k, v] of from) {
+    const s = into.get(k);
+    if (s) s.est += v.est;
+    else into.set(k, { ...v });
+  }
+  return into;
+}
+
+/** Tool results are named by their call. */
+function sum(pieces: Piece[], names: ReadonlyMap<string, string>): Estimate {
+  const sums: Estimate = new Map();
   for (const p of pieces) {
     const name = p.kind === 'tool_results' ? (names.get(p.toolId ?? '') ?? 'unknown tool') : p.name;
     const key = `${p.kind}\u0000${name ?? ''}`;
@@ -235,6 +270,11 @@ function compose(pieces: Piece[], names: ReadonlyMap<string, string>, billed: nu
     s.est += p.tokens;
     sums.set(key, s);
   }
+  return sums;
+}
+
+/** Scale estimates to `billed` (unscaled when null), rounding so the parts sum exactly; largest first. */
+export function scaleEstimate(sums: Estimate, billed: number | null): Context | null {
   const all = [...sums.values()].filter((s) => s.est > 0);
   const est = all.reduce((a, s) => a + s.est, 0);
   if (all.length === 0 || est === 0) return null;

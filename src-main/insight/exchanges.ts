@@ -1,5 +1,6 @@
 // Turns the exchanges of one session file (export/session-data.ts: request lines with bodies rebuilt from their
 // blocks, and their responses) into the insight analysis's input, and attaches its result to index rows. Pure.
+import type { ContentBlock } from '../../src-shared/exchange.js';
 import type { RequestInsight } from '../../src-shared/insight.js';
 import type { SessionExchange } from '../export/session-data.js';
 import type { InsightRequest } from './types.js';
@@ -26,11 +27,24 @@ export function fromExchanges(exchanges: readonly SessionExchange[]): InsightReq
         cacheWrite: usage?.cacheWrite ?? null,
         raw: usage?.raw ?? null,
       },
+      responseId: p?.response?.id ?? null,
+      outputChars: outputChars(p?.response?.content ?? []),
       calls: (p?.response?.content ?? []).flatMap((b) =>
         b.type === 'tool_call' ? [{ id: b.id, name: b.name, arguments: b.arguments }] : [],
       ),
     };
   });
+}
+
+function outputChars(content: readonly ContentBlock[]): InsightRequest['outputChars'] {
+  const out = { messages: 0, thinking: 0 };
+  for (const b of content) {
+    if (b.type === 'text') out.messages += b.text.length;
+    else if (b.type === 'tool_call') out.messages += b.name.length + b.arguments.length;
+    else if (b.type === 'thinking') out.thinking += b.thinking.length;
+    else if (b.type === 'refusal') out.messages += b.refusal.length;
+  }
+  return out;
 }
 
 const NONE: RequestInsight = { context: null, cache_break: null, agent: null, compaction: null };

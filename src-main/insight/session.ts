@@ -6,7 +6,7 @@ import type { RequestClass } from '../analytics/classify.js';
 import { requestCost } from '../analytics/cost.js';
 import type { Prices } from '../analytics/prices.js';
 import { cacheBreak, Keyer } from './cache-break.js';
-import { billedInput, ContextMeter } from './context.js';
+import { addEstimate, billedInput, ContextMeter, scaleEstimate, type Estimate } from './context.js';
 import { assignThreads, bodyObject, firstUserText, requestClass, startsFromSummary } from './threads.js';
 import type { InsightRequest } from './types.js';
 
@@ -43,6 +43,10 @@ export function analyzeSession(input: readonly InsightRequest[], prices: Prices)
   const classes: RequestClass[] = requests.map(requestClass);
   const threads = assignThreads(requests, classes);
   const meter = new ContextMeter();
+  // Tool names by call id across the session, and which request each response id answered.
+  const callNames = new Map(requests.flatMap((r) => r.calls.map((c) => [c.id, c.name] as [string, string])));
+  const byResponse = new Map(requests.flatMap((r) => (r.responseId ? [[r.responseId, r] as const] : [])));
+  const estimates = new Map<string, Estimate>();
   const keyer = new Keyer();
   const byRequest = new Map<string, RequestInsight>();
   /** Per thread: the previous request with usage, and the last one that was not a summary call. */
@@ -55,7 +59,7 @@ export function analyzeSession(input: readonly InsightRequest[], prices: Prices)
     const t = threads[i]!;
     const body = bodyObject(r);
     const ins: RequestInsight = {
-      context: meter.measure(r.dialect, r.endpoint, r.body, billedInput(r.usage)),
+      context: contextOf(r, meter, callNames, byResponse, estimates),
       cache_break: null,
       agent: t.agent,
       compaction: null,
@@ -77,7 +81,7 @@ export function analyzeSession(input: readonly InsightRequest[], prices: Prices)
           breakCost = Math.round(((breakCost ?? 0) + ins.cache_break.extra_cost_usd) * 1e8) / 1e8;
       }
     }
-    const hasUsage = billedInput(r.usage) !== null;
+    const hasUsage = (billedInput(r.usage) ?? 0) > 0;
     last.set(t.key, {
       prev: hasUsage ? r : prev,
       beforeSummary: hasUsage && classes[i] !== 'compaction' ? r : state.beforeSummary,
@@ -85,6 +89,35 @@ export function analyzeSession(input: readonly InsightRequest[], prices: Prices)
   });
 
   return { byRequest, session: sessionTotals(requests, threads, prices, breaks, breakCost, compactions) };
+}
+
+/**
+ * A request's context. A Codex turn naming `previous_response_id` sends only its new items: its context is the
+ * previous turn's, plus that turn's output, plus the new items. A turn the provider billed nothing for (Codex's
+ * `generate: false` warm-up) keeps its unscaled estimate.
+ */
+function contextOf(
+  r: InsightRequest,
+  meter: ContextMeter,
+  callNames: ReadonlyMap<string, string>,
+  byResponse: ReadonlyMap<string, InsightRequest>,
+  estimates: Map<string, Estimate>,
+): RequestInsight['context'] {
+  let est = meter.estimate(r.dialect, r.endpoint, r.body, callNames);
+  if (est === null) return null;
+  const prevId = bodyObject(r)?.['previous_response_id'];
+  const prev = typeof prevId === 'string' ? byResponse.get(prevId) : undefined;
+  const before = prev ? estimates.get(prev.id) : undefined;
+  if (prev && before) {
+    const output: Estimate = new Map([
+      ['messages\u0000', { kind: 'messages', est: prev.outputChars.messages / 4 }],
+      ['thinking\u0000', { kind: 'thinking', est: prev.outputChars.thinking / 4 }],
+    ]);
+    est = addEstimate(addEstimate(addEstimate(new Map(), before), output), est);
+  }
+  estimates.set(r.id, est);
+  const billed = billedInput(r.usage);
+  return scaleEstimate(est, billed === 0 ? null : billed);
 }
 
 function sessionTotals(

@@ -31,6 +31,10 @@ export interface InsightRequest {
   /** The full request body (re-sent context resolved), or null. */
   body: JsonValue | null;
   usage: InsightUsage;
+  /** The provider's response id (`resp_…`), which a later Codex turn names as `previous_response_id`. */
+  responseId: string | null;
+  /** Characters of the response's output: text and tool calls, and thinking/reasoning. */
+  outputChars: { messages: number; thinking: number };
   /** Tool calls the response asked for. */
   calls: { id: string; name: string; arguments: string }[];
 }

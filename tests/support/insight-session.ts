@@ -302,6 +302,7 @@ export function insightSessionLines(t0 = Date.now() - 3_600_000): RecordLine[] {
             name: k.name,
             arguments: JSON.stringify(k.input),
             input: k.input,
+            parseError: null,
           })),
         ],
         stopReason: calls.length ? 'tool_use' : 'end_turn',

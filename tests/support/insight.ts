@@ -32,6 +32,8 @@ export function req(over: Partial<InsightRequest> & { body: JsonValue }): Insigh
       : 0,
     usage: { input: 10, output: 50, cacheRead: 0, cacheWrite: 0 },
     calls: [],
+    responseId: null,
+    outputChars: { messages: 0, thinking: 0 },
     ...over,
   };
 }
