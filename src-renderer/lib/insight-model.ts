@@ -75,13 +75,14 @@ export function contextChart(requests: readonly RequestRow[]): ContextChart {
   return { series, columns, max };
 }
 
-/** "Read results 41 %", … for the largest request's context (its biggest parts first). */
+/** "Read results 41 %", … for the largest (latest of equals) request's context, its biggest parts first. */
 export function largestParts(requests: readonly RequestRow[], n = 4): { label: string; pct: number }[] {
   let best: RequestRow | null = null;
   let bestTotal = 0;
   for (const r of requests) {
     const total = r.context?.parts.reduce((a, p) => a + p.tokens, 0) ?? 0;
-    if (total > bestTotal) [best, bestTotal] = [r, total];
+    // Ties go to the later request: the session as it stands.
+    if (total > 0 && total >= bestTotal) [best, bestTotal] = [r, total];
   }
   if (!best?.context || bestTotal === 0) return [];
   return best.context.parts
@@ -102,27 +103,38 @@ export function laneRows(
 ): LaneRow[] {
   const lanes = insight?.lanes ?? [];
   if (lanes.length <= 1) return requests.map((r) => ({ type: 'request', id: r.id, depth: 0 }));
+  const pos = new Map(requests.map((r, i) => [r.id, i]));
+  const laneOf = new Map<string, Lane>();
+  for (const l of lanes) for (const id of l.request_ids) laneOf.set(id, l);
+  // A subagent lane hangs under the last request of its parent's lane that started before the subagent did
+  // (the spawning request, or a later one of the same lane), so the rows stay in time order.
   const under = new Map<string, Lane[]>();
   const orphans: Lane[] = [];
   for (const l of lanes) {
     if (l.id === 'main') continue;
-    if (l.parent_request_id) under.set(l.parent_request_id, [...(under.get(l.parent_request_id) ?? []), l]);
-    else orphans.push(l);
+    const parentLane = l.parent_request_id ? laneOf.get(l.parent_request_id) : undefined;
+    if (!parentLane || !l.parent_request_id) {
+      orphans.push(l);
+      continue;
+    }
+    const start = pos.get(l.request_ids[0] ?? '') ?? Infinity;
+    let anchor = l.parent_request_id;
+    for (const id of parentLane.request_ids) {
+      const p = pos.get(id) ?? Infinity;
+      if (p >= (pos.get(l.parent_request_id) ?? 0) && p < start) anchor = id;
+    }
+    under.set(anchor, [...(under.get(anchor) ?? []), l]);
   }
   const out: LaneRow[] = [];
-  const placed = new Set<string>();
   const emit = (l: Lane, depth: number): void => {
     out.push({ type: 'lane', lane: l, depth });
     for (const id of l.request_ids) {
       out.push({ type: 'request', id, depth });
-      placed.add(id);
       for (const sub of under.get(id) ?? []) emit(sub, depth + 1);
     }
   };
   const main = lanes.find((l) => l.id === 'main');
   if (main) emit(main, 0);
-  for (const l of lanes)
-    if (l.id !== 'main' && l.parent_request_id && !placed.has(l.parent_request_id)) emit(l, 1);
   for (const l of orphans) emit(l, 1);
   return out;
 }

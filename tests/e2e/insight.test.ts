@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installClientFixture, loadClientFixture } from '../support/client-fixtures.js';
 import { INSIGHT_SESSION_ID, writeInsightSession } from '../support/insight-session.js';
 import { chromiumMissing, launch, newPage, screenshot, serve, type Served } from './harness.js';
 
@@ -18,6 +19,7 @@ describe.skipIf(missing !== null)('why a session is expensive, in Chromium', () 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'lr-insight-'));
     writeInsightSession(dataDir);
+    installClientFixture(dataDir, 'claude-code-subagent-compact');
     s = await serve({ dataDir });
     browser = await launch();
   });
@@ -51,4 +53,19 @@ describe.skipIf(missing !== null)('why a session is expensive, in Chromium', () 
       expect(errors).toEqual([]);
     });
   }
+
+  it("lanes real Claude Code's subagent under its Agent call and marks its /compact (captured session)", async () => {
+    const id = loadClientFixture('claude-code-subagent-compact').session.session_id;
+    const { page, errors } = await newPage(browser, { height: 1000 });
+    await page.goto(`${s.uiUrl}/#/session/${id}`);
+    await page.getByTestId('tab-timeline').click();
+    await page.getByTestId('context-chart').waitFor({ timeout: 10_000 });
+    const lanes = await page.getByTestId('lane').allInnerTexts();
+    expect(lanes).toHaveLength(2);
+    expect(lanes[1]).toMatch(/↳ general-purpose: .*\s+2 requests/);
+    expect(await page.getByTestId('compaction').count()).toBe(1);
+    expect(await page.getByTestId('context-compaction').count()).toBe(1);
+    await screenshot(page, 'insight-claude-code-captured');
+    expect(errors).toEqual([]);
+  });
 });

@@ -69,6 +69,16 @@ describe('insight of a recorded session', () => {
     expect(out.insight.compactions).toBe(1);
   });
 
+  it('sessions show says where the money went, what broke the cache and what the biggest context is made of', async () => {
+    const { stdout } = await run('node', [BIN, 'sessions', 'show', INSIGHT_SESSION_ID, '--data-dir', dir], {
+      env: { ...process.env, HOME: dir },
+    });
+    expect(stdout).toMatch(
+      /insight {3}main \$0\.\d+ \(13 req\) · subagents \$0\.\d+ \(1 agent, 3 req\) · cache breaks 3 \(\+\$0\.\d+\) · compactions 1/,
+    );
+    expect(stdout).toMatch(/context {3}largest request: Read results \d+ %, /);
+  });
+
   it('the session view carries the same fields, parsed by the contract schema', async () => {
     const { db } = await openIndex(null);
     const sessionsDir = path.join(dir, 'sessions');

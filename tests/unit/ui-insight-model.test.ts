@@ -56,7 +56,7 @@ describe('session view insight model', () => {
     expect(largestParts([row('x', [])])).toEqual([]);
   });
 
-  it('puts each subagent lane under the request that spawned it', () => {
+  it('puts each subagent lane under the request that spawned it, or the last of its lane before the subagent started', () => {
     const lane = (id: string, ids: string[], parent: string | null) => ({
       id,
       label: id,
@@ -91,6 +91,15 @@ describe('session view insight model', () => {
       'lane:agent-2@1',
       's2@1',
     ]);
+    // The main thread went on (m2) before the subagent's first request (s3): the lane comes after m2.
+    const later = {
+      lanes: [lane('main', ['m1', 'm2', 'm3'], null), lane('agent-1', ['s3'], 'm1')],
+    } as unknown as SessionView['insight'];
+    const order = laneRows(
+      later,
+      ['m1', 'm2', 's3', 'm3'].map((id) => row(id, [])),
+    ).map((r) => (r.type === 'lane' ? `lane:${r.lane.id}` : r.id));
+    expect(order).toEqual(['lane:main', 'm1', 'm2', 'lane:agent-1', 's3', 'm3']);
     expect(laneRows({ lanes: [insight!.lanes[0]!] } as SessionView['insight'], [row('m1', [])])).toEqual([
       { type: 'request', id: 'm1', depth: 0 },
     ]);
