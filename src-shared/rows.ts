@@ -2,6 +2,13 @@
 // search hits, problems, stats and the client setup, as schemas (the contract in contract.ts parses every payload
 // with them). The enumerations shared by calls and events (clients, outcomes, reasons, formats) live here too.
 // Pure TypeScript: no Node, no DOM, no electron.
+import {
+  AgentSchema,
+  CacheBreakSchema,
+  CompactionSchema,
+  ContextSchema,
+  SessionInsightSchema,
+} from './insight.js';
 import { LimitsSchema } from './limits.js';
 import { ReplayRefSchema } from './replay.js';
 import * as s from './schema.js';
@@ -128,6 +135,14 @@ export const RequestRowSchema = s.object({
   ended_at: nnum,
   /** A replay: the request it sends again (null for ordinary requests). */
   replay_of: s.optional(nstr),
+  /** What the input is made of (src-shared/insight.ts); absent when the session file was not read. */
+  context: s.optional(s.nullable(ContextSchema)),
+  /** The prompt cache lost against the previous request of the same thread, and why. */
+  cache_break: s.optional(s.nullable(CacheBreakSchema)),
+  /** The subagent that sent the request; null for the main thread. */
+  agent: s.optional(s.nullable(AgentSchema)),
+  /** Set on the first request on a compaction summary. */
+  compaction: s.optional(s.nullable(CompactionSchema)),
 });
 
 export const ToolCallRowSchema = s.object({
@@ -192,6 +207,8 @@ export const SessionViewSchema = s.object({
   redaction: RedactionReportSchema,
   /** Replays recorded of this session's requests (they live in the session `replay-<id>`), newest first. */
   replays: s.optional(s.array(ReplayRefSchema)),
+  /** Lanes (main thread, subagents), main-vs-subagent totals, cache breaks and compactions. */
+  insight: s.optional(SessionInsightSchema),
 });
 
 export const SearchHitSchema = s.object({

@@ -5,9 +5,17 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { LEGACY_INDEX_FILE, PartitionedIndex } from '../index/partitions.js';
 import { reconcilePartitions } from '../index/part-reconcile.js';
-import { listSessions, partGetSession, type PartContext } from '../index/part-queries.js';
+import {
+  listSessions,
+  partGetSession,
+  partSessionInsight,
+  type PartContext,
+} from '../index/part-queries.js';
 import { buildPrices, type Prices } from '../analytics/prices.js';
 import type { SessionRow } from '../index/queries.js';
+import { withInsight } from '../insight/exchanges.js';
+import type { SessionAnalysis } from '../insight/session.js';
+import { partLabel, type RequestInsight } from '../../src-shared/insight.js';
 import { cliError, usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { loadConfigForCli } from './serve.js';
@@ -67,6 +75,28 @@ export async function openForReading(
     ...(prices ? { prices } : {}),
     close: () => parts.discard(),
   };
+}
+
+const usd = (n: number | null): string => (n === null ? 'unpriced' : `$${n.toFixed(n < 0.1 ? 4 : 2)}`);
+
+/** The insight in two lines: where the money went, what broke the cache, what the biggest context is made of. */
+function insightLines(a: SessionAnalysis): string {
+  const s = a.session;
+  const subs = s.lanes.length - 1;
+  let peak: RequestInsight['context'] = null;
+  let peakTotal = 0;
+  for (const i of a.byRequest.values()) {
+    const t = i.context?.parts.reduce((n, p) => n + p.tokens, 0) ?? 0;
+    if (t > 0 && t >= peakTotal) [peak, peakTotal] = [i.context, t];
+  }
+  const largest = (peak?.parts ?? [])
+    .slice(0, 4)
+    .map((p) => `${partLabel(p)} ${Math.round((p.tokens / peakTotal) * 100)} %`)
+    .join(', ');
+  return (
+    `  insight   main ${usd(s.main.cost_usd)} (${s.main.requests} req) · subagents ${usd(s.subagents.cost_usd)} (${subs} agent${subs === 1 ? '' : 's'}, ${s.subagents.requests} req) · cache breaks ${s.cache_breaks.count}${s.cache_breaks.count ? ` (+${usd(s.cache_breaks.extra_cost_usd)})` : ''} · compactions ${s.compactions}\n` +
+    (largest ? `  context   largest request: ${largest}\n` : '')
+  );
 }
 
 function statusOf(s: SessionRow): string {
@@ -170,10 +200,16 @@ export const sessionsCommand: Command = {
         'SELECT detector, count FROM redactions WHERE session_id = ? ORDER BY count DESC, detector',
         [d.session.id],
       );
+      const insight = await partSessionInsight(reading, { id: d.session.id });
       if (values['json']) {
         ctx.stdout(
           JSON.stringify(
-            { ...d, redactions: Object.fromEntries(redactions.map((r) => [r.detector, r.count])) },
+            {
+              ...d,
+              requests: insight ? withInsight(d.requests, insight.byRequest) : d.requests,
+              ...(insight ? { insight: insight.session } : {}),
+              redactions: Object.fromEntries(redactions.map((r) => [r.detector, r.count])),
+            },
             null,
             2,
           ) + '\n',
@@ -188,6 +224,7 @@ export const sessionsCommand: Command = {
           `  requests  ${s.request_count} (${statusOf(s)})   models ${s.models ?? '–'}\n` +
           `  tokens    input ${fmtTokens(s.input_tokens)}  output ${fmtTokens(s.output_tokens)}  reasoning ${fmtTokens(s.reasoning_tokens)}  cache read ${fmtTokens(s.cache_read_tokens)}  cache write ${fmtTokens(s.cache_write_tokens)}\n` +
           `  redacted  ${redactions.length ? redactions.map((r) => `${r.detector} ${r.count}`).join(', ') : 'nothing'}\n` +
+          (insight ? insightLines(insight) : '') +
           `  file      ${path.join(sessionsDir, s.file)}\n\n`,
       );
       // Replays (in a replay-… session) say which request they replay.

@@ -2,6 +2,7 @@
 // session list, totals and analytics come from the summary; a session (detail, view, lines, export) loads the
 // one partition that holds it and runs the single-database query there; full-text search runs newest partition
 // first and stops once the page is full and no older partition can hold a newer hit.
+import type { SessionAnalysis } from '../insight/session.js';
 import { readLimits } from '../analytics/limits.js';
 import type { ExportFormat, SearchHit, SessionView } from '../../src-shared/contract.js';
 import type { ReplayComparison, ReplayRef } from '../../src-shared/replay.js';
@@ -19,6 +20,7 @@ import {
   getSession,
   sessionLines,
   sessionView,
+  sessionInsight,
   SNIPPET,
   type ListSessionsArgs,
   type QueryContext,
@@ -244,6 +246,12 @@ export async function partSessionView(ctx: PartContext, a: { id: string }): Prom
   if (!s) return null;
   const view = await sessionView(s.q, { id: s.id });
   return view ? { ...view, replays: await listReplays(ctx, { session_id: s.id }) } : null;
+}
+
+/** The insight of a session (context, cache breaks, subagents, compaction), from its file in its partition. */
+export async function partSessionInsight(ctx: PartContext, a: { id: string }): Promise<SessionAnalysis | null> {
+  const s = await sessionStore(ctx, a.id);
+  return s ? sessionInsight(s.q, { id: s.id }) : null;
 }
 
 /** The named queries (queries.ts QUERIES) for a partitioned index. */

@@ -8,11 +8,13 @@ import type { ExportFormat, SearchHit, SessionView, StatusFilter } from '../../s
 import type { JsonValue } from '../../src-shared/exchange.js';
 import type { RecordLine, RequestLine, ResponseLine } from '../../src-shared/records.js';
 import { computeAnalytics, type AnalyticsArgs } from '../analytics/analytics.js';
-import type { Prices } from '../analytics/prices.js';
+import { bundledPrices, type Prices } from '../analytics/prices.js';
 import { buildExport, type ExportFile } from '../export/index.js';
 import { redactionReport } from '../export/redaction-report.js';
 import { collectSession } from '../export/session-data.js';
 import { buildTranscript } from '../export/transcript.js';
+import { fromExchanges, withInsight } from '../insight/exchanges.js';
+import { analyzeSession, type SessionAnalysis } from '../insight/session.js';
 import { VERSION } from '../version.js';
 import { rebuildBody } from '../recorder/parse/blocks.js';
 import type { ReplayComparison, ReplayRef } from '../../src-shared/replay.js';
@@ -245,6 +247,16 @@ export function getSession(ctx: QueryContext, a: { id: string }): SessionDetail 
   };
 }
 
+/**
+ * The insight of a session (issue #13), computed from its file when asked — never on the recording path: per
+ * request `context`, `cache_break`, `agent`, `compaction`, and the session's lanes. Null when the file is gone.
+ */
+export async function sessionInsight(ctx: QueryContext, a: { id: string }): Promise<SessionAnalysis | null> {
+  const file = await sessionLines(ctx, a);
+  if (!file) return null;
+  return analyzeSession(fromExchanges(collectSession(file.lines).exchanges), ctx.prices ?? bundledPrices());
+}
+
 /** Every line of a session's file, with its path (the JSONL is the full record). */
 export async function sessionLines(
   ctx: QueryContext,
@@ -356,9 +368,11 @@ export async function sessionView(ctx: QueryContext, a: { id: string }): Promise
   const file = await sessionLines(ctx, { id: detail.session.id });
   const lines = file?.lines ?? [];
   const data = collectSession(lines);
+  const insight = analyzeSession(fromExchanges(data.exchanges), ctx.prices ?? bundledPrices());
   return {
     session: session as unknown as SessionView['session'],
-    requests: detail.requests as unknown as SessionView['requests'],
+    requests: withInsight(detail.requests, insight.byRequest) as unknown as SessionView['requests'],
+    insight: insight.session,
     tool_calls: detail.toolCalls as unknown as SessionView['tool_calls'],
     transcript: buildTranscript(data.exchanges, { maxChars: VIEW_MAX_CHARS }),
     redaction: redactionReport(lines),
