@@ -32,7 +32,7 @@ async function main() {
   const { flags, names } = parseArgs(process.argv.slice(2));
   if (flags.help) {
     console.log(
-      `usage: npm run bench [-- <section…>] [--quick] [--cpu-prof] [--rounds=N] [--count=N] [--count80k=N] [--duration=ms] [--candidate-dist=<compiled tree>] [--parts=disk,cost,index] [--redaction-mb=N]\nsections: ${SECTIONS.join(', ')}`,
+      `usage: npm run bench [-- <section…>] [--quick] [--cpu-prof] [--rounds=N] [--count=N] [--count80k=N] [--duration=ms] [--candidate-dist=<compiled tree>] [--parts=cpu,disk,cost,index] [--cpu-count=N] [--redaction-mb=N]\nsections: ${SECTIONS.join(', ')}`,
     );
     return;
   }
