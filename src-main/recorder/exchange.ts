@@ -62,8 +62,11 @@ export class HttpExchange {
     this.reqParts.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
   }
 
+  /** The request body, handed over once: the parts are let go (they may share a batch buffer with others). */
   requestBody(): Buffer {
-    return this.reqParts.length === 1 ? this.reqParts[0]! : Buffer.concat(this.reqParts);
+    const body = this.reqParts.length === 1 ? this.reqParts[0]! : Buffer.concat(this.reqParts);
+    this.reqParts.length = 0;
+    return body;
   }
 
   requestEncoding(): string | null {
