@@ -160,7 +160,11 @@ export class RecorderEngine {
         return;
       case 'drop': {
         const ex = this.http.get(m.id);
-        if (ex) ex.dropped = true;
+        if (ex) {
+          ex.dropped = true;
+          // Copying stopped before the request ended: the body the recorder holds is only its start.
+          if (!ex.requestEnded) ex.reqTruncated = true;
+        }
         return;
       }
       case 'end': {
@@ -326,6 +330,7 @@ export class RecorderEngine {
         bytes: ex.resBytes,
         chunks: ex.chunks,
         truncated: ex.resTruncated || ex.dropped,
+        dropped: ex.dropped,
       });
     } catch (err) {
       this.log('error', `recording response ${id} failed: ${(err as Error).message}`);

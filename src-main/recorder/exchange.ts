@@ -160,7 +160,17 @@ export function decideOutcome(
   end: ExchangeEnd,
   status: number | null,
   response: ReassembledResponse | null,
+  /** The proxy's thread stopped copying this exchange (the recorder fell behind): what it holds is partial. */
+  dropped = false,
 ): OutcomeFacts {
+  if (dropped && end.kind === 'completed') {
+    return {
+      outcome: 'interrupted',
+      reason: 'recording_dropped',
+      errorMessage: 'the recorder fell behind and did not receive this exchange in full',
+      errorStatus: null,
+    };
+  }
   switch (end.kind) {
     case 'client_abort':
       return { outcome: 'interrupted', reason: 'client_abort', errorMessage: null, errorStatus: null };

@@ -5,6 +5,8 @@
 // inside the CPU window (the recorder finishes its work there). Blocks rotate over the configurations, so a drift
 // in machine load spreads over all of them. Shapes: a 1 KB chat request, and a Claude-Code-like ≈80 KB request
 // (its session's history plus one new turn, turns 3-9 of seeded sessions) answered with an SSE stream.
+// --cpu-dist=<tree>[,<tree>…] runs LunaRoute from other builds: recording off from the first, and one recording +
+// mask child per build, all interleaved in the same blocks (so each change is measured under the same load).
 import fs from 'node:fs';
 import path from 'node:path';
 import { startChild } from './children.js';
@@ -30,15 +32,27 @@ export function processCpuUs(pid) {
   return (Number(rest[11]) + Number(rest[12])) * TICK_US;
 }
 
-const CONFIGS = {
-  bare: { label: 'bare http-proxy', script: 'children/bare-proxy.js', args: [] },
-  off: { label: 'LunaRoute, recording off', script: 'children/lunaroute.js', args: ['--recording=off'] },
-  mask: {
-    label: 'LunaRoute, recording + mask',
-    script: 'children/lunaroute.js',
-    args: ['--recording=on', '--redaction=mask'],
-  },
-};
+const BARE = { label: 'bare http-proxy', script: 'children/bare-proxy.js', args: [] };
+
+/** The children of one run: bare, recording off, and recording + mask once per build given (or the repo's). */
+function configsFor(flags) {
+  const dists = flags['cpu-dist']
+    ? String(flags['cpu-dist'])
+        .split(',')
+        .map((d) => path.resolve(d))
+    : [null];
+  const lr = (dist, args) => ({ script: 'children/lunaroute.js', dist, args });
+  const out = {
+    bare: BARE,
+    off: { label: 'LunaRoute, recording off', ...lr(dists[0], ['--recording=off']) },
+  };
+  for (const d of dists) {
+    const key = dists.length === 1 ? 'mask' : `mask:${path.basename(d)}`;
+    const label = `LunaRoute, recording + mask${dists.length === 1 ? '' : ` (${path.basename(d)})`}`;
+    out[key] = { label, ...lr(d, ['--recording=on', '--redaction=mask']) };
+  }
+  return out;
+}
 
 /** Request generator per shape: `next(i)` returns the i-th request's headers and body. */
 function shapes() {
@@ -92,16 +106,23 @@ export async function cpuPart(ctx, s, tmp, results, tables, checks) {
   });
   const children = {};
   try {
+    const CONFIGS = configsFor(ctx.flags);
+    const masks = Object.keys(CONFIGS).filter((k) => k.startsWith('mask'));
     for (const [key, c] of Object.entries(CONFIGS)) {
       const dataDir = path.join(tmp, `cpu-${key}`);
       fs.mkdirSync(dataDir);
       children[key] = await startChild(
         path.join(ctx.benchDir, c.script),
-        [upstream.url, ...c.args, ...(c.script.includes('lunaroute') ? [`--data-dir=${dataDir}`] : [])],
+        c.script.includes('lunaroute')
+          ? [upstream.url, ...(c.dist ? [c.dist] : []), ...c.args, `--data-dir=${dataDir}`]
+          : [upstream.url],
         {
           name: `cpu-${key}`,
           execArgv: ctx.flags['cpu-prof']
-            ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.resultsDir, 'profiles', `cpu-${key}`)}`]
+            ? [
+                '--cpu-prof',
+                `--cpu-prof-dir=${path.join(ctx.resultsDir, 'profiles', `cpu-${key.replace(':', '-')}`)}`,
+              ]
             : [],
         },
       );
@@ -156,10 +177,12 @@ export async function cpuPart(ctx, s, tmp, results, tables, checks) {
         p === 'direct' ? null : ms(o[p].addedP99),
         p === 'direct' || p === 'bare' ? null : ms(o[p].p50 - o.bare.p50),
         o[p].cpuUsPerReq === null ? null : o[p].cpuUsPerReq.toFixed(0),
-        p === 'mask' ? (o.mask.cpuUsPerReq - o.off.cpuUsPerReq).toFixed(0) : null,
+        p.startsWith('mask') ? (o[p].cpuUsPerReq - o.off.cpuUsPerReq).toFixed(0) : null,
       ]);
       const t = CPU_TARGETS[shape.key];
-      const recCost = o.mask.cpuUsPerReq - o.off.cpuUsPerReq;
+      // Checks judge the last build given (the candidate).
+      const m = masks.at(-1);
+      const recCost = o[m].cpuUsPerReq - o.off.cpuUsPerReq;
       tables.push(
         formatTable(
           `CPU per request and added latency, ${shape.label}: ${count} sequential keep-alive requests per path (blocks of ${block}, ${pauseMs} ms pause each, inside the CPU window), CPU = utime+stime of the whole child from /proc; load ${Object.values(loadavg()).join(' / ')}`,
@@ -185,9 +208,9 @@ export async function cpuPart(ctx, s, tmp, results, tables, checks) {
       if (shape.key === '1KB')
         checks.push({
           name: 'Added p50, 1 KB, recording + mask, minus bare http-proxy added p50 (ms)',
-          value: round(o.mask.addedP50 - o.bare.addedP50, 3),
-          target: `<= ${CPU_TARGETS.addedP50VsBareMs} (goal <= 0) ${verdict(o.mask.addedP50 - o.bare.addedP50 <= 0)}`,
-          pass: o.mask.addedP50 - o.bare.addedP50 <= CPU_TARGETS.addedP50VsBareMs,
+          value: round(o[m].addedP50 - o.bare.addedP50, 3),
+          target: `<= ${CPU_TARGETS.addedP50VsBareMs} (goal <= 0) ${verdict(o[m].addedP50 - o.bare.addedP50 <= 0)}`,
+          pass: o[m].addedP50 - o.bare.addedP50 <= CPU_TARGETS.addedP50VsBareMs,
         });
     }
     results.cpu = { count, block, pauseMs, shapes: roundAll(out), loadavg: loadavg() };
