@@ -5,7 +5,7 @@
 // rebuilds it from the JSONL.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import initSqlJs, { type Database, type SqlJsStatic, type Statement } from 'sql.js';
 import { writeFileAtomic, removeStaleTmpFiles } from '../storage/fsutil.js';
 import { INDEX_SCHEMA_VERSION, SCHEMA_SQL } from './schema.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
@@ -35,6 +35,8 @@ export class IndexStore implements IndexDb {
   private closed = false;
   saves = 0;
   lastSaveMs = 0;
+  /** The write path's statements, prepared once (sql.js frees them all on export, so saves clear this). */
+  private readonly prepared = new Map<string, Statement>();
 
   constructor(
     readonly db: Database,
@@ -54,13 +56,29 @@ export class IndexStore implements IndexDb {
     if (this.closed) throw new Error('index is closed');
     this.db.exec('BEGIN');
     try {
-      for (const s of stmts) this.db.run(s.sql, s.params);
+      for (const s of stmts) this.statement(s.sql).run(s.params);
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
+      this.forgetStatements();
       throw err;
     }
     this.markDirty();
+  }
+
+  private statement(sql: string): Statement {
+    let st = this.prepared.get(sql);
+    if (!st) {
+      if (this.prepared.size >= 256) this.forgetStatements();
+      st = this.db.prepare(sql);
+      this.prepared.set(sql, st);
+    }
+    return st;
+  }
+
+  private forgetStatements(): void {
+    for (const st of this.prepared.values()) st.free();
+    this.prepared.clear();
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: SqlValue[] = []): Promise<T[]> {
@@ -97,6 +115,7 @@ export class IndexStore implements IndexDb {
       if (!this.dirty || !this.file || this.readOnly) return;
       this.dirty = false;
       const t0 = performance.now();
+      this.forgetStatements();
       const data = this.db.export();
       try {
         await writeFileAtomic(this.file, data);
@@ -115,6 +134,7 @@ export class IndexStore implements IndexDb {
     this.saveTimer = null;
     await this.save();
     this.closed = true;
+    this.forgetStatements();
     this.db.close();
   }
 }
