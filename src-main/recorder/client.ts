@@ -1,8 +1,7 @@
 // The recorder's presence on the proxy's thread: an ExchangeObserver whose taps queue references to the bytes
-// in both directions; the queue goes to the recorder worker in one postMessage every few milliseconds (sooner
-// past a byte threshold or when a caller waits), its chunks packed into one ArrayBuffer that is transferred,
-// not cloned. It does no parsing, hashing or I/O, so recording costs the proxy a copy per byte and a fraction
-// of a postMessage per request. The bytes in flight are bounded: past the bound, exchanges stop being copied
+// in both directions; the queue goes to the recorder worker in one postMessage per event-loop turn (or every
+// `batchMs`), its chunks packed into one ArrayBuffer that is transferred, not cloned. It does no parsing,
+// hashing or I/O, so recording costs the proxy a copy per byte and a postMessage per turn. The bytes in flight are bounded: past the bound, exchanges stop being copied
 // (counted, shown, and marked in the JSONL) rather than slowing the proxy or growing memory.
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -23,7 +22,10 @@ export interface RecorderClientOptions {
   /** Bytes copied but not yet processed by the worker before new exchanges stop being copied (default 64 MiB). */
   maxInFlightBytes?: number;
   onDrop?: (count: number) => void;
-  /** How long exchange messages may wait to be posted together (default 10 ms; 0 = once per event-loop turn). */
+  /**
+   * How long exchange messages may wait to be posted together (default 0: once per event-loop turn). Longer
+   * batches save postMessage calls but delay lines on disk (and so what a crash can lose) by as much.
+   */
   batchMs?: number;
   /** Queued chunk bytes that post the batch at once (default 1 MiB). */
   batchBytes?: number;
@@ -61,7 +63,7 @@ export class RecorderClient implements ExchangeObserver {
     private readonly options: RecorderClientOptions = {},
   ) {
     this.maxInFlight = options.maxInFlightBytes ?? 64 * 1024 * 1024;
-    this.batchMs = options.batchMs ?? 10;
+    this.batchMs = options.batchMs ?? 0;
     this.batchBytes = options.batchBytes ?? 1024 * 1024;
     this.live.setMaxListeners(0);
     worker.on('message', (m) => this.onMessage(m));

@@ -62,6 +62,12 @@ export class HttpExchange {
     this.reqParts.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
   }
 
+  /** The proxy's thread stopped copying: if before the request ended, the body held is only its start. */
+  drop(): void {
+    this.dropped = true;
+    if (!this.requestEnded) this.reqTruncated = true;
+  }
+
   /** The request body, handed over once: the parts are let go (they may share a batch buffer with others). */
   requestBody(): Buffer {
     const body = this.reqParts.length === 1 ? this.reqParts[0]! : Buffer.concat(this.reqParts);
