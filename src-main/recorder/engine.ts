@@ -11,6 +11,7 @@ import type { Prices } from '../analytics/prices.js';
 import type { IndexDb } from '../index/types.js';
 import type { ExchangeEnd } from '../proxy/tap.js';
 import { extractRequestFacts } from './parse/request-facts.js';
+import { layout, RawParts } from './parse/blocks.js';
 import { decodeAll } from './decode.js';
 import { HttpExchange } from './exchange.js';
 import { IndexQueue } from './index-queue.js';
@@ -63,6 +64,7 @@ export class RecorderEngine {
   private readonly indexQueue: IndexQueue;
   private readonly progress: LiveProgress;
   private readonly work = new WorkOrder();
+  private readonly rawParts = new RawParts(); // re-sent parts of request bodies, by their bytes' hash
   live = false;
   readonly stats: WorkerStats = {
     linesWritten: 0,
@@ -161,11 +163,9 @@ export class RecorderEngine {
       case 'ws':
         this.ws.get(m.id)?.data(m.from, m.c, m.ms, (turn) => this.onWsTurn(m.id, turn));
         return;
-      case 'drop': {
-        const ex = this.http.get(m.id);
-        if (ex) ex.dropped = true;
+      case 'drop':
+        this.http.get(m.id)?.drop();
         return;
-      }
       case 'end': {
         const ex = this.http.get(m.id);
         if (ex) {
@@ -257,7 +257,9 @@ export class RecorderEngine {
     idOverride?: string,
   ): Promise<SessionState> {
     const id = idOverride ?? open.id;
-    const { parsed, bodyText } = readBody(body, truncated, encoding);
+    const { parsed, bodyText } =
+      this.rawParts.read(body, !truncated && !encoding, layout(open.dialect, open.endpoint)) ??
+      readBody(body, truncated, encoding);
     const facts: RequestFacts = extractRequestFacts(parsed ?? null, {
       dialect: open.dialect,
       endpoint: open.endpoint,
@@ -330,6 +332,7 @@ export class RecorderEngine {
         bytes: ex.resBytes,
         chunks: ex.chunks,
         truncated: ex.resTruncated || ex.dropped,
+        dropped: ex.dropped,
       });
     } catch (err) {
       this.log('error', `recording response ${id} failed: ${(err as Error).message}`);

@@ -127,6 +127,8 @@ export interface ResponseInput {
   bytes: number;
   chunks: number;
   truncated: boolean;
+  /** The recorder did not receive the exchange in full (it fell behind): never recorded as completed. */
+  dropped?: boolean;
 }
 
 const NO_USAGE: ResponseLine['usage'] = {
@@ -144,7 +146,7 @@ export function buildResponseLine(
   i: ResponseInput,
   r: LineRedaction,
 ): { line: ResponseLine; errorMessage: string | null } {
-  const o = decideOutcome(i.end, i.status, i.response);
+  const o = decideOutcome(i.end, i.status, i.response, i.dropped);
   const redacted = i.response
     ? (r.json(i.response as unknown as JsonValue) as unknown as ReassembledResponse)
     : null;
