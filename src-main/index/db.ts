@@ -137,7 +137,8 @@ export class IndexStore implements IndexDb {
     if (this.journal) {
       this.seen = this.changeMark();
       if (!this.needCheckpoint) {
-        this.pending.push(stmts);
+        // Kept until the next save: a copy of the list (callers must not change the Stmt objects themselves).
+        this.pending.push(stmts.slice());
         this.pendingBytes += estimateBytes(stmts);
         // A journal record this big (a rebuild, or a disk full for long) is better written as the whole file.
         if (this.pendingBytes > this.checkpointAt()) this.strayWrite();

@@ -3,7 +3,7 @@
 // live events. Work per session is serialised, so a session's lines are in a deterministic order and a
 // response line never precedes its request line. Nothing here can slow the proxy: it only ever sees copies.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RequestFacts } from '../../src-shared/exchange.js';
+import type { ReassembledResponse, RequestFacts } from '../../src-shared/exchange.js';
 import type { LiveEvent } from '../../src-shared/live.js';
 import type { ClientKind, GapLine, RecordLine } from '../../src-shared/records.js';
 import type { Redactor } from '../redaction/index.js';
@@ -170,7 +170,6 @@ export class RecorderEngine {
         const ex = this.http.get(m.id);
         if (ex) {
           this.http.delete(m.id);
-          this.emitProgress(m.id, ex, true);
           if (!ex.requestEnded) {
             ex.requestEnded = true;
             this.requestDone.set(m.id, this.recordRequest(ex, this.work.endingNow()));
@@ -308,9 +307,9 @@ export class RecorderEngine {
     const id = ex.open.id;
     try {
       const { response, bodyText } = await ex.finish();
+      this.emitProgress(id, ex, response);
       const s = await this.requestDone.get(id);
       this.requestDone.delete(id);
-      this.progress.forget(id);
       if (!s) return;
       await this.writeResponse(s, {
         id,
@@ -422,17 +421,19 @@ export class RecorderEngine {
 
   // --- live progress ---------------------------------------------------------------------------------------
 
-  /** Emit text progress for streaming responses (called every ~50 ms while live is on). */
+  /** Emit text progress for streaming responses (called every ~50 ms). */
   tickProgress(): void {
-    for (const [id, ex] of this.http) this.emitProgress(id, ex, false);
+    for (const [id, ex] of this.http) this.emitProgress(id, ex);
   }
 
-  /** Progress of one exchange; when its stream `ended`, the text held back at the end follows. */
-  private emitProgress(id: string, ex: HttpExchange, ended: boolean): void {
-    const sid = ex.sessionId;
-    const text = this.live && ex.status !== null && sid !== null ? responseText(ex.snapshot()) : null;
-    const e = text === null ? null : this.progress[ended ? 'last' : 'next'](id, sid as string, text);
+  /** Progress of one exchange; with its `finished` response, the rest of the text (all decided now) follows. */
+  private emitProgress(id: string, ex: HttpExchange, finished?: ReassembledResponse | null): void {
+    const ended = finished !== undefined;
+    const live = this.live && ex.status !== null && ex.sessionId !== null;
+    const text = live ? responseText(ended ? finished : ex.snapshot()) : null;
+    const e = text === null ? null : this.progress[ended ? 'last' : 'next'](id, ex.sessionId as string, text);
     if (e) this.emit(e);
+    if (ended) this.progress.forget(id);
   }
 
   /** Whether a session file is being written to (recent activity): retention must leave it alone. */

@@ -279,6 +279,10 @@ export async function run(ctx) {
   running = false;
   clearInterval(loadTimer);
   clearInterval(sampleTimer);
+  // Requests already sent finish first (at most 30 s); only the long streams are cut by the shutdown.
+  const drainT0 = Date.now();
+  while (counts.outstanding > 0 && Date.now() - drainT0 < 30_000)
+    await new Promise((r) => setTimeout(r, 100));
   ctx.log('load stopped; stopping serve (the long streams in flight are cut by the shutdown)');
   const stopT = Date.now();
   await serve.stop(60_000);
