@@ -22,6 +22,7 @@ import path from 'node:path';
 import { bundledPrices, type Prices } from '../analytics/prices.js';
 import { ensurePrivateDir } from '../storage/fsutil.js';
 import { openIndex, type IndexStore } from './db.js';
+import { journalPathFor } from './journal.js';
 import { forgetFile, statementsFor } from './indexer.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 import { copyFiles } from './part-copy.js';
@@ -29,6 +30,12 @@ import { DIRTY_SQL, dirtyStmts, SUMMARY_SQL, takeDirty, wholePartitionStmts } fr
 import type { IndexDb, SqlValue, Stmt } from './types.js';
 
 export const INDEX_DIR = 'index';
+
+/** An index file and its statement journal (db.ts): a journal left behind could replay into a new file. */
+function removeIndexFile(file: string): void {
+  fs.rmSync(file, { force: true });
+  fs.rmSync(journalPathFor(file), { force: true });
+}
 /** The single-file index of LunaRoute before partitions (schema ≤ 5): migrated, then removed. */
 export const LEGACY_INDEX_FILE = 'lunaroute.db';
 export const DEFAULT_MAX_ROWS = 10_000;
@@ -142,7 +149,7 @@ export class PartitionedIndex implements IndexDb {
     if (openId === undefined) {
       openId =
         (summary.querySync<{ m: number | null }>('SELECT MAX(id) AS m FROM partitions')[0]?.m ?? 0) + 1;
-      if (!o.readOnly) fs.rmSync(partitionFile(o.dataDir, openId), { force: true });
+      if (!o.readOnly) removeIndexFile(partitionFile(o.dataDir, openId));
       summary.runSync([{ sql: `INSERT INTO partitions (id, state) VALUES (?, 'open')`, params: [openId] }]);
     }
     const p = await openIndex(partitionFile(o.dataDir, openId), common);
@@ -177,7 +184,7 @@ export class PartitionedIndex implements IndexDb {
     await this.save();
     const legacy = path.join(this.o.dataDir, LEGACY_INDEX_FILE);
     if (fs.existsSync(legacy)) {
-      fs.rmSync(legacy, { force: true });
+      removeIndexFile(legacy);
       this.o.log?.(
         'info',
         `migrated ${legacy} to ${path.join(this.o.dataDir, INDEX_DIR)}; the old file is removed`,
@@ -243,7 +250,7 @@ export class PartitionedIndex implements IndexDb {
     const newId =
       (this.summary.querySync<{ m: number }>('SELECT MAX(id) AS m FROM partitions')[0]?.m ?? 0) + 1;
     const file = partitionFile(this.o.dataDir, newId);
-    fs.rmSync(file, { force: true });
+    removeIndexFile(file);
     const next = (await openIndex(file, this.storeOpts())).db;
     const carry = old
       .querySync<{ file: string }>(
@@ -360,7 +367,7 @@ export class PartitionedIndex implements IndexDb {
     const cached = this.loaded.get(part);
     this.loaded.delete(part);
     if (cached) cached.store.db.close();
-    if (!this.readOnly) fs.rmSync(partitionFile(this.o.dataDir, part), { force: true });
+    if (!this.readOnly) removeIndexFile(partitionFile(this.o.dataDir, part));
     this.summary.runSync(
       ['file_parts', 'session_list', 'rollups'].map((t) => ({
         sql: `DELETE FROM ${t} WHERE part = ?`,
