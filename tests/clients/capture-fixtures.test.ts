@@ -303,8 +303,12 @@ describe.skipIf(!CAPTURE)('capture real-client fixtures (LUNAROUTE_CAPTURE=1)', 
     const env = { OPENAI_API_KEY: 'sk-lunaroute-test-key' };
     const common = [
       '--skip-git-repo-check',
+      // A custom provider, WebSocket transport on: Codex compacts remotely (an opaque `compaction` item) for the
+      // built-in OpenAI provider, and with its own summary prompt for any other.
       '-c',
-      `openai_base_url="${stack.core.proxyUrl}/v1"`,
+      'model_provider=lr',
+      '-c',
+      `model_providers.lr={name="lr",base_url="${stack.core.proxyUrl}/v1",env_key="OPENAI_API_KEY",wire_api="responses",supports_websockets=true}`,
       '-c',
       'model_auto_compact_token_limit=5000',
       ...CODEX_QUIET_ARGS,
@@ -322,7 +326,7 @@ describe.skipIf(!CAPTURE)('capture real-client fixtures (LUNAROUTE_CAPTURE=1)', 
       client: 'codex',
       client_version: resolveClient('codex').version,
       scenario:
-        'codex exec over the WebSocket route: a turn with a shell tool call, two resumed turns (codex exec resume), model_auto_compact_token_limit=5000 with a large reported usage to reach auto-compaction',
+        'codex exec with a custom provider on the WebSocket transport: a turn with a shell tool call, two resumed turns (codex exec resume), model_auto_compact_token_limit=5000 with a large reported usage to reach auto-compaction',
       project,
       branch: 'main',
       prompts: [first, second, 'Anything else to note?'],
