@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { format } from 'prettier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CODEX_QUIET_ARGS,
@@ -113,7 +114,8 @@ describe.skipIf(!CAPTURE)('capture real-client fixtures (LUNAROUTE_CAPTURE=1)', 
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, 'session.jsonl'), text);
     const full: ClientFixtureManifest = { ...manifest, session_id: sid };
-    fs.writeFileSync(path.join(out, 'manifest.json'), JSON.stringify(full, null, 2) + '\n');
+    // Formatted as the repository's `prettier --check` wants it.
+    fs.writeFileSync(path.join(out, 'manifest.json'), await format(JSON.stringify(full), { parser: 'json' }));
     // Anything that tried to leave 127.0.0.1 (Claude Code's non-essential calls, allowed here) met the trap.
   }
 
