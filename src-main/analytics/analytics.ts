@@ -7,7 +7,16 @@
 import type { IndexStore } from '../index/db.js';
 import type { SqlValue } from '../index/indexer.js';
 import { bundledPrices, type Prices, type Rates } from './prices.js';
-import { clean, round, SUMS, toolStats, type StatsGroup, type ToolStats, type TokenCost } from './stats.js';
+import {
+  clean,
+  projectGroups,
+  round,
+  SUMS,
+  toolStats,
+  type StatsGroup,
+  type ToolStats,
+  type TokenCost,
+} from './stats.js';
 
 export type AnalyticsBucket = 'hour' | 'day';
 
@@ -75,6 +84,13 @@ export interface AnalyticsResult {
   /** Tokens and cost over time split by model, and by client. */
   split_by_model: SplitSeries;
   split_by_client: SplitSeries;
+  /** Split by the session's project (working directory; `(none)` when unnamed). */
+  split_by_project: SplitSeries;
+  /** Split by project and branch; keys read `<project name>@<branch>`. */
+  split_by_branch: SplitSeries;
+  /** By project (key = the directory); by project and branch (key = the branch), each with project/branch. */
+  by_project: ShareGroup[];
+  by_branch: ShareGroup[];
   by_model: ShareGroup[];
   by_client: ShareGroup[];
   classes: ShareGroup[];
@@ -261,6 +277,13 @@ export function computeAnalytics(
     series,
     split_by_model: split(`COALESCE(model, model_requested, '(unknown)')`),
     split_by_client: split('client'),
+    split_by_project: split(`COALESCE(${SESSION_PROJECT}, '(none)')`),
+    split_by_branch: relabel(
+      split(`COALESCE(${SESSION_PROJECT}, '') || char(10) || COALESCE(${SESSION_BRANCH}, '')`),
+      branchLabel,
+    ),
+    by_project: shares(projectGroups(q, w, 'project'), totals),
+    by_branch: shares(projectGroups(q, w, 'branch'), totals),
     by_model: shares(group(`COALESCE(model, model_requested, '(unknown)')`), totals),
     by_client: shares(group('client'), totals),
     classes: shares(group('class'), totals),
@@ -280,6 +303,28 @@ export function computeAnalytics(
     tools: toolStats(index, since === null ? {} : { since }),
     slowest_tools: slowest,
     time_split: timeSplit(index, since, Math.min(Math.max(Math.trunc(a.sessions ?? 50), 1), 1000)),
+  };
+}
+
+// The project and branch of a request's session (sessions.project / sessions.branch, as the client named them).
+const SESSION_PROJECT = `(SELECT s.project FROM sessions s WHERE s.id = requests.session_id)`;
+const SESSION_BRANCH = `(SELECT s.branch FROM sessions s WHERE s.id = requests.session_id)`;
+
+/** `<dir>\n<branch>` → `<last segment of dir>@<branch>`, `(none)` for a part the client did not name. */
+function branchLabel(key: string): string {
+  const [dir = '', branch = ''] = key.split('\n');
+  const name =
+    dir
+      .split(/[\\/]+/)
+      .filter(Boolean)
+      .at(-1) ?? '';
+  return `${name || '(none)'}@${branch || '(none)'}`;
+}
+
+function relabel(split: SplitSeries, label: (key: string) => string): SplitSeries {
+  return {
+    ...split,
+    keys: split.keys.map((k, i) => (k === 'other' && i === split.keys.length - 1 ? k : label(k))),
   };
 }
 

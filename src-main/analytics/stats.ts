@@ -5,8 +5,8 @@
 import type { IndexStore } from '../index/db.js';
 import type { SqlValue } from '../index/indexer.js';
 
-export type StatsBy = 'day' | 'model' | 'client' | 'tool' | 'class';
-export const STATS_BY: readonly StatsBy[] = ['day', 'model', 'client', 'tool', 'class'];
+export type StatsBy = 'day' | 'model' | 'client' | 'tool' | 'class' | 'project' | 'branch';
+export const STATS_BY: readonly StatsBy[] = ['day', 'model', 'client', 'tool', 'class', 'project', 'branch'];
 
 export interface StatsArgs {
   /** Only requests that arrived at or after this epoch ms. */
@@ -35,6 +35,10 @@ export interface TokenCost {
 
 export interface StatsGroup extends TokenCost {
   key: string;
+  /** By project or branch: the session's working directory (full path; null when its client named none). */
+  project?: string | null;
+  /** By branch: the session's git branch (null when its client named none). */
+  branch?: string | null;
 }
 
 export interface ToolStats {
@@ -122,6 +126,7 @@ export function computeStats(index: IndexStore, a: StatsArgs = {}): StatsResult 
   } else if (a.by === 'model') groups = group(`COALESCE(model, model_requested, '(unknown)')`);
   else if (a.by === 'client') groups = group('client');
   else if (a.by === 'class') groups = classes;
+  else if (a.by === 'project' || a.by === 'branch') groups = projectGroups(q, w, a.by);
   if (a.by === 'tool') tools = toolStats(index, a);
   return {
     since: a.since ?? null,
@@ -134,6 +139,25 @@ export function computeStats(index: IndexStore, a: StatsArgs = {}): StatsResult 
     groups,
     tools,
   };
+}
+
+/**
+ * By the session's project (its working directory) or by project and branch. Requests of sessions whose
+ * client named no directory or branch fall in a `(none)` group (project/branch null).
+ */
+export function projectGroups(
+  q: <T>(sql: string, p?: SqlValue[]) => T[],
+  w: string,
+  by: 'project' | 'branch',
+): StatsGroup[] {
+  const cols = by === 'project' ? 's.project AS project' : 's.project AS project, s.branch AS branch';
+  const key = by === 'project' ? `COALESCE(s.project, '(none)')` : `COALESCE(s.branch, '(none)')`;
+  return q<StatsGroup>(
+    `SELECT ${key} AS key, ${cols}, ${SUMS}
+     FROM (SELECT * FROM requests ${w}) requests LEFT JOIN sessions s ON s.id = requests.session_id
+     GROUP BY ${by === 'project' ? 's.project' : 's.project, s.branch'}
+     ORDER BY cost_usd DESC, requests DESC, key`,
+  ).map(clean);
 }
 
 /** Calls, error rate and result latency per tool name (calls made in the window). */

@@ -10,7 +10,7 @@ import { getSession, listSessions, type SessionRow } from '../index/queries.js';
 import { cliError, usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { loadConfigForCli } from './serve.js';
-import { fmtMs, fmtTime, fmtTokens, parseSince, table } from './format.js';
+import { fmtMs, fmtTime, fmtTokens, parseSince, projectName, table } from './format.js';
 
 const DATA_OPTIONS = CONFIG_OPTIONS.filter((o) => o.name === 'data-dir' || o.name === 'config');
 
@@ -60,11 +60,7 @@ export async function openForReading(
 /** The project's last path segment and the branch: `moon-base@feature/x`; `–` when the client named none. */
 function projectLabel(s: SessionRow): string {
   if (!s.project) return '–';
-  const name =
-    s.project
-      .split(/[\\/]+/)
-      .filter(Boolean)
-      .at(-1) ?? s.project;
+  const name = projectName(s.project);
   return s.branch ? `${name}@${s.branch}` : name;
 }
 
