@@ -68,7 +68,7 @@ export const AnalyticsSchema = s.object({
   split_by_client: SplitSeriesSchema,
   /** Split by project: keys are working directories (`(none)` when the client named none). */
   split_by_project: SplitSeriesSchema,
-  /** Split by project and branch: keys read `<project name>@<branch>`. */
+  /** Split by project and branch: keys read `<project name>@<branch>` (just the name when no branch is named). */
   split_by_branch: SplitSeriesSchema,
   by_project: s.array(ProjectGroupSchema),
   by_branch: s.array(ProjectGroupSchema),

@@ -175,9 +175,11 @@ export function computeAnalytics(
   );
   const sessions = q<{ n: number }>(`SELECT COUNT(DISTINCT session_id) AS n FROM requests ${w}`)[0]?.n ?? 0;
 
-  // Series: bucket start = floor((at + offset) / size) * size - offset (local midnight or hour).
+  // Series: bucket start = floor((at + offset) / size) * size - offset (local midnight or hour). `at` is cast to an
+  // integer first: WebSocket turns arrive with fractional milliseconds, and a REAL division would give every such
+  // request its own "bucket" that matches no column (their tokens vanished from the charts).
   const rows = q<SeriesPoint & { failed: number }>(
-    `SELECT ((at + ?) / ${bucketMs}) * ${bucketMs} - ? AS t, ${SUMS}, ${EXTRA}
+    `SELECT ((CAST(at AS INTEGER) + ?) / ${bucketMs}) * ${bucketMs} - ? AS t, ${SUMS}, ${EXTRA}
      FROM requests ${w} GROUP BY t ORDER BY t`,
     [offsetMs, offsetMs, ...params],
   );
@@ -204,7 +206,7 @@ export function computeAnalytics(
     // A top key keeps its column; the rest share the last one ("other", present only when there are more).
     const column = (key: string): number => (top.includes(key) ? top.indexOf(key) : keys.length - 1);
     const cells = q<{ t: number; key: string; tok: number; cost: number }>(
-      `SELECT ((at + ?) / ${bucketMs}) * ${bucketMs} - ? AS t, ${expr} AS key,
+      `SELECT ((CAST(at AS INTEGER) + ?) / ${bucketMs}) * ${bucketMs} - ? AS t, ${expr} AS key,
               COALESCE(SUM(COALESCE(input_tokens,0) + COALESCE(output_tokens,0) + COALESCE(cache_read_tokens,0) + COALESCE(cache_write_tokens,0)), 0) AS tok,
               COALESCE(SUM(cost_usd), 0) AS cost
        FROM requests ${w} GROUP BY t, key`,
@@ -310,7 +312,7 @@ export function computeAnalytics(
 const SESSION_PROJECT = `(SELECT s.project FROM sessions s WHERE s.id = requests.session_id)`;
 const SESSION_BRANCH = `(SELECT s.branch FROM sessions s WHERE s.id = requests.session_id)`;
 
-/** `<dir>\n<branch>` → `<last segment of dir>@<branch>`, `(none)` for a part the client did not name. */
+/** `<dir>\n<branch>` → `<last segment of dir>@<branch>` (`(none)` for no directory, no `@…` for no branch). */
 function branchLabel(key: string): string {
   const [dir = '', branch = ''] = key.split('\n');
   const name =
@@ -318,7 +320,7 @@ function branchLabel(key: string): string {
       .split(/[\\/]+/)
       .filter(Boolean)
       .at(-1) ?? '';
-  return `${name || '(none)'}@${branch || '(none)'}`;
+  return `${name || '(none)'}${branch ? `@${branch}` : ''}`;
 }
 
 function relabel(split: SplitSeries, label: (key: string) => string): SplitSeries {

@@ -154,7 +154,8 @@ export function projectGroups(
   const key = by === 'project' ? `COALESCE(s.project, '(none)')` : `COALESCE(s.branch, '(none)')`;
   return q<StatsGroup>(
     `SELECT ${key} AS key, ${cols}, ${SUMS}
-     FROM (SELECT * FROM requests ${w}) requests LEFT JOIN sessions s ON s.id = requests.session_id
+     FROM (SELECT * FROM requests ${w}) requests
+     LEFT JOIN (SELECT id AS sid, project, branch FROM sessions) s ON s.sid = requests.session_id
      GROUP BY ${by === 'project' ? 's.project' : 's.project, s.branch'}
      ORDER BY cost_usd DESC, requests DESC, key`,
   ).map(clean);
