@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { computeAnalytics } from '../../src-main/analytics/analytics.js';
 import { envFacts, sessionTitle } from '../../src-main/analytics/session-facts.js';
+import { computeStats } from '../../src-main/analytics/stats.js';
 import { openIndex } from '../../src-main/index/db.js';
 import { getSession, listSessions, type SessionRow } from '../../src-main/index/queries.js';
 import { reconcile } from '../../src-main/index/reindex.js';
@@ -29,7 +31,9 @@ afterAll(() => {
 });
 
 /** A data dir holding the given fixtures, indexed from the JSONL alone; its session rows by id. */
-async function indexed(names: readonly ClientFixtureName[]): Promise<{ dir: string; rows: SessionRow[] }> {
+async function indexed(
+  names: readonly ClientFixtureName[],
+): Promise<{ dir: string; rows: SessionRow[]; db: Awaited<ReturnType<typeof openIndex>>['db'] }> {
   const dir = makeTempDir('lr-facts-');
   dirs.push(dir);
   for (const n of names) installClientFixture(dir, n);
@@ -37,7 +41,7 @@ async function indexed(names: readonly ClientFixtureName[]): Promise<{ dir: stri
   const sessionsDir = path.join(dir, 'sessions');
   await reconcile(db, sessionsDir, { markCrashed: false });
   const rows = listSessions({ index: db, sessionsDir }, { limit: 100 }).sessions;
-  return { dir, rows };
+  return { dir, rows, db };
 }
 
 /** What the capture set up for each fixture, and the branch the client states (only Claude Code states one). */
@@ -135,7 +139,7 @@ describe('titles, projects and branches of captured real-client sessions', () =>
     const table = (await run('node', [BIN, 'sessions', 'list', '--data-dir', dir], { env })).stdout;
     expect(table).toContain('moon-base@feature/orbit-math');
     expect(table).toContain('tide-tables');
-  });
+  }, 90_000);
 
   it('getSession returns the same fields for one session', async () => {
     const { dir } = await indexed(['opencode-tool-continue']);
@@ -146,4 +150,61 @@ describe('titles, projects and branches of captured real-client sessions', () =>
     const d = getSession({ index: db, sessionsDir }, { id: m.session_id });
     expect(d?.session).toMatchObject({ title: m.title, project: m.project, branch: null });
   });
+
+  it('stats and analytics by project and branch sum each captured session into its own project', async () => {
+    const { db } = await indexed(CLIENT_FIXTURES);
+    const byProject = computeStats(db, { by: 'project' });
+    const keys = byProject.groups.map((g) => g.key).sort();
+    expect(keys).toEqual(CLIENT_FIXTURES.map((n) => loadClientFixture(n).manifest.project).sort());
+    // Every request of a session counts for its project: the groups add up to the totals.
+    expect(byProject.groups.reduce((n, g) => n + g.requests, 0)).toBe(byProject.totals.requests);
+    for (const name of CLIENT_FIXTURES) {
+      const fx = loadClientFixture(name);
+      const g = byProject.groups.find((x) => x.key === fx.manifest.project)!;
+      expect(g.requests).toBe(fx.requests.length);
+      expect(g.project).toBe(fx.manifest.project);
+    }
+    const byBranch = computeStats(db, { by: 'branch' });
+    expect(byBranch.groups.map((g) => [g.project, g.branch]).sort()).toEqual(
+      [
+        [loadClientFixture('claude-code-subagent-compact').manifest.project, 'feature/orbit-math'],
+        [loadClientFixture('codex-tool-resume-compact').manifest.project, null],
+        [loadClientFixture('opencode-tool-continue').manifest.project, null],
+      ].sort(),
+    );
+    const a = computeAnalytics(db, { bucket: 'day' });
+    expect(a.by_project.map((g) => g.key).sort()).toEqual(keys);
+    expect(a.split_by_branch.keys.sort()).toEqual([
+      'moon-base@feature/orbit-math',
+      'star-chart',
+      'tide-tables',
+    ]);
+    // Every token is in some bucket of the split, Codex's WebSocket turns (fractional arrival times) included.
+    const split = a.split_by_project.points.reduce((n, p) => n + p.tokens.reduce((x, y) => x + y, 0), 0);
+    const all =
+      a.totals.input_tokens +
+      a.totals.output_tokens +
+      a.totals.cache_read_tokens +
+      a.totals.cache_write_tokens;
+    expect(split).toBe(all);
+    expect(a.series.reduce((n, p) => n + p.requests, 0)).toBe(a.totals.requests);
+  });
+
+  it('`lunaroute stats --by project` and `--by branch` print the projects and branches', async () => {
+    const { dir } = await indexed(CLIENT_FIXTURES);
+    const env = { ...process.env, HOME: dir };
+    const since = ['--since', '2000-01-01'];
+    const table = (await run('node', [BIN, 'stats', '--by', 'branch', ...since, '--data-dir', dir], { env }))
+      .stdout;
+    expect(table).toContain('BRANCH (PROJECT)');
+    expect(table).toContain('feature/orbit-math  (moon-base)');
+    const json = JSON.parse(
+      (await run('node', [BIN, 'stats', '--by', 'project', '--json', ...since, '--data-dir', dir], { env }))
+        .stdout,
+    ) as { by: string; groups: { key: string; project: string | null }[] };
+    expect(json.by).toBe('project');
+    expect(json.groups.map((g) => g.project).sort()).toEqual(
+      CLIENT_FIXTURES.map((n) => loadClientFixture(n).manifest.project).sort(),
+    );
+  }, 90_000);
 });
