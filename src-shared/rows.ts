@@ -79,6 +79,13 @@ export const SessionRowSchema = s.object({
   cost_usd: nnum,
   /** Requests with usage but no (complete) price: the cost above leaves them out. */
   unpriced_count: count,
+  /** The first prompt typed on the session's main thread (reminders, slash commands, subagents, title calls
+   * skipped); null until one was seen. */
+  title: nstr,
+  /** The working directory the client stated (full path; the UI shows its last segment); null when none. */
+  project: nstr,
+  /** The git branch the client stated (Claude Code's gitStatus); null when none. */
+  branch: nstr,
   last_status: s.nullable(s.int()),
   last_outcome: nstr,
   /** The last request's model (the answering model once known, else the requested one). */

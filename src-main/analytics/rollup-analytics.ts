@@ -7,6 +7,8 @@ import { cellsOf, HOUR_MS, type Cell } from '../index/summary.js';
 import type { PartitionedIndex } from '../index/partitions.js';
 import type { IndexStats } from '../index/queries.js';
 import {
+  branchLabel,
+  relabel,
   emptyPoint,
   shares,
   type AnalyticsArgs,
@@ -149,6 +151,22 @@ function groupBy(cells: readonly Slotted[], key: (c: Slotted) => string): StatsG
     .map((g) => ({ ...g, cost_usd: round(g.cost_usd) }));
 }
 
+/**
+ * By the session's project (key: its directory, `(none)` when unnamed) or by project and branch (key: the branch),
+ * each group carrying `project` (and `branch`) as stats.ts projectGroups does over request rows.
+ */
+function projectGroupsOf(cells: readonly Slotted[], by: 'project' | 'branch'): StatsGroup[] {
+  const id = (c: Slotted): string => JSON.stringify(by === 'project' ? [c.project] : [c.project, c.branch]);
+  const first = new Map<string, Slotted>();
+  for (const c of cells) if (!first.has(id(c))) first.set(id(c), c);
+  return groupBy(cells, id).map(({ key, ...g }) => {
+    const c = first.get(key)!;
+    return by === 'project'
+      ? { key: c.project ?? '(none)', project: c.project, ...g }
+      : { key: c.branch ?? '(none)', project: c.project, branch: c.branch, ...g };
+  });
+}
+
 const tokens = (c: Cell): number =>
   c.input_tokens + c.output_tokens + c.cache_read_tokens + c.cache_write_tokens;
 
@@ -252,6 +270,13 @@ export async function analyticsFromRollups(
     series,
     split_by_model: split((c) => c.model),
     split_by_client: split((c) => c.client),
+    split_by_project: split((c) => c.project ?? '(none)'),
+    split_by_branch: relabel(
+      split((c) => `${c.project ?? ''}\n${c.branch ?? ''}`),
+      branchLabel,
+    ),
+    by_project: shares(projectGroupsOf(cells, 'project'), totals),
+    by_branch: shares(projectGroupsOf(cells, 'branch'), totals),
     by_model: shares(
       groupBy(cells, (c) => c.model),
       totals,
@@ -311,6 +336,7 @@ export async function statsFromRollups(
   else if (a.by === 'model') groups = groupBy(cells, (c) => c.model);
   else if (a.by === 'client') groups = groupBy(cells, (c) => c.client);
   else if (a.by === 'class') groups = classes;
+  else if (a.by === 'project' || a.by === 'branch') groups = projectGroupsOf(cells, a.by);
   return {
     since: a.since ?? null,
     until: a.until ?? null,

@@ -7,8 +7,8 @@ import type { SqlValue } from '../index/indexer.js';
 import type { Limits } from '../../src-shared/limits.js';
 import { readLimits } from './limits.js';
 
-export type StatsBy = 'day' | 'model' | 'client' | 'tool' | 'class';
-export const STATS_BY: readonly StatsBy[] = ['day', 'model', 'client', 'tool', 'class'];
+export type StatsBy = 'day' | 'model' | 'client' | 'tool' | 'class' | 'project' | 'branch';
+export const STATS_BY: readonly StatsBy[] = ['day', 'model', 'client', 'tool', 'class', 'project', 'branch'];
 
 export interface StatsArgs {
   /** Only requests that arrived at or after this epoch ms. */
@@ -37,6 +37,10 @@ export interface TokenCost {
 
 export interface StatsGroup extends TokenCost {
   key: string;
+  /** By project or branch: the session's working directory (full path; null when its client named none). */
+  project?: string | null;
+  /** By branch: the session's git branch (null when its client named none). */
+  branch?: string | null;
 }
 
 export interface ToolStats {
@@ -126,6 +130,7 @@ export function computeStats(index: IndexStore, a: StatsArgs = {}): StatsResult 
   } else if (a.by === 'model') groups = group(`COALESCE(model, model_requested, '(unknown)')`);
   else if (a.by === 'client') groups = group('client');
   else if (a.by === 'class') groups = classes;
+  else if (a.by === 'project' || a.by === 'branch') groups = projectGroups(q, w, a.by);
   if (a.by === 'tool') tools = toolStats(index, a);
   return {
     since: a.since ?? null,
@@ -139,6 +144,26 @@ export function computeStats(index: IndexStore, a: StatsArgs = {}): StatsResult 
     tools,
     limits: readLimits(index),
   };
+}
+
+/**
+ * By the session's project (its working directory) or by project and branch. Requests of sessions whose
+ * client named no directory or branch fall in a `(none)` group (project/branch null).
+ */
+export function projectGroups(
+  q: <T>(sql: string, p?: SqlValue[]) => T[],
+  w: string,
+  by: 'project' | 'branch',
+): StatsGroup[] {
+  const cols = by === 'project' ? 's.project AS project' : 's.project AS project, s.branch AS branch';
+  const key = by === 'project' ? `COALESCE(s.project, '(none)')` : `COALESCE(s.branch, '(none)')`;
+  return q<StatsGroup>(
+    `SELECT ${key} AS key, ${cols}, ${SUMS}
+     FROM (SELECT * FROM requests ${w}) requests
+     LEFT JOIN (SELECT id AS sid, project, branch FROM sessions) s ON s.sid = requests.session_id
+     GROUP BY ${by === 'project' ? 's.project' : 's.project, s.branch'}
+     ORDER BY cost_usd DESC, requests DESC, key`,
+  ).map(clean);
 }
 
 /** Calls, error rate and result latency per tool name (calls made in the window). */

@@ -19,7 +19,7 @@ import { partLabel, type RequestInsight } from '../../src-shared/insight.js';
 import { cliError, usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { loadConfigForCli } from './serve.js';
-import { fmtMs, fmtTime, fmtTokens, parseSince, table } from './format.js';
+import { fmtMs, fmtTime, fmtTokens, parseSince, projectName, table } from './format.js';
 
 const DATA_OPTIONS = CONFIG_OPTIONS.filter((o) => o.name === 'data-dir' || o.name === 'config');
 
@@ -99,6 +99,17 @@ function insightLines(a: SessionAnalysis): string {
   );
 }
 
+/** The project's last path segment and the branch: `moon-base@feature/x`; `–` when the client named none. */
+function projectLabel(s: SessionRow): string {
+  if (!s.project) return '–';
+  const name = projectName(s.project);
+  return s.branch ? `${name}@${s.branch}` : name;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - 1) + '…' : text;
+}
+
 function statusOf(s: SessionRow): string {
   const parts: string[] = [];
   if (s.failed_count) parts.push(`${s.failed_count} failed`);
@@ -165,6 +176,8 @@ export const sessionsCommand: Command = {
           String(s.tool_call_count),
           s.models ?? '–',
           statusOf(s),
+          projectLabel(s),
+          clip(s.title ?? '–', 48),
         ]);
         ctx.stdout(
           table(
@@ -180,6 +193,8 @@ export const sessionsCommand: Command = {
               'TOOLS',
               'MODELS',
               'STATUS',
+              'PROJECT',
+              'TITLE',
             ],
             rows,
             new Set([3, 4, 5, 6, 7, 8]),
@@ -219,7 +234,9 @@ export const sessionsCommand: Command = {
       const s = d.session;
       ctx.stdout(
         `Session ${s.id}\n` +
+          `  title     ${s.title ?? '–'}\n` +
           `  client    ${s.client}${s.client_version ? ' ' + s.client_version : ''}\n` +
+          `  project   ${s.project ?? '–'}${s.branch ? ` (branch ${s.branch})` : ''}\n` +
           `  started   ${fmtTime(s.started_at)}   last ${fmtTime(s.last_at)}\n` +
           `  requests  ${s.request_count} (${statusOf(s)})   models ${s.models ?? '–'}\n` +
           `  tokens    input ${fmtTokens(s.input_tokens)}  output ${fmtTokens(s.output_tokens)}  reasoning ${fmtTokens(s.reasoning_tokens)}  cache read ${fmtTokens(s.cache_read_tokens)}  cache write ${fmtTokens(s.cache_write_tokens)}\n` +

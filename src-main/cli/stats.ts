@@ -1,11 +1,11 @@
-// `lunaroute stats [--since 7d] [--by day|model|client|tool|class] [--json]`: tokens, cost and background-request
+// `lunaroute stats [--since 7d] [--by day|model|client|tool|class|project|branch] [--json]`: tokens, cost and background-request
 // shares from the index, read in this process like `sessions` does. Cost is summed over priced requests only;
 // an unpriced model is shown as "unpriced" (never $0) and the priced share says how much the sum covers.
 import { formatLimit, type Limits } from '../../src-shared/limits.js';
 import { STATS_BY, type StatsBy, type StatsGroup, type StatsResult } from '../analytics/stats.js';
 import { usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
-import { fmtMs, fmtTokens, parseSince, table } from './format.js';
+import { fmtMs, fmtTokens, parseSince, projectName, table } from './format.js';
 import { loadConfigForCli } from './serve.js';
 import { openForReading } from './sessions.js';
 import { statsFromRollups } from '../analytics/rollup-analytics.js';
@@ -102,6 +102,10 @@ export function renderStats(r: StatsResult): string {
           new Set([1, 2, 3, 4, 5]),
         )
       : 'No tool calls in this window.\n';
+  } else if (r.by === 'branch') {
+    // Branch names repeat across projects: say whose branch each is.
+    const named = r.groups.map((g) => ({ ...g, key: `${g.key}  (${projectName(g.project ?? null)})` }));
+    out += groupTable('BRANCH (PROJECT)', named, t);
   } else if (r.by && r.by !== 'class') {
     out += groupTable(r.by.toUpperCase(), r.groups, t);
   }
@@ -114,7 +118,8 @@ export const statsCommand: Command = {
   description:
     'Totals over the recorded requests: tokens by kind, cost (priced models only; unpriced ones are listed,\n' +
     'never counted as $0), the share each request class takes (main turns, subagents, titles, token counts,\n' +
-    'compactions, probes), and optionally a breakdown by day, model, client or tool.',
+    'compactions, probes), and optionally a breakdown by day, model, client, tool, project (the working\n' +
+    'directory the client stated) or branch.',
   options: OPTIONS,
   async run({ values, positionals }, ctx) {
     if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}'`, 'stats');

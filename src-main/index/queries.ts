@@ -51,6 +51,12 @@ export interface SessionRow {
   gaps: number;
   lost_requests: number;
   last_gap_at: number | null;
+  /** The first prompt typed on the main thread; null until one was seen. */
+  title: string | null;
+  /** The working directory the client stated (full path); null when it stated none. */
+  project: string | null;
+  /** The git branch the client stated; null when it stated none (Codex and OpenCode never do). */
+  branch: string | null;
   /** Computed by listSessions/sessionRow: requests without an outcome yet. */
   in_flight?: number;
   /** Computed: end of the last finished request. */
@@ -94,6 +100,7 @@ export const SNIPPET = `snippet(request_text, char(2), char(3), '…', -1, 16)`;
 export const SESSION_COLUMNS = `s.id, s.file, s.client, s.client_version, s.user_agent, s.id_source, s.started_at, s.last_at,
   s.failed_count, s.interrupted_count, s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens,
   s.reasoning_tokens, s.tool_call_count, s.models, s.gaps, s.lost_requests, s.last_gap_at, s.cost_usd, s.unpriced_count,
+  s.title, s.project, s.branch,
   (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id) AS request_count,
   (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL) AS in_flight,
   (SELECT MAX(r.ended_at) FROM requests r WHERE r.session_id = s.id) AS ended_at,

@@ -62,7 +62,9 @@ CREATE TABLE IF NOT EXISTS session_list (
   last_model TEXT,
   last_preview TEXT,
   last_request_at INTEGER,        -- MAX(requests.at): analytics counts sessions with a request in the window
-  project TEXT                    -- sessions.project when the partition has that column
+  title TEXT,                     -- sessions.title / project / branch (analytics/session-facts.ts)
+  project TEXT,
+  branch TEXT
 );
 CREATE INDEX IF NOT EXISTS session_list_last ON session_list(last_at DESC, id);
 CREATE INDEX IF NOT EXISTS session_list_part ON session_list(part);
@@ -74,6 +76,7 @@ CREATE TABLE IF NOT EXISTS rollups (
   client TEXT NOT NULL,
   class TEXT NOT NULL,
   project TEXT,
+  branch TEXT,
   requests INTEGER NOT NULL, failed INTEGER NOT NULL, interrupted INTEGER NOT NULL, in_flight INTEGER NOT NULL,
   input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
   cache_write_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL,
@@ -101,6 +104,7 @@ export interface Cell {
   client: string;
   class: string;
   project: string | null;
+  branch: string | null;
   requests: number;
   failed: number;
   interrupted: number;
@@ -128,6 +132,7 @@ export const CELL_COLUMNS = [
   'client',
   'class',
   'project',
+  'branch',
   'requests',
   'failed',
   'interrupted',
@@ -159,11 +164,14 @@ export function hasColumn(store: IndexStore, table: string, column: string): boo
 }
 
 function projectExpr(store: IndexStore): string {
-  return hasColumn(store, 'sessions', 'project') ? 's.project' : 'NULL';
+  return hasColumn(store, 'sessions', 'project')
+    ? 's.project AS project, s.branch AS branch'
+    : 'NULL AS project, NULL AS branch';
 }
 
-const keyOf = (c: Pick<Cell, 'hour' | 'model' | 'model_raw' | 'client' | 'class' | 'project'>): string =>
-  JSON.stringify([c.hour, c.model, c.model_raw, c.client, c.class, c.project]);
+const keyOf = (
+  c: Pick<Cell, 'hour' | 'model' | 'model_raw' | 'client' | 'class' | 'project' | 'branch'>,
+): string => JSON.stringify([c.hour, c.model, c.model_raw, c.client, c.class, c.project, c.branch]);
 
 /** The rates a request was billed at (the long-context tier applies to the whole request above its threshold). */
 export function ratesFor(prices: Prices, model: string | null, prompt: number): Rates | null {
@@ -177,7 +185,7 @@ export function cellsOf(store: IndexStore, from: number, to: number, prices: Pri
   const project = projectExpr(store);
   const range = [from, to];
   const cells = store.querySync<Cell>(
-    `SELECT ${KEY}, ${project} AS project,
+    `SELECT ${KEY}, ${project},
        COUNT(*) AS requests, COUNT(CASE WHEN r.outcome = 'failed' THEN 1 END) AS failed,
        COUNT(CASE WHEN r.outcome = 'interrupted' THEN 1 END) AS interrupted,
        COUNT(CASE WHEN r.outcome IS NULL THEN 1 END) AS in_flight,
@@ -194,13 +202,13 @@ export function cellsOf(store: IndexStore, from: number, to: number, prices: Pri
          AS known_tokens,
        COUNT(r.cost_usd) AS cost_rows, 0 AS cache_saved_usd, 0 AS unpriced_cache_read
      FROM requests r LEFT JOIN sessions s ON s.id = r.session_id
-     WHERE r.at >= ? AND r.at < ? GROUP BY 1, 2, 3, 4, 5, 6`,
+     WHERE r.at >= ? AND r.at < ? GROUP BY 1, 2, 3, 4, 5, 6, 7`,
     range,
   );
   const byKey = new Map(cells.map((c) => [keyOf(c), c]));
   // Cache savings need the rates of each row (the long-context tier depends on the row's prompt size).
   for (const r of store.querySync<Cell & { i: number; cr: number; cw: number; st: string }>(
-    `SELECT ${KEY}, ${project} AS project, COALESCE(r.input_tokens, 0) AS i, r.cache_read_tokens AS cr,
+    `SELECT ${KEY}, ${project}, COALESCE(r.input_tokens, 0) AS i, r.cache_read_tokens AS cr,
             COALESCE(r.cache_write_tokens, 0) AS cw, r.cost_status AS st
      FROM requests r LEFT JOIN sessions s ON s.id = r.session_id
      WHERE r.at >= ? AND r.at < ? AND r.cache_read_tokens > 0
@@ -259,19 +267,20 @@ export const LIST_COLUMNS = [
   'last_outcome',
   'last_model',
   'last_preview',
+  'title',
+  'project',
+  'branch',
 ] as const;
 
 /** Statements that make the summary's rows of these sessions match partition `part` (absent ones leave it). */
 export function sessionStmts(part: number, store: IndexStore, ids: readonly string[]): Stmt[] {
   const out: Stmt[] = [];
-  const project = projectExpr(store);
-  const cols = [...LIST_COLUMNS, 'last_request_at', 'project', 'part'];
+  const cols = [...LIST_COLUMNS, 'last_request_at', 'part'];
   const insert = `INSERT OR REPLACE INTO session_list (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
   for (let i = 0; i < ids.length; i += 200) {
     const chunk = ids.slice(i, i + 200);
     const rows = store.querySync<Record<string, SqlValue>>(
-      `SELECT ${SESSION_COLUMNS}, (SELECT MAX(r.at) FROM requests r WHERE r.session_id = s.id) AS last_request_at,
-              ${project} AS project
+      `SELECT ${SESSION_COLUMNS}, (SELECT MAX(r.at) FROM requests r WHERE r.session_id = s.id) AS last_request_at
        FROM sessions s ${LAST_REQUEST_JOIN} WHERE s.id IN (${chunk.map(() => '?').join(', ')})`,
       chunk,
     );

@@ -140,7 +140,7 @@ describe('lunaroute sessions', () => {
     const { stdout } = await cli('sessions', 'list');
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(
-      /^SESSION\s+CLIENT\s+STARTED\s+SPAN\s+REQS\s+IN\s+OUT\s+CACHE R\/W\s+TOOLS\s+MODELS\s+STATUS$/,
+      /^SESSION\s+CLIENT\s+STARTED\s+SPAN\s+REQS\s+IN\s+OUT\s+CACHE R\/W\s+TOOLS\s+MODELS\s+STATUS\s+PROJECT\s+TITLE$/,
     );
     expect(stdout).toMatch(/cli-codex-session\s+codex\s.*1 failed/);
     const filtered = await cli('sessions', 'list', '--client', 'codex');

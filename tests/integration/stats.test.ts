@@ -130,7 +130,7 @@ describe('lunaroute stats', () => {
     expect(text.out).toMatch(/priced 75\.0% of requests with usage/);
     const bad = await cli('stats', '--by', 'week', '--data-dir', stack.dataDir);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--by takes day, model, client, tool, class, got "week"/);
+    expect(bad.err).toMatch(/--by takes day, model, client, tool, class, project, branch, got "week"/);
   });
 });
 

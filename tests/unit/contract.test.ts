@@ -41,6 +41,9 @@ const row: SessionRow = {
   last_outcome: null,
   last_model: 'claude-sonnet-4-5',
   last_preview: 'hi',
+  title: 'Say hi',
+  project: '/home/dev/moon-base',
+  branch: 'main',
 };
 
 const usage = {
