@@ -5,12 +5,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { LEGACY_INDEX_FILE, PartitionedIndex } from '../index/partitions.js';
 import { reconcilePartitions } from '../index/part-reconcile.js';
-import {
-  listSessions,
-  partGetSession,
-  partSessionInsight,
-  type PartContext,
-} from '../index/part-queries.js';
+import { listSessions, partGetSession, partSessionInsight, type PartContext } from '../index/part-queries.js';
 import { buildPrices, type Prices } from '../analytics/prices.js';
 import type { SessionRow } from '../index/queries.js';
 import { withInsight } from '../insight/exchanges.js';

@@ -249,7 +249,10 @@ export async function partSessionView(ctx: PartContext, a: { id: string }): Prom
 }
 
 /** The insight of a session (context, cache breaks, subagents, compaction), from its file in its partition. */
-export async function partSessionInsight(ctx: PartContext, a: { id: string }): Promise<SessionAnalysis | null> {
+export async function partSessionInsight(
+  ctx: PartContext,
+  a: { id: string },
+): Promise<SessionAnalysis | null> {
   const s = await sessionStore(ctx, a.id);
   return s ? sessionInsight(s.q, { id: s.id }) : null;
 }

@@ -341,7 +341,17 @@ function limitStmts(store: IndexStore): Stmt[] {
             reset_at = excluded.reset_at, seen_at = excluded.seen_at, lim = excluded.lim,
             remaining = excluded.remaining, status = excluded.status, binding = excluded.binding
           WHERE excluded.seen_at > limits.seen_at`,
-    params: [r['provider']!, r['win']!, r['utilization']!, r['reset_at']!, r['seen_at']!, r['lim']!, r['remaining']!, r['status']!, r['binding']!],
+    params: [
+      r['provider']!,
+      r['win']!,
+      r['utilization']!,
+      r['reset_at']!,
+      r['seen_at']!,
+      r['lim']!,
+      r['remaining']!,
+      r['status']!,
+      r['binding']!,
+    ],
   }));
 }
 

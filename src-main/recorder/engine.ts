@@ -50,10 +50,6 @@ export interface EngineOptions {
   sessionIdleMs?: number;
 }
 
-function headerRecord(h: OpenMsg['headers']): IncomingHttpHeaders {
-  return h as IncomingHttpHeaders;
-}
-
 export class RecorderEngine {
   private readonly http = new Map<string, HttpExchange>();
   private readonly ws = new Map<string, WsExchange>();
@@ -263,7 +259,7 @@ export class RecorderEngine {
       dialect: open.dialect,
       endpoint: open.endpoint,
     });
-    const headers = headerRecord(open.headers);
+    const headers = open.headers as IncomingHttpHeaders;
     const client = recognizeClient(headers);
     const identity = open.replayOf
       ? replaySession(await this.sessions.recordedRequest(open.replayOf), open.replayOf)
@@ -313,7 +309,7 @@ export class RecorderEngine {
       if (!s) return;
       await this.writeResponse(s, {
         id,
-        client: recognizeClient(headerRecord(ex.open.headers)),
+        client: recognizeClient(ex.open.headers as IncomingHttpHeaders),
         at: ex.open.startedAt + endMs,
         // No upstream head: the client got LunaRoute's own error reply, whose status is what it saw.
         status: ex.status ?? (end.kind === 'upstream_error' ? end.status : null),
@@ -393,7 +389,7 @@ export class RecorderEngine {
       if (!s) return;
       await this.writeResponse(s, {
         id: turn.requestId,
-        client: recognizeClient(headerRecord(w.open.headers)),
+        client: recognizeClient(w.open.headers as IncomingHttpHeaders),
         at: w.open.startedAt + turn.ms,
         status: 101,
         headers: null,
