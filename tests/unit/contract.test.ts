@@ -146,6 +146,10 @@ describe('call results', () => {
       split_by_client: { keys: ['other'], points: [{ t: 0, tokens: [10], cost_usd: [0] }] },
       by_model: [{ key: 'local', ...sums, token_share: 1, cost_share: null }],
       by_client: [],
+      split_by_project: { keys: [], points: [{ t: 0, tokens: [], cost_usd: [] }] },
+      split_by_branch: { keys: [], points: [{ t: 0, tokens: [], cost_usd: [] }] },
+      by_project: [],
+      by_branch: [],
       classes: [],
       cache: {
         input_tokens: 1,
