@@ -82,7 +82,7 @@ export class IndexStore implements IndexDb {
   private pendingBytes = 0;
   /**
    * The journal alone cannot bring the file up to date: the next save writes the whole file. True after opening,
-   * so the first save after start-up folds a replayed journal and the start-up catch-up into the file.
+   * when the file is new or a journal was replayed (folded into the file at the first save).
    */
   private needCheckpoint = true;
   /** The journal on disk belongs to the file on disk and ends where `journal.size` says. */
@@ -113,6 +113,9 @@ export class IndexStore implements IndexDb {
     this.journal = file && !readOnly ? new JournalWriter(journalPathFor(file)) : null;
     this.generation = disk.generation;
     this.fileBytes = disk.bytes;
+    // A file opened whole with nothing replayed is already what the disk holds: its first save appends to a fresh
+    // journal (a header) instead of rewriting the file, so a restart costs no whole-file write.
+    this.needCheckpoint = !(file && disk.bytes > 0 && !replayed);
     if (this.journal) this.seen = this.changeMark();
     if (this.journal && replayed) this.markDirty();
   }
@@ -197,11 +200,16 @@ export class IndexStore implements IndexDb {
         try {
           const whole =
             this.needCheckpoint ||
-            !this.journalReady ||
             (final && journaled) ||
             this.journal.size + this.pendingBytes > this.checkpointAt();
           if (whole) await this.checkpoint();
-          else if (this.pending.length > 0) await this.append();
+          else if (this.pending.length > 0) {
+            if (!this.journalReady) {
+              await this.journal.reset(this.generation);
+              this.journalReady = true;
+            }
+            await this.append();
+          }
         } catch (err) {
           this.dirty = true;
           throw err;

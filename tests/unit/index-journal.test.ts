@@ -52,6 +52,25 @@ function copyCut(file: string, bytes: number): string {
 }
 
 describe('index persistence through the journal', () => {
+  it('a restart that replays nothing never rewrites the file: its first save appends to a fresh journal', async () => {
+    const file = path.join(newDir(), 'lunaroute.db');
+    const first = (await open(file)).db;
+    put(first, 'base', 'x'.repeat(200_000));
+    await first.close(); // a clean close: the file holds everything, the journal is a header
+    const before = fs.statSync(file);
+    const { db, rebuildReason } = await open(file);
+    expect(rebuildReason).toBeNull();
+    put(db, 'k1');
+    await db.save();
+    expect(db.checkpoints).toBe(0);
+    expect(db.lastSaveBytes).toBeLessThan(1_000);
+    expect(fs.statSync(file).mtimeMs).toBe(before.mtimeMs);
+    db.db.close(); // a crash
+    const again = (await open(file, true)).db;
+    expect(keys(again)).toEqual(['k1']);
+    again.db.close();
+  });
+
   it('a save appends only the new batches to the journal and leaves the index file as it was', async () => {
     const file = path.join(newDir(), 'lunaroute.db');
     const { db } = await open(file);
