@@ -361,6 +361,13 @@ function timeSplit(index: IndexStore, since: number | null, limit: number): Anal
      GROUP BY r.session_id ORDER BY MAX(r.at) DESC LIMIT ${limit}`,
     since === null ? [] : [since, since],
   );
+  return sumTimeSplit(rows);
+}
+
+/** Sessions' spans, model and tool times summed, each capped so the parts never exceed the span. */
+export function sumTimeSplit(
+  rows: readonly { span: number; model: number; tool: number }[],
+): AnalyticsResult['time_split'] {
   let span = 0;
   let model = 0;
   let tool = 0;

@@ -3,7 +3,7 @@
 // time split of the most recent sessions (newest partitions first, stopping once enough sessions are found).
 import type { PartitionedIndex, PartitionInfo } from '../index/partitions.js';
 import type { SqlValue } from '../index/types.js';
-import type { AnalyticsResult, SlowToolCall } from './analytics.js';
+import { sumTimeSplit, type AnalyticsResult, type SlowToolCall } from './analytics.js';
 import { quantile, round, type ToolStats } from './stats.js';
 
 /** A tool result comes back after its request: partitions are kept if their requests end this close to `since`. */
@@ -113,23 +113,5 @@ export async function timeSplitAcross(
     );
   }
   rows.sort((x, y) => y.latest - x.latest);
-  let span = 0;
-  let model = 0;
-  let tool = 0;
-  const top = rows.slice(0, limit);
-  for (const r of top) {
-    const s = Math.max(0, r.span);
-    const m = Math.min(r.model, s);
-    const t = Math.min(r.tool, s - m);
-    span += s;
-    model += m;
-    tool += t;
-  }
-  return {
-    sessions: top.length,
-    span_ms: Math.round(span),
-    model_ms: Math.round(model),
-    tool_ms: Math.round(tool),
-    idle_ms: Math.round(span - model - tool),
-  };
+  return sumTimeSplit(rows.slice(0, limit));
 }
