@@ -21,6 +21,7 @@ import {
   sessionLines,
   sessionView,
   sessionInsight,
+  sessionFilters,
   SNIPPET,
   type ListSessionsArgs,
   type QueryContext,
@@ -84,24 +85,7 @@ export async function listSessions(
   a: ListSessionsArgs = {},
 ): Promise<{ sessions: SessionRow[]; total: number }> {
   const summary = ctx.parts.summary;
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (a.since !== undefined) {
-    where.push('s.last_at >= ?');
-    params.push(a.since);
-  }
-  if (a.until !== undefined) {
-    where.push('s.started_at <= ?');
-    params.push(a.until);
-  }
-  if (a.client) {
-    where.push('s.client = ?');
-    params.push(a.client);
-  }
-  if (a.model) {
-    where.push("(',' || s.models || ',') LIKE ?");
-    params.push(`%${a.model}%`);
-  }
+  const { where, params } = sessionFilters(a);
   if (a.status === 'in_flight') where.push('s.in_flight > 0');
   else if (a.status === 'failed') where.push('s.failed_count > 0');
   else if (a.status === 'interrupted') where.push('s.interrupted_count > 0');

@@ -109,10 +109,8 @@ export const SESSION_COLUMNS = `s.id, s.file, s.client, s.client_version, s.user
 export const LAST_REQUEST_JOIN = `LEFT JOIN requests lr ON lr.id =
   (SELECT r2.id FROM requests r2 WHERE r2.session_id = s.id ORDER BY r2.at DESC, r2.id DESC LIMIT 1)`;
 
-export function listSessions(
-  ctx: QueryContext,
-  a: ListSessionsArgs = {},
-): { sessions: SessionRow[]; total: number } {
+/** The session list's filters on time, client and model (alias `s`: a sessions or session_list row). */
+export function sessionFilters(a: ListSessionsArgs): { where: string[]; params: (string | number)[] } {
   const where: string[] = [];
   const params: (string | number)[] = [];
   if (a.since !== undefined) {
@@ -131,6 +129,14 @@ export function listSessions(
     where.push("(',' || s.models || ',') LIKE ?");
     params.push(`%${a.model}%`);
   }
+  return { where, params };
+}
+
+export function listSessions(
+  ctx: QueryContext,
+  a: ListSessionsArgs = {},
+): { sessions: SessionRow[]; total: number } {
+  const { where, params } = sessionFilters(a);
   const inFlight = 'EXISTS (SELECT 1 FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL)';
   if (a.status === 'in_flight') where.push(inFlight);
   else if (a.status === 'failed') where.push('s.failed_count > 0');
