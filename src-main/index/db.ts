@@ -243,6 +243,19 @@ export class IndexStore implements IndexDb {
     }
   }
 
+  /**
+   * Work on TEMP tables only (never saved: the partition's dirty marks, a search's scratch ids). It moves
+   * total_changes(), which would make the next save take it for a stray write and rewrite the whole file; here
+   * the mark is accepted afterwards, unless something else had already changed before it.
+   */
+  scratch<T>(fn: (db: Database) => T): T {
+    if (!this.journal) return fn(this.db);
+    const clean = this.changeMark() === this.seen;
+    const out = fn(this.db);
+    if (clean) this.seen = this.changeMark();
+    return out;
+  }
+
   /** Something changed that the journal does not hold: only a whole-file save captures it now. */
   private strayWrite(): void {
     this.needCheckpoint = true;

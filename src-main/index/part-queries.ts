@@ -95,7 +95,9 @@ export async function listSessions(
   if (a.q && !fts) return { sessions: [], total: 0 };
   if (fts) {
     // The sessions with a match, from every partition, into a temporary table of the summary (never saved).
-    summary.db.exec('CREATE TEMP TABLE IF NOT EXISTS q_ids (id TEXT PRIMARY KEY); DELETE FROM temp.q_ids;');
+    summary.scratch((db) =>
+      db.exec('CREATE TEMP TABLE IF NOT EXISTS q_ids (id TEXT PRIMARY KEY); DELETE FROM temp.q_ids;'),
+    );
     for (const p of ctx.parts.partitions()) {
       const store = await ctx.parts.store(p.id);
       const ids = store
@@ -105,9 +107,9 @@ export async function listSessions(
         )
         .map((r) => r.id);
       if (ids.length > 0)
-        summary.db.run('INSERT OR IGNORE INTO temp.q_ids SELECT value FROM json_each(?)', [
-          JSON.stringify(ids),
-        ]);
+        summary.scratch((db) =>
+          db.run('INSERT OR IGNORE INTO temp.q_ids SELECT value FROM json_each(?)', [JSON.stringify(ids)]),
+        );
     }
     where.push('s.id IN (SELECT id FROM temp.q_ids)');
   }

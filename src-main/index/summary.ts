@@ -410,15 +410,16 @@ CREATE TEMP TRIGGER IF NOT EXISTS dirty_fi_d AFTER DELETE ON main.files BEGIN
 
 /** What the last batches on a partition touched (and forget it). */
 export function takeDirty(store: IndexStore): { sessions: string[]; hours: number[]; files: string[] } {
-  const db = store.db;
-  const col = <T>(sql: string): T[] => (db.exec(sql)[0]?.values ?? []).map((v) => v[0] as T);
-  const out = {
-    sessions: col<string>('SELECT id FROM temp.dirty_sessions'),
-    hours: col<number>('SELECT h FROM temp.dirty_hours'),
-    files: col<string>('SELECT path FROM temp.dirty_files'),
-  };
-  db.exec('DELETE FROM temp.dirty_sessions; DELETE FROM temp.dirty_hours; DELETE FROM temp.dirty_files;');
-  return out;
+  return store.scratch((db) => {
+    const col = <T>(sql: string): T[] => (db.exec(sql)[0]?.values ?? []).map((v) => v[0] as T);
+    const out = {
+      sessions: col<string>('SELECT id FROM temp.dirty_sessions'),
+      hours: col<number>('SELECT h FROM temp.dirty_hours'),
+      files: col<string>('SELECT path FROM temp.dirty_files'),
+    };
+    db.exec('DELETE FROM temp.dirty_sessions; DELETE FROM temp.dirty_hours; DELETE FROM temp.dirty_files;');
+    return out;
+  });
 }
 
 /** Summary statements for what a batch touched on partition `part`. */

@@ -52,6 +52,25 @@ function copyCut(file: string, bytes: number): string {
 }
 
 describe('index persistence through the journal', () => {
+  it('TEMP-table work done through scratch() is not a stray write: the next save still only appends', async () => {
+    const file = path.join(newDir(), 'lunaroute.db');
+    const { db } = await open(file);
+    put(db, 'base');
+    await db.save();
+    expect(db.checkpoints).toBe(1);
+    db.scratch((d) =>
+      d.exec('CREATE TEMP TABLE IF NOT EXISTS t (x); INSERT INTO temp.t VALUES (1); DELETE FROM temp.t;'),
+    );
+    put(db, 'k1');
+    await db.save();
+    expect(db.checkpoints).toBe(1);
+    db.db.exec('INSERT INTO temp.t VALUES (2)'); // the same change made behind the store's back
+    put(db, 'k2');
+    await db.save();
+    expect(db.checkpoints).toBe(2);
+    await db.close();
+  });
+
   it('a restart that replays nothing never rewrites the file: its first save appends to a fresh journal', async () => {
     const file = path.join(newDir(), 'lunaroute.db');
     const first = (await open(file)).db;
