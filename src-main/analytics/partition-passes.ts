@@ -2,9 +2,8 @@
 // window (partitions.ts): tool latency quantiles (p50/p95 need every latency), the slowest tool calls, and the
 // time split of the most recent sessions (newest partitions first, stopping once enough sessions are found).
 import type { PartitionedIndex, PartitionInfo } from '../index/partitions.js';
-import type { SqlValue } from '../index/types.js';
 import { sumTimeSplit, type AnalyticsResult, type SlowToolCall } from './analytics.js';
-import { quantile, round, type ToolStats } from './stats.js';
+import { quantile, rangeWhere, round, type ToolStats } from './stats.js';
 
 /** A tool result comes back after its request: partitions are kept if their requests end this close to `since`. */
 const CALL_SLACK_MS = 86_400_000;
@@ -20,26 +19,12 @@ function overlapping(pi: PartitionedIndex, since?: number, until?: number): Part
     );
 }
 
-function callWhere(a: { since?: number; until?: number }): { w: string; params: SqlValue[] } {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (a.since !== undefined) {
-    where.push('called_at >= ?');
-    params.push(a.since);
-  }
-  if (a.until !== undefined) {
-    where.push('called_at <= ?');
-    params.push(a.until);
-  }
-  return { w: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
-}
-
 /** Calls, error rate and latency quantiles per tool name, over every partition in the window. */
 export async function toolStatsAcross(
   pi: PartitionedIndex,
   a: { since?: number; until?: number } = {},
 ): Promise<ToolStats[]> {
-  const { w, params } = callWhere(a);
+  const { w, params } = rangeWhere('called_at', a);
   const counts = new Map<string, { calls: number; errors: number; answered: number; lat: number[] }>();
   for (const p of overlapping(pi, a.since, a.until)) {
     const store = await pi.store(p.id);

@@ -94,18 +94,26 @@ export function quantile(sorted: readonly number[], q: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-export function computeStats(index: IndexStore, a: StatsArgs = {}): StatsResult {
+/** `WHERE <column> >= since AND <column> <= until` for the bounds that are set ('' when none). */
+export function rangeWhere(
+  column: 'at' | 'called_at',
+  a: { since?: number; until?: number },
+): { w: string; params: SqlValue[] } {
   const where: string[] = [];
   const params: SqlValue[] = [];
   if (a.since !== undefined) {
-    where.push('at >= ?');
+    where.push(`${column} >= ?`);
     params.push(a.since);
   }
   if (a.until !== undefined) {
-    where.push('at <= ?');
+    where.push(`${column} <= ?`);
     params.push(a.until);
   }
-  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  return { w: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+export function computeStats(index: IndexStore, a: StatsArgs = {}): StatsResult {
+  const { w, params } = rangeWhere('at', a);
   const q = <T>(sql: string, p: SqlValue[] = params): T[] => index.querySync<T>(sql, p);
   const totals = clean(q<TokenCost>(`SELECT ${SUMS} FROM requests ${w}`)[0]!);
   const sessions = q<{ n: number }>(`SELECT COUNT(DISTINCT session_id) AS n FROM requests ${w}`)[0]?.n ?? 0;
@@ -168,17 +176,7 @@ export function projectGroups(
 
 /** Calls, error rate and result latency per tool name (calls made in the window). */
 export function toolStats(index: IndexStore, a: StatsArgs = {}): ToolStats[] {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (a.since !== undefined) {
-    where.push('called_at >= ?');
-    params.push(a.since);
-  }
-  if (a.until !== undefined) {
-    where.push('called_at <= ?');
-    params.push(a.until);
-  }
-  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const { w, params } = rangeWhere('called_at', a);
   const counts = index.querySync<{ name: string; calls: number; errors: number; answered: number }>(
     `SELECT name, COUNT(*) AS calls, COUNT(CASE WHEN is_error = 1 THEN 1 END) AS errors,
             COUNT(result_request_id) AS answered
