@@ -24,6 +24,7 @@ import { ensurePrivateDir } from '../storage/fsutil.js';
 import { openIndex, type IndexStore } from './db.js';
 import { journalPathFor } from './journal.js';
 import { forgetFile, statementsFor } from './indexer.js';
+import { carriedFiles, freeShare, writtenElsewhere } from './part-carry.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 import { copyFiles } from './part-copy.js';
 import { DIRTY_SQL, dirtyStmts, SUMMARY_SQL, takeDirty, wholePartitionStmts } from './summary.js';
@@ -39,8 +40,6 @@ function removeIndexFile(file: string): void {
 /** The single-file index of LunaRoute before partitions (schema ≤ 5): migrated, then removed. */
 export const LEGACY_INDEX_FILE = 'lunaroute.db';
 export const DEFAULT_MAX_ROWS = 10_000;
-/** Sessions with a line this recent (or a request in flight) move to the new partition at a roll-over. */
-const CARRY_MS = 2 * 3_600_000;
 
 export interface PartitionOptions {
   dataDir: string;
@@ -195,6 +194,7 @@ export class PartitionedIndex implements IndexDb {
   // ---- the write path (IndexDb) ----
 
   async run(stmts: Stmt[]): Promise<void> {
+    await this.claimWritten(stmts);
     this.runSync(stmts);
     if (this.needsRollOver()) await this.rollOver();
   }
@@ -252,13 +252,7 @@ export class PartitionedIndex implements IndexDb {
     const file = partitionFile(this.o.dataDir, newId);
     removeIndexFile(file);
     const next = (await openIndex(file, this.storeOpts())).db;
-    const carry = old
-      .querySync<{ file: string }>(
-        `SELECT DISTINCT s.file AS file FROM sessions s WHERE s.last_at >= ?
-           OR EXISTS (SELECT 1 FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL)`,
-        [this.now() - CARRY_MS],
-      )
-      .map((r) => r.file);
+    const carry = carriedFiles(old, this.now(), this.o.maxRows ?? DEFAULT_MAX_ROWS);
     copyFiles(old, next, carry);
     next.db.exec(DIRTY_SQL);
     takeDirty(next);
@@ -276,6 +270,8 @@ export class PartitionedIndex implements IndexDb {
       'info',
       `index partition ${oldId} closed; ${carry.length} active session file(s) moved to ${newId}`,
     );
+    // The carried rows leave free pages behind; a closed partition is read for months, so it is compacted once.
+    if (freeShare(old) > 0.25) old.db.exec('VACUUM');
     await old.close();
     next.markDirty();
     await next.save();
@@ -288,16 +284,31 @@ export class PartitionedIndex implements IndexDb {
       'SELECT part, file FROM session_list WHERE id = ?',
       [id],
     )[0];
-    if (!row || row.part === this.openId || this.readOnly) return;
-    const from = await this.store(row.part);
+    if (row) await this.claimFile(row.part, row.file);
+  }
+
+  private async claimFile(part: number, file: string): Promise<void> {
+    if (part === this.openId || this.readOnly) return;
+    const from = await this.store(part);
     this.open.db.exec(DIRTY_SQL);
     from.db.exec(DIRTY_SQL);
-    copyFiles(from, this.open, [row.file]);
+    copyFiles(from, this.open, [file]);
     this.summary.runSync([
-      ...dirtyStmts(row.part, 'closed', from, this.prices),
+      ...dirtyStmts(part, 'closed', from, this.prices),
       ...dirtyStmts(this.openId, 'open', this.open, this.prices),
     ]);
-    await this.dropIfEmpty(row.part);
+    await this.dropIfEmpty(part);
+  }
+
+  /**
+   * The files and sessions a batch writes to, claimed first if they live in a closed partition: a session the
+   * recorder still holds may have been left behind at a roll-over (not carried), and its new rows must join
+   * the old ones. One summary lookup per file and session of the batch.
+   */
+  private async claimWritten(stmts: readonly Stmt[]): Promise<void> {
+    if (this.readOnly) return;
+    for (const [file, part] of writtenElsewhere(this.summary, this.openId, stmts))
+      await this.claimFile(part, file);
   }
 
   async lookupRequest(id: string): Promise<{ session_id: string; replay_of: string | null } | null> {

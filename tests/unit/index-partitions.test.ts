@@ -18,6 +18,8 @@ import { PART_QUERIES, listSessions, partGetSession, search } from '../../src-ma
 import { LEGACY_INDEX_FILE, PartitionedIndex, partitionFile } from '../../src-main/index/partitions.js';
 import * as Q from '../../src-main/index/queries.js';
 import { reconcile } from '../../src-main/index/reindex.js';
+import { fileProgress, sessionTotals, statementsFor } from '../../src-main/index/indexer.js';
+import type { RecordLine } from '../../src-shared/records.js';
 import { makeTempDir } from '../support/config.js';
 import { DAY, HOUR, sessionRel, writeHistory, type HistorySession } from '../support/history.js';
 
@@ -246,8 +248,8 @@ describe('partitioned index', () => {
       computeAnalytics(one, { tzOffsetMinutes: 0 }),
     );
 
-    // A fresh session (its last line within two hours of now) goes along when the open partition closes.
-    const live: HistorySession = { id: 'sess-live', at: NOW - HOUR, turns: 4 };
+    // A fresh session (its last line within ten minutes of now) goes along when the open partition closes.
+    const live: HistorySession = { id: 'sess-live', at: NOW - 25 * 60_000, turns: 4 };
     writeHistory(dir, [live]);
     await reconcilePartitions(pi, sessionsDir);
     expect(pi.openId).toBe(5);
@@ -255,5 +257,64 @@ describe('partitioned index', () => {
       { id: 'sess-0', part: 4 },
       { id: 'sess-live', part: 5 },
     ]);
+  });
+
+  it('carries at most half a partition at a roll-over; a session left behind is claimed by its next write', async () => {
+    const dir = makeTempDir();
+    // Three sessions whose last turn is four minutes old: all "active", 4 requests each; the cap is 10 / 2 = 5,
+    // so only the newest moves along when the third one fills partition 1.
+    const live: HistorySession[] = [0, 1, 2].map((i) => ({
+      id: `live-${i}`,
+      at: NOW - 25 * 60_000 + i * 1_000,
+      turns: 4,
+    }));
+    writeHistory(dir, live);
+    const pi = await build(dir, 10);
+    // Carrying them all would have refilled partition 2 with partition 1's rows (and emptied 1).
+    expect(pi.partitions().map((p) => [p.id, p.state, p.requests, p.base])).toEqual([
+      [2, 'open', 4, 4],
+      [1, 'closed', 8, 0],
+    ]);
+    expect(pi.summary.querySync('SELECT id, part FROM session_list ORDER BY id')).toEqual([
+      { id: 'live-0', part: 1 },
+      { id: 'live-1', part: 1 },
+      { id: 'live-2', part: 2 },
+    ]);
+
+    // The recorder still holds live-0 and writes its next turn: the write itself moves the session along.
+    const rel = sessionRel(live[0]!);
+    const file = path.join(dir, 'sessions', rel);
+    const recorded = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RecordLine);
+    const at = NOW - 60_000;
+    const next = recorded
+      .filter((l) => l.type === 'request' || l.type === 'response')
+      .slice(-2)
+      .map((l) => ({ ...l, id: 'live-0-r4', at }) as RecordLine);
+    fs.appendFileSync(file, next.map((l) => JSON.stringify(l) + '\n').join(''));
+    const size = fs.statSync(file).size;
+    await pi.run([
+      ...next.flatMap((l) => statementsFor(l, rel)),
+      sessionTotals('live-0', at),
+      fileProgress(rel, size, recorded.length + 2),
+    ]);
+    expect(pi.summary.querySync(`SELECT part, request_count FROM session_list WHERE id = 'live-0'`)).toEqual([
+      { part: 2, request_count: 5 },
+    ]);
+    expect(pi.querySync(`SELECT COUNT(*) AS n FROM requests WHERE session_id = 'live-0'`)).toEqual([
+      { n: 5 },
+    ]);
+    expect(pi.partitions().map((p) => [p.id, p.requests])).toEqual([
+      [2, 9],
+      [1, 4],
+    ]);
+    // The same rows as one database over the same files.
+    const one = await single(path.join(dir, 'sessions'));
+    expect(
+      await partGetSession({ parts: pi, sessionsDir: path.join(dir, 'sessions') }, { id: 'live-0' }),
+    ).toEqual(Q.getSession({ index: one, sessionsDir: path.join(dir, 'sessions') }, { id: 'live-0' }));
   });
 });

@@ -1,0 +1,76 @@
+// Which session files follow the write path across a partition roll-over (partitions.ts): the ones carried to
+// the new partition when the open one closes, and the ones a later write claims back from a closed partition.
+import { fileProgress, sessionTotals } from './indexer.js';
+import type { IndexStore } from './db.js';
+import type { Stmt } from './types.js';
+
+/**
+ * Sessions with a line this recent (or a request in flight) move to the new partition at a roll-over, newest
+ * first, at most half a partition's rows: a busy hour must not refill the new partition whole (with two
+ * hours and no cap, a 50 req/s soak carried every row at every roll-over and the open partition grew without
+ * bound). A session left behind that writes again is claimed by the write itself (`writtenElsewhere`), so the
+ * window only saves that later copy for the sessions most likely to continue.
+ */
+export const CARRY_MS = 10 * 60_000;
+const CARRY_SHARE = 2;
+
+/** The session files of `old` to move to the new partition at a roll-over. */
+export function carriedFiles(old: IndexStore, now: number, maxRows: number): string[] {
+  const carry: string[] = [];
+  let carried = 0;
+  const cap = Math.floor(maxRows / CARRY_SHARE);
+  for (const r of old.querySync<{ file: string; n: number; busy: number }>(
+    `SELECT s.file AS file, SUM(s.request_count) AS n,
+            MAX(EXISTS (SELECT 1 FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL)) AS busy
+     FROM sessions s WHERE s.last_at >= ?
+        OR EXISTS (SELECT 1 FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL)
+     GROUP BY s.file ORDER BY busy DESC, MAX(s.last_at) DESC`,
+    [now - CARRY_MS],
+  )) {
+    // A request in flight always moves (its response is about to land); the rest while they fit.
+    if (r.busy !== 1 && carried + r.n > cap) continue;
+    carry.push(r.file);
+    carried += r.n;
+  }
+  return carry;
+}
+
+/** The statements whose first parameter names a session file (indexer.ts fileProgress) or a session (totals). */
+const FILE_PROGRESS_SQL = fileProgress('', 0, 0).sql;
+const SESSION_TOTALS_SQL = sessionTotals('', 0).sql;
+
+/**
+ * The files (→ their partition) a batch writes to that live in a partition other than the open one: a session
+ * the recorder still holds may have been left behind at a roll-over, and its new rows must join the old ones.
+ * One summary lookup per file and session of the batch.
+ */
+export function writtenElsewhere(
+  summary: IndexStore,
+  openId: number,
+  stmts: readonly Stmt[],
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const st of stmts) {
+    let hit: { part: number; file: string } | undefined;
+    if (st.sql === FILE_PROGRESS_SQL)
+      hit = summary.querySync<{ part: number; file: string }>(
+        'SELECT part, path AS file FROM file_parts WHERE path = ?',
+        [st.params[0]!],
+      )[0];
+    else if (st.sql === SESSION_TOTALS_SQL)
+      hit = summary.querySync<{ part: number; file: string }>(
+        'SELECT part, file FROM session_list WHERE id = ?',
+        [st.params[0]!],
+      )[0];
+    if (hit && hit.part !== openId) out.set(hit.file, hit.part);
+  }
+  return out;
+}
+
+/** The share of a database's pages that are free (rows deleted, e.g. carried to the next partition). */
+export function freeShare(db: IndexStore): number {
+  const r = db.querySync<{ f: number; n: number }>(
+    'SELECT (SELECT freelist_count FROM pragma_freelist_count) AS f, (SELECT page_count FROM pragma_page_count) AS n',
+  )[0]!;
+  return r.n > 0 ? r.f / r.n : 0;
+}
