@@ -6,13 +6,13 @@ import type { Stmt } from './types.js';
 
 /**
  * Sessions with a line this recent (or a request in flight) move to the new partition at a roll-over, newest
- * first, at most half a partition's rows: a busy hour must not refill the new partition whole (with two
+ * first, at most a quarter of a partition's rows: a busy hour must not refill the new partition whole (with two
  * hours and no cap, a 50 req/s soak carried every row at every roll-over and the open partition grew without
  * bound). A session left behind that writes again is claimed by the write itself (`writtenElsewhere`), so the
  * window only saves that later copy for the sessions most likely to continue.
  */
 export const CARRY_MS = 10 * 60_000;
-const CARRY_SHARE = 2;
+const CARRY_SHARE = 4;
 
 /** The session files of `old` to move to the new partition at a roll-over. */
 export function carriedFiles(old: IndexStore, now: number, maxRows: number): string[] {

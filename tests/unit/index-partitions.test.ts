@@ -248,21 +248,23 @@ describe('partitioned index', () => {
       computeAnalytics(one, { tzOffsetMinutes: 0 }),
     );
 
-    // A fresh session (its last line within ten minutes of now) goes along when the open partition closes.
-    const live: HistorySession = { id: 'sess-live', at: NOW - 25 * 60_000, turns: 4 };
-    writeHistory(dir, [live]);
+    // A fresh session (its last line within ten minutes of now, small enough) goes along when the open
+    // partition closes; an older one filling it up stays.
+    const live: HistorySession = { id: 'sess-live', at: NOW - 12 * 60_000, turns: 2 };
+    writeHistory(dir, [{ id: 'sess-old', at: D0 + 3 * DAY, turns: 2 }, live]);
     await reconcilePartitions(pi, sessionsDir);
     expect(pi.openId).toBe(5);
     expect(pi.summary.querySync(`SELECT id, part FROM session_list WHERE part >= 4 ORDER BY id`)).toEqual([
       { id: 'sess-0', part: 4 },
       { id: 'sess-live', part: 5 },
+      { id: 'sess-old', part: 4 },
     ]);
   });
 
-  it('carries at most half a partition at a roll-over; a session left behind is claimed by its next write', async () => {
+  it('carries at most a quarter of a partition at a roll-over; a session left behind is claimed by its next write', async () => {
     const dir = makeTempDir();
-    // Three sessions whose last turn is four minutes old: all "active", 4 requests each; the cap is 10 / 2 = 5,
-    // so only the newest moves along when the third one fills partition 1.
+    // Three sessions whose last turn is four minutes old: all "active", 4 requests each; the cap is 10 / 4 = 2
+    // requests, so none moves along when the third one fills partition 1.
     const live: HistorySession[] = [0, 1, 2].map((i) => ({
       id: `live-${i}`,
       at: NOW - 25 * 60_000 + i * 1_000,
@@ -272,14 +274,10 @@ describe('partitioned index', () => {
     const pi = await build(dir, 10);
     // Carrying them all would have refilled partition 2 with partition 1's rows (and emptied 1).
     expect(pi.partitions().map((p) => [p.id, p.state, p.requests, p.base])).toEqual([
-      [2, 'open', 4, 4],
-      [1, 'closed', 8, 0],
+      [1, 'closed', 12, 0],
+      [2, 'open', 0, 0],
     ]);
-    expect(pi.summary.querySync('SELECT id, part FROM session_list ORDER BY id')).toEqual([
-      { id: 'live-0', part: 1 },
-      { id: 'live-1', part: 1 },
-      { id: 'live-2', part: 2 },
-    ]);
+    expect(pi.summary.querySync('SELECT DISTINCT part FROM session_list')).toEqual([{ part: 1 }]);
 
     // The recorder still holds live-0 and writes its next turn: the write itself moves the session along.
     const rel = sessionRel(live[0]!);
@@ -308,8 +306,8 @@ describe('partitioned index', () => {
       { n: 5 },
     ]);
     expect(pi.partitions().map((p) => [p.id, p.requests])).toEqual([
-      [2, 9],
-      [1, 4],
+      [2, 5],
+      [1, 8],
     ]);
     // The same rows as one database over the same files.
     const one = await single(path.join(dir, 'sessions'));
