@@ -4,7 +4,7 @@
 // slowest tool calls (exact rows); and the time split of each of its sessions. Like every summary row they are
 // derived: recomputed from the partition whenever it closes, changes (a claim, retention) or is rebuilt, and
 // deleted with it. The open partition has none (it is in memory and answered from its rows). Size: bounded per
-// partition and tool, plus one row per session (as session_list).
+// partition (a sketch per tool of ≤ ~800 buckets, 10 slow calls, ≤ 1,000 sessions), never per request.
 import { LatencySketch } from '../analytics/latency-sketch.js';
 import type { IndexStore } from './db.js';
 import type { Stmt } from './types.js';
@@ -28,12 +28,15 @@ CREATE TABLE IF NOT EXISTS part_slowest (  -- the partition's ten slowest tool c
   called_at INTEGER NOT NULL, latency_ms REAL NOT NULL, is_error INTEGER
 );
 CREATE INDEX IF NOT EXISTS part_slowest_part ON part_slowest(part);
-CREATE TABLE IF NOT EXISTS part_splits (  -- per session with a finished request: the analytics time split
+CREATE TABLE IF NOT EXISTS part_splits (  -- the time split of its 1,000 latest sessions with a finished request
   part INTEGER NOT NULL, session_id TEXT NOT NULL, span REAL NOT NULL, model REAL NOT NULL, tool REAL NOT NULL,
   latest INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS part_splits_part ON part_splits(part, latest DESC);
 `;
+
+/** Sessions kept per partition for the time split: analytics asks for at most this many (rollup-analytics.ts). */
+export const SPLIT_SESSIONS_MAX = 1_000;
 
 export const AGGREGATE_TABLES = ['part_aggs', 'part_tools', 'part_slowest', 'part_splits'] as const;
 
@@ -118,7 +121,7 @@ export function aggregateStmts(part: number, store: IndexStore): Stmt[] {
     model: number;
     tool: number;
     latest: number;
-  }>(splitSql(false)))
+  }>(`${splitSql(false)} ORDER BY MAX(r.at) DESC LIMIT ${SPLIT_SESSIONS_MAX}`))
     out.push({
       sql: 'INSERT INTO part_splits (part, session_id, span, model, tool, latest) VALUES (?, ?, ?, ?, ?, ?)',
       params: [part, r.session_id, r.span, r.model, r.tool, r.latest],
