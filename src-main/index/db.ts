@@ -159,7 +159,16 @@ export class IndexStore implements IndexDb {
     try {
       st.bind(params);
       const rows: T[] = [];
-      while (st.step()) rows.push(st.getAsObject() as T);
+      // Column names once, not per row: sql.js getAsObject reads them again for every row (10× slower for wide
+      // rows, such as the 26 columns of a rollup cell).
+      let names: string[] | null = null;
+      while (st.step()) {
+        names ??= st.getColumnNames();
+        const values = st.get();
+        const row: Record<string, unknown> = {};
+        for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
+        rows.push(row as T);
+      }
       return rows;
     } finally {
       st.free();

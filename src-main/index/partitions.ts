@@ -27,6 +27,7 @@ import { forgetFile, statementsFor } from './indexer.js';
 import { carriedFiles, freeShare, writtenElsewhere } from './part-carry.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 import { copyFiles } from './part-copy.js';
+import { AGGREGATE_TABLES, ensureAggregateTables } from './part-aggregates.js';
 import { DIRTY_SQL, dirtyStmts, SUMMARY_SQL, takeDirty, wholePartitionStmts } from './summary.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
 
@@ -125,6 +126,9 @@ export class PartitionedIndex implements IndexDb {
     };
     const s = await openIndex(summaryFile, { ...common, schema: SUMMARY_SQL });
     const summary = s.db;
+    // A summary of an older LunaRoute lacks the aggregate tables (part-aggregates.ts): made here, filled on use.
+    const missing = ensureAggregateTables(summary);
+    if (missing.length > 0) summary.runSync(missing);
     let reason = s.rebuildReason;
     const done = summary.querySync<{ value: string }>(
       `SELECT value FROM meta WHERE key = 'layout_complete'`,
@@ -137,7 +141,7 @@ export class PartitionedIndex implements IndexDb {
         for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : [])
           if (/^part-\d+\.db/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
       summary.runSync(
-        ['partitions', 'file_parts', 'session_list', 'rollups'].map((t) => ({
+        ['partitions', 'file_parts', 'session_list', 'rollups', ...AGGREGATE_TABLES].map((t) => ({
           sql: `DELETE FROM ${t}`,
           params: [],
         })),
@@ -159,7 +163,7 @@ export class PartitionedIndex implements IndexDb {
       // indexes those session files again (into it).
       o.log?.('info', `index partition ${openId} is rebuilt from its session files: ${p.rebuildReason}`);
       summary.runSync(
-        ['file_parts', 'session_list', 'rollups'].map((t) => ({
+        ['file_parts', 'session_list', 'rollups', ...AGGREGATE_TABLES].map((t) => ({
           sql: `DELETE FROM ${t} WHERE part = ?`,
           params: [openId],
         })),
@@ -380,7 +384,7 @@ export class PartitionedIndex implements IndexDb {
     if (cached) cached.store.db.close();
     if (!this.readOnly) removeIndexFile(partitionFile(this.o.dataDir, part));
     this.summary.runSync(
-      ['file_parts', 'session_list', 'rollups'].map((t) => ({
+      ['file_parts', 'session_list', 'rollups', ...AGGREGATE_TABLES].map((t) => ({
         sql: `DELETE FROM ${t} WHERE part = ?`,
         params: [part],
       })),

@@ -7,6 +7,7 @@
 // fall on hour boundaries; at 100k requests over 20 days that is ~3k rows (~50k for a year), against 100k rows.
 import type { Prices, Rates } from '../analytics/prices.js';
 import type { IndexStore } from './db.js';
+import { AGGREGATE_SQL, aggregateStmts, clearAggregateStmts } from './part-aggregates.js';
 import { LAST_REQUEST_JOIN, SESSION_COLUMNS } from './queries.js';
 import type { SqlValue, Stmt } from './types.js';
 
@@ -94,7 +95,7 @@ CREATE TABLE IF NOT EXISTS limits (
   PRIMARY KEY (provider, win)
 );
 CREATE INDEX IF NOT EXISTS rollups_part ON rollups(part, hour);
-`;
+${AGGREGATE_SQL}`;
 
 /** One rollup cell: the sums of the request rows of one hour and one (model, client, class, project). */
 export interface Cell {
@@ -372,6 +373,7 @@ export function wholePartitionStmts(
     ...rollupStmts(part, [], cellsOf(store, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, prices)),
     partitionStmt(part, state, store),
     ...limitStmts(store),
+    ...(state === 'closed' ? aggregateStmts(part, store) : clearAggregateStmts(part)),
   ];
 }
 
@@ -434,5 +436,7 @@ export function dirtyStmts(
   for (const h of d.hours)
     out.push(...rollupStmts(part, [h], cellsOf(store, h * HOUR_MS, (h + 1) * HOUR_MS, prices)));
   if (d.hours.length > 0) out.push(partitionStmt(part, state, store), ...limitStmts(store));
+  // A closed partition changes rarely (a claim, retention): its aggregates are recomputed whole.
+  if (state === 'closed') out.push(...aggregateStmts(part, store));
   return out;
 }

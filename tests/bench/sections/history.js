@@ -395,7 +395,7 @@ export async function run(ctx) {
   } finally {
     await upstream.stop();
     upstream.kill();
-    fs.rmSync(root, { recursive: true, force: true });
+    if (!ctx.flags.keep) fs.rmSync(root, { recursive: true, force: true });
   }
   return {
     tables: [table(results)],
