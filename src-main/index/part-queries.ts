@@ -12,7 +12,7 @@ import type { Prices } from '../analytics/prices.js';
 import type { ExportFile } from '../export/index.js';
 import { buildComparison } from '../replay/compare.js';
 import type { IndexStore } from './db.js';
-import type { PartitionedIndex } from './partitions.js';
+import type { PartitionedIndex, PartitionInfo } from './partitions.js';
 import {
   exportSession,
   ftsQuery,
@@ -31,11 +31,27 @@ import {
   type SessionRow,
 } from './queries.js';
 import { LIST_COLUMNS } from './summary.js';
+import { queryTerms, type QueryTerms } from './term-filter.js';
 
 export interface PartContext {
   parts: PartitionedIndex;
   sessionsDir: string;
   prices?: Prices;
+}
+
+/**
+ * The store of a partition that may hold rows matching every term (term-filter.ts), or null when its filter
+ * says none does; a partition loaded without a usable filter gets one written.
+ */
+async function textStore(
+  ctx: PartContext,
+  p: PartitionInfo,
+  terms: QueryTerms | null,
+): Promise<IndexStore | null> {
+  if (p.state === 'closed' && !ctx.parts.terms.mayMatch(p, terms)) return null;
+  const store = await ctx.parts.store(p.id);
+  if (p.state === 'closed') await ctx.parts.terms.repair(p, store);
+  return store;
 }
 
 const single = (ctx: PartContext, index: IndexStore): QueryContext => ({
@@ -98,8 +114,10 @@ export async function listSessions(
     summary.scratch((db) =>
       db.exec('CREATE TEMP TABLE IF NOT EXISTS q_ids (id TEXT PRIMARY KEY); DELETE FROM temp.q_ids;'),
     );
+    const terms = queryTerms(summary, fts);
     for (const p of ctx.parts.partitions()) {
-      const store = await ctx.parts.store(p.id);
+      const store = await textStore(ctx, p, terms);
+      if (!store) continue;
       const ids = store
         .querySync<{ id: string }>(
           'SELECT DISTINCT session_id AS id FROM request_text WHERE request_text MATCH ?',
@@ -146,9 +164,11 @@ export async function search(
   if (!fts) return { hits: [] };
   const limit = Math.min(Math.max(a.limit ?? 50, 1), 500);
   let hits: SearchHit[] = [];
+  const terms = queryTerms(ctx.parts.summary, fts);
   for (const p of ctx.parts.partitions()) {
     if (hits.length >= limit && (p.last_at ?? 0) < hits[limit - 1]!.at) break;
-    const store = await ctx.parts.store(p.id);
+    const store = await textStore(ctx, p, terms);
+    if (!store) continue;
     hits.push(
       ...store.querySync<SearchHit>(
         `SELECT request_text.request_id AS request_id, request_text.session_id AS session_id,

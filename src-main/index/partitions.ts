@@ -27,6 +27,7 @@ import { forgetFile, statementsFor } from './indexer.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 import { copyFiles } from './part-copy.js';
 import { DIRTY_SQL, dirtyStmts, SUMMARY_SQL, takeDirty, wholePartitionStmts } from './summary.js';
+import { TermFilters } from './term-filter.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
 
 export const INDEX_DIR = 'index';
@@ -35,6 +36,7 @@ export const INDEX_DIR = 'index';
 function removeIndexFile(file: string): void {
   fs.rmSync(file, { force: true });
   fs.rmSync(journalPathFor(file), { force: true });
+  fs.rmSync(file.replace(/\.db$/, '.terms'), { force: true }); // its term filter (term-filter.ts)
 }
 /** The single-file index of LunaRoute before partitions (schema ≤ 5): migrated, then removed. */
 export const LEGACY_INDEX_FILE = 'lunaroute.db';
@@ -86,6 +88,8 @@ export class PartitionedIndex implements IndexDb {
   /** Why the whole layout is being built from the JSONL (first start, migration, lost summary), or null. */
   rebuildReason: string | null = null;
   rollOvers = 0;
+  /** The term filters of the closed partitions (term-filter.ts): search skips a partition without the words. */
+  readonly terms: TermFilters;
 
   private constructor(
     private readonly o: PartitionOptions,
@@ -95,6 +99,7 @@ export class PartitionedIndex implements IndexDb {
   ) {
     this.prices = o.prices ?? bundledPrices();
     this.sessionsDir = path.join(o.dataDir, 'sessions');
+    this.terms = new TermFilters(o.dataDir, o.readOnly === true, o.log);
   }
 
   private get readOnly(): boolean {
@@ -136,7 +141,7 @@ export class PartitionedIndex implements IndexDb {
       if (fs.existsSync(legacy)) reason = `migrating ${LEGACY_INDEX_FILE} to the partitioned index in ${dir}`;
       if (!o.readOnly)
         for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : [])
-          if (/^part-\d+\.db/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
+          if (/^part-\d+\.(db|terms)/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
       summary.runSync(
         ['partitions', 'file_parts', 'session_list', 'rollups'].map((t) => ({
           sql: `DELETE FROM ${t}`,
@@ -226,13 +231,13 @@ export class PartitionedIndex implements IndexDb {
     );
   }
 
-  private openInfo(): PartitionInfo {
-    return this.summary.querySync<PartitionInfo>('SELECT * FROM partitions WHERE id = ?', [this.openId])[0]!;
+  info(id: number): PartitionInfo {
+    return this.summary.querySync<PartitionInfo>('SELECT * FROM partitions WHERE id = ?', [id])[0]!;
   }
 
   private needsRollOver(): boolean {
     if (this.readOnly) return false;
-    const p = this.openInfo();
+    const p = this.info(this.openId);
     if (p.last_at !== null && p.month === null && p.requests > p.base) {
       this.summary.runSync([
         { sql: 'UPDATE partitions SET month = ? WHERE id = ?', params: [monthOf(p.last_at), this.openId] },
@@ -276,6 +281,7 @@ export class PartitionedIndex implements IndexDb {
       'info',
       `index partition ${oldId} closed; ${carry.length} active session file(s) moved to ${newId}`,
     );
+    await this.terms.write(this.info(oldId), old);
     await old.close();
     next.markDirty();
     await next.save();
@@ -460,6 +466,7 @@ export class PartitionedIndex implements IndexDb {
     }
     this.summary.runSync(wholePartitionStmts(part, 'closed', store, this.prices));
     await store.save();
+    await this.terms.write(this.info(part), store);
   }
 
   async save(): Promise<void> {
