@@ -31,6 +31,7 @@ import {
   type SessionRow,
 } from './queries.js';
 import { LIST_COLUMNS } from './summary.js';
+import { PartHits } from './part-hits.js';
 import { queryTerms, type QueryTerms } from './term-filter.js';
 
 export interface PartContext {
@@ -52,6 +53,14 @@ async function textStore(
   const store = await ctx.parts.store(p.id);
   if (p.state === 'closed') await ctx.parts.terms.repair(p, store);
   return store;
+}
+
+/** Closed partitions' recent answers to full-text queries, per index (part-hits.ts). */
+const partHits = new WeakMap<PartitionedIndex, PartHits>();
+function hitsOf(ctx: PartContext): PartHits {
+  let h = partHits.get(ctx.parts);
+  if (!h) partHits.set(ctx.parts, (h = new PartHits()));
+  return h;
 }
 
 const single = (ctx: PartContext, index: IndexStore): QueryContext => ({
@@ -116,14 +125,16 @@ export async function listSessions(
     );
     const terms = queryTerms(summary, fts);
     for (const p of ctx.parts.partitions()) {
-      const store = await textStore(ctx, p, terms);
-      if (!store) continue;
-      const ids = store
-        .querySync<{ id: string }>(
-          'SELECT DISTINCT session_id AS id FROM request_text WHERE request_text MATCH ?',
-          [fts],
-        )
-        .map((r) => r.id);
+      const ids = await hitsOf(ctx).get(p, `sessions ${fts}`, async () => {
+        const store = await textStore(ctx, p, terms);
+        if (!store) return [];
+        return store
+          .querySync<{ id: string }>(
+            'SELECT DISTINCT session_id AS id FROM request_text WHERE request_text MATCH ?',
+            [fts],
+          )
+          .map((r) => r.id);
+      });
       if (ids.length > 0)
         summary.scratch((db) =>
           db.run('INSERT OR IGNORE INTO temp.q_ids SELECT value FROM json_each(?)', [JSON.stringify(ids)]),
@@ -167,17 +178,19 @@ export async function search(
   const terms = queryTerms(ctx.parts.summary, fts);
   for (const p of ctx.parts.partitions()) {
     if (hits.length >= limit && (p.last_at ?? 0) < hits[limit - 1]!.at) break;
-    const store = await textStore(ctx, p, terms);
-    if (!store) continue;
-    hits.push(
-      ...store.querySync<SearchHit>(
-        `SELECT request_text.request_id AS request_id, request_text.session_id AS session_id,
-                COALESCE(r.at, 0) AS at, ${SNIPPET} AS snippet
-         FROM request_text LEFT JOIN requests r ON r.id = request_text.request_id
-         WHERE request_text MATCH ? ORDER BY at DESC LIMIT ${limit}`,
-        [fts],
-      ),
-    );
+    const part = await hitsOf(ctx).get(p, `search ${limit} ${fts}`, async () => {
+      const store = await textStore(ctx, p, terms);
+      return store
+        ? store.querySync<SearchHit>(
+            `SELECT request_text.request_id AS request_id, request_text.session_id AS session_id,
+                    COALESCE(r.at, 0) AS at, ${SNIPPET} AS snippet
+             FROM request_text LEFT JOIN requests r ON r.id = request_text.request_id
+             WHERE request_text MATCH ? ORDER BY at DESC LIMIT ${limit}`,
+            [fts],
+          )
+        : [];
+    });
+    hits.push(...part);
     hits = hits.sort((x, y) => y.at - x.at).slice(0, limit);
   }
   return { hits };

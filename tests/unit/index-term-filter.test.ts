@@ -1,7 +1,8 @@
 // The term filters beside closed partitions (src-main/index/term-filter.ts) over real session files in a temp dir:
 // search and the session list answer exactly what one database over the same JSONL answers, with filters, without
 // them, and with broken ones; a rare word opens only the partitions that hold it; a missing, corrupt or stale filter
-// only costs an open (and is written again); retention, a rebuilt partition and a rebuilt layout keep filters true.
+// only costs an open (and is written again); retention, a rebuilt partition and a rebuilt layout keep filters true;
+// a repeated search is answered from closed partitions' kept answers (part-hits.ts) until a partition changes.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -62,6 +63,13 @@ async function build(dataDir: string): Promise<PartitionedIndex> {
   return pi;
 }
 
+/** The same index opened again (nothing kept in memory: no loaded partition, no cached answer). */
+async function reopen(pi: PartitionedIndex, dataDir: string): Promise<PartitionedIndex> {
+  await pi.close();
+  open.splice(open.indexOf(pi), 1);
+  return build(dataDir);
+}
+
 async function single(sessionsDir: string): Promise<IndexStore> {
   const { db } = await openIndex(null);
   open.push({ close: () => db.db.close() });
@@ -99,7 +107,7 @@ describe('partition term filters', () => {
   it('are written when a partition closes, and search answers every query exactly as one database does', async () => {
     const dir = makeTempDir();
     const sessionsDir = writeHistory(dir, SESSIONS);
-    const pi = await build(dir);
+    let pi = await build(dir);
     expect([1, 2, 3, 4].map((id) => fs.existsSync(termsFile(dir, id)))).toEqual([true, true, true, false]);
     const one = await single(sessionsDir);
     await expectSameAnswers(pi, one, sessionsDir);
@@ -108,6 +116,7 @@ describe('partition term filters', () => {
 
     // Without any filter the answers are the same (each partition is opened, and its filter written again).
     for (const id of [1, 2, 3]) fs.rmSync(termsFile(dir, id));
+    pi = await reopen(pi, dir);
     await expectSameAnswers(pi, one, sessionsDir);
     expect([1, 2, 3].map((id) => fs.existsSync(termsFile(dir, id)))).toEqual([true, true, true]);
   });
@@ -132,7 +141,7 @@ describe('partition term filters', () => {
   it('treat a missing, corrupt, truncated or stale filter as "open the partition", then write it again', async () => {
     const dir = makeTempDir();
     const sessionsDir = writeHistory(dir, SESSIONS);
-    const pi = await build(dir);
+    let pi = await build(dir);
     const one = await single(sessionsDir);
     const good = fs.readFileSync(termsFile(dir, 1));
     fs.rmSync(termsFile(dir, 3));
@@ -144,17 +153,20 @@ describe('partition term filters', () => {
     expect(first.value.hits).toEqual(Q.search({ index: one, sessionsDir }, { q: 'xylophone' }).hits);
     expect(first.parts).toEqual([1, 2, 3]);
     expect(fs.readFileSync(termsFile(dir, 1))).toEqual(good);
+    pi = await reopen(pi, dir);
     expect((await opened(pi, () => search({ parts: pi, sessionsDir }, { q: 'xylophone' }))).parts).toEqual([
       1,
     ]);
 
     // A filter left by an earlier partition with the same number (here: of an empty one) is not trusted.
     fs.writeFileSync(termsFile(dir, 1), buildFilter({ id: 1, requests: 0, last_at: null }, []));
+    pi = await reopen(pi, dir);
     const stale = await opened(pi, () => search({ parts: pi, sessionsDir }, { q: 'xylophone' }));
     expect(stale.parts).toEqual([1]);
     expect(stale.value.hits).toHaveLength(4);
     // Nor is another partition's.
     fs.copyFileSync(termsFile(dir, 3), termsFile(dir, 1));
+    pi = await reopen(pi, dir);
     expect((await search({ parts: pi, sessionsDir }, { q: 'xylophone' })).hits).toHaveLength(4);
     await expectSameAnswers(pi, one, sessionsDir);
   });
@@ -220,6 +232,25 @@ describe('partition term filters', () => {
     expect(r.parts).toEqual([1, 2]);
     expect(r.value.hits).toHaveLength(4);
     expect(fs.existsSync(termsFile(dir, 2))).toBe(false);
+  });
+
+  it("keep closed partitions' answers to a repeated search until the partition changes", async () => {
+    const dir = makeTempDir();
+    const sessionsDir = writeHistory(dir, SESSIONS);
+    const pi = await build(dir);
+    const ctx = { parts: pi, sessionsDir };
+    const first = await opened(pi, () => search(ctx, { q: 'walruses' }));
+    expect(first.parts).toEqual([1, 2, 3]);
+    const again = await opened(pi, () => search(ctx, { q: 'walruses' }));
+    expect(again).toEqual({ value: first.value, parts: [] });
+    expect((await opened(pi, () => search(ctx, { q: 'walruses', limit: 3 }))).parts).toEqual([3]);
+    // Partition 2 loses a session (it comes back, so it moves to the open partition): asked again.
+    await pi.claimSession('s3-xylophonic');
+    const after = await opened(pi, () => search(ctx, { q: 'walruses' }));
+    expect(after.parts).toEqual([2]);
+    expect(after.value.hits).toEqual(
+      Q.search({ index: await single(sessionsDir), sessionsDir }, { q: 'walruses' }).hits,
+    );
   });
 
   it('split query words with the FTS tokenizer, and decline queries they cannot decide', async () => {
