@@ -1,7 +1,8 @@
 // The named queries of queries.ts over a partitioned index (partitions.ts), same arguments and results. The
 // session list, totals and analytics come from the summary; a session (detail, view, lines, export) loads the
 // one partition that holds it and runs the single-database query there; full-text search runs newest partition
-// first and stops once the page is full and no older partition can hold a newer hit.
+// first and stops once the page is full and no older partition can hold a newer hit; it skips a closed partition
+// whose term filter (term-filter.ts) lacks a query word, and reuses closed partitions' recent answers (part-hits.ts).
 import type { SessionAnalysis } from '../insight/session.js';
 import { readLimits } from '../analytics/limits.js';
 import type { ExportFormat, SearchHit, SessionView } from '../../src-shared/contract.js';
