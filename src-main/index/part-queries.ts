@@ -1,7 +1,8 @@
 // The named queries of queries.ts over a partitioned index (partitions.ts), same arguments and results. The
 // session list, totals and analytics come from the summary; a session (detail, view, lines, export) loads the
 // one partition that holds it and runs the single-database query there; full-text search runs newest partition
-// first and stops once the page is full and no older partition can hold a newer hit.
+// first and stops once the page is full and no older partition can hold a newer hit; it skips a closed partition
+// whose term filter (term-filter.ts) lacks a query word, and reuses closed partitions' recent answers (part-hits.ts).
 import type { SessionAnalysis } from '../insight/session.js';
 import { readLimits } from '../analytics/limits.js';
 import type { ExportFormat, SearchHit, SessionView } from '../../src-shared/contract.js';
@@ -12,7 +13,7 @@ import type { Prices } from '../analytics/prices.js';
 import type { ExportFile } from '../export/index.js';
 import { buildComparison } from '../replay/compare.js';
 import type { IndexStore } from './db.js';
-import type { PartitionedIndex } from './partitions.js';
+import type { PartitionedIndex, PartitionInfo } from './partitions.js';
 import {
   exportSession,
   ftsQuery,
@@ -31,11 +32,36 @@ import {
   type SessionRow,
 } from './queries.js';
 import { LIST_COLUMNS } from './summary.js';
+import { PartHits } from './part-hits.js';
+import { queryTerms, type QueryTerms } from './term-filter.js';
 
 export interface PartContext {
   parts: PartitionedIndex;
   sessionsDir: string;
   prices?: Prices;
+}
+
+/**
+ * The store of a partition that may hold rows matching every term (term-filter.ts), or null when its filter
+ * says none does; a partition loaded without a usable filter gets one written.
+ */
+async function textStore(
+  ctx: PartContext,
+  p: PartitionInfo,
+  terms: QueryTerms | null,
+): Promise<IndexStore | null> {
+  if (p.state === 'closed' && !ctx.parts.terms.mayMatch(p, terms)) return null;
+  const store = await ctx.parts.store(p.id);
+  if (p.state === 'closed') await ctx.parts.terms.repair(p, store);
+  return store;
+}
+
+/** Closed partitions' recent answers to full-text queries, per index (part-hits.ts). */
+const partHits = new WeakMap<PartitionedIndex, PartHits>();
+function hitsOf(ctx: PartContext): PartHits {
+  let h = partHits.get(ctx.parts);
+  if (!h) partHits.set(ctx.parts, (h = new PartHits()));
+  return h;
 }
 
 const single = (ctx: PartContext, index: IndexStore): QueryContext => ({
@@ -98,14 +124,18 @@ export async function listSessions(
     summary.scratch((db) =>
       db.exec('CREATE TEMP TABLE IF NOT EXISTS q_ids (id TEXT PRIMARY KEY); DELETE FROM temp.q_ids;'),
     );
+    const terms = queryTerms(summary, fts);
     for (const p of ctx.parts.partitions()) {
-      const store = await ctx.parts.store(p.id);
-      const ids = store
-        .querySync<{ id: string }>(
-          'SELECT DISTINCT session_id AS id FROM request_text WHERE request_text MATCH ?',
-          [fts],
-        )
-        .map((r) => r.id);
+      const ids = await hitsOf(ctx).get(p, `sessions ${fts}`, async () => {
+        const store = await textStore(ctx, p, terms);
+        if (!store) return [];
+        return store
+          .querySync<{ id: string }>(
+            'SELECT DISTINCT session_id AS id FROM request_text WHERE request_text MATCH ?',
+            [fts],
+          )
+          .map((r) => r.id);
+      });
       if (ids.length > 0)
         summary.scratch((db) =>
           db.run('INSERT OR IGNORE INTO temp.q_ids SELECT value FROM json_each(?)', [JSON.stringify(ids)]),
@@ -146,18 +176,22 @@ export async function search(
   if (!fts) return { hits: [] };
   const limit = Math.min(Math.max(a.limit ?? 50, 1), 500);
   let hits: SearchHit[] = [];
+  const terms = queryTerms(ctx.parts.summary, fts);
   for (const p of ctx.parts.partitions()) {
     if (hits.length >= limit && (p.last_at ?? 0) < hits[limit - 1]!.at) break;
-    const store = await ctx.parts.store(p.id);
-    hits.push(
-      ...store.querySync<SearchHit>(
-        `SELECT request_text.request_id AS request_id, request_text.session_id AS session_id,
-                COALESCE(r.at, 0) AS at, ${SNIPPET} AS snippet
-         FROM request_text LEFT JOIN requests r ON r.id = request_text.request_id
-         WHERE request_text MATCH ? ORDER BY at DESC LIMIT ${limit}`,
-        [fts],
-      ),
-    );
+    const part = await hitsOf(ctx).get(p, `search ${limit} ${fts}`, async () => {
+      const store = await textStore(ctx, p, terms);
+      return store
+        ? store.querySync<SearchHit>(
+            `SELECT request_text.request_id AS request_id, request_text.session_id AS session_id,
+                    COALESCE(r.at, 0) AS at, ${SNIPPET} AS snippet
+             FROM request_text LEFT JOIN requests r ON r.id = request_text.request_id
+             WHERE request_text MATCH ? ORDER BY at DESC LIMIT ${limit}`,
+            [fts],
+          )
+        : [];
+    });
+    hits.push(...part);
     hits = hits.sort((x, y) => y.at - x.at).slice(0, limit);
   }
   return { hits };

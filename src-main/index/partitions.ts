@@ -1,19 +1,16 @@
 // The index split by period, so memory and writes do not grow with the past. Each partition is one sql.js file
 // (`<dataDir>/index/part-NNNNNN.db`, the schema of schema.ts) holding whole session files; only the open one is
-// in memory and saved. It closes after MAX_ROWS requests or when a request of a new month arrives (the month alone
-// would hold a busy month in memory). Sessions active at the roll-over move to the new one (rows copied, so the
-// live write path never sees a half-moved session); a closed one that comes back later is claimed the same way.
-// Closed partitions are opened read-mostly on demand and released when idle; they change only by losing a file
-// (claimed, or removed by retention; the last file gone drops the whole partition). `<dataDir>/index/summary.db`
-// (summary.ts) is always loaded and answers the session list and analytics across all time.
+// in memory and saved. It closes after MAX_ROWS requests or when a request of a new month arrives. Recently active
+// sessions move to the new one (part-carry.ts); a closed one written again is claimed by the write. Closed
+// partitions are opened on demand and released when idle; they change only by losing a file (claimed, or removed
+// by retention; the last file gone drops the partition). `index/summary.db` (summary.ts) is always loaded.
 // Measured before choosing (20k requests: 400 sessions × 50 turns over 20 days, on a 2-core machine at load ~22,
 // so absolute times are ~10× slow): one database: reindex 119 s / peak RSS 277 MB, analytics 10.1 s, search
 // 2.5 s, list at offset 1,500 185 ms; partitions of 5,000 / 10,000 requests: reindex 166 / 182 s (the summary is
 // refreshed per file) at peak 213 / 253 MB, analytics 3.3 / 3.4 s (rollups answer the sums in ms; the rest is the
 // tool-latency pass over every partition), search 0.7 / 1.3 s (stops after the newest partitions), list 1 ms.
-// Month alone would hold the benchmark's 20 days in one partition, so rows are capped too (10,000 by default:
-// ~15 MB of sql.js memory in the open partition at ~1.5 KB a request); the FTS keeps its content (contentless
-// FTS4 would need the text re-read from the JSONL for snippets: not done).
+// Month alone would hold the benchmark's 20 days in one partition, so rows are capped too (10,000 by default); the
+// FTS keeps its content (contentless FTS4 would need the text re-read from the JSONL for snippets: not done).
 // Recovery: the JSONL is the source of truth. A missing or corrupt partition is rebuilt alone from its session
 // files (the summary lists them); a missing, corrupt or unfinished summary (and the old single-file
 // `lunaroute.db`, migrated on the first start) rebuilds the whole layout, the old file removed only after success.
@@ -29,6 +26,7 @@ import { readSessionParts, sessionParts } from './reindex.js';
 import { copyFiles } from './part-copy.js';
 import { AGGREGATE_TABLES, ensureAggregateTables } from './part-aggregates.js';
 import { DIRTY_SQL, dirtyStmts, SUMMARY_SQL, takeDirty, wholePartitionStmts } from './summary.js';
+import { TermFilters } from './term-filter.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
 
 export const INDEX_DIR = 'index';
@@ -37,6 +35,7 @@ export const INDEX_DIR = 'index';
 function removeIndexFile(file: string): void {
   fs.rmSync(file, { force: true });
   fs.rmSync(journalPathFor(file), { force: true });
+  fs.rmSync(file.replace(/\.db$/, '.terms'), { force: true }); // its term filter (term-filter.ts)
 }
 /** The single-file index of LunaRoute before partitions (schema ≤ 5): migrated, then removed. */
 export const LEGACY_INDEX_FILE = 'lunaroute.db';
@@ -86,6 +85,8 @@ export class PartitionedIndex implements IndexDb {
   /** Why the whole layout is being built from the JSONL (first start, migration, lost summary), or null. */
   rebuildReason: string | null = null;
   rollOvers = 0;
+  /** The term filters of the closed partitions (term-filter.ts): search skips a partition without the words. */
+  readonly terms: TermFilters;
 
   private constructor(
     private readonly o: PartitionOptions,
@@ -95,6 +96,7 @@ export class PartitionedIndex implements IndexDb {
   ) {
     this.prices = o.prices ?? bundledPrices();
     this.sessionsDir = path.join(o.dataDir, 'sessions');
+    this.terms = new TermFilters(o.dataDir, o.readOnly === true, o.log);
   }
 
   private get readOnly(): boolean {
@@ -139,7 +141,7 @@ export class PartitionedIndex implements IndexDb {
       if (fs.existsSync(legacy)) reason = `migrating ${LEGACY_INDEX_FILE} to the partitioned index in ${dir}`;
       if (!o.readOnly)
         for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : [])
-          if (/^part-\d+\.db/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
+          if (/^part-\d+\.(db|terms)/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
       summary.runSync(
         ['partitions', 'file_parts', 'session_list', 'rollups', ...AGGREGATE_TABLES].map((t) => ({
           sql: `DELETE FROM ${t}`,
@@ -198,7 +200,11 @@ export class PartitionedIndex implements IndexDb {
   // ---- the write path (IndexDb) ----
 
   async run(stmts: Stmt[]): Promise<void> {
-    await this.claimWritten(stmts);
+    // A session the recorder still holds may have been left in a closed partition at a roll-over (not carried):
+    // the files and sessions this batch writes to are claimed first, so new rows join the old ones.
+    if (!this.readOnly)
+      for (const [file, part] of writtenElsewhere(this.summary, this.openId, stmts))
+        await this.claimFile(part, file);
     this.runSync(stmts);
     if (this.needsRollOver()) await this.rollOver();
   }
@@ -230,13 +236,13 @@ export class PartitionedIndex implements IndexDb {
     );
   }
 
-  private openInfo(): PartitionInfo {
-    return this.summary.querySync<PartitionInfo>('SELECT * FROM partitions WHERE id = ?', [this.openId])[0]!;
+  info(id: number): PartitionInfo {
+    return this.summary.querySync<PartitionInfo>('SELECT * FROM partitions WHERE id = ?', [id])[0]!;
   }
 
   private needsRollOver(): boolean {
     if (this.readOnly) return false;
-    const p = this.openInfo();
+    const p = this.info(this.openId);
     if (p.last_at !== null && p.month === null && p.requests > p.base) {
       this.summary.runSync([
         { sql: 'UPDATE partitions SET month = ? WHERE id = ?', params: [monthOf(p.last_at), this.openId] },
@@ -276,6 +282,7 @@ export class PartitionedIndex implements IndexDb {
     );
     // The carried rows leave free pages behind; a closed partition is read for months, so it is compacted once.
     if (freeShare(old) > 0.25) old.db.exec('VACUUM');
+    await this.terms.write(this.info(oldId), old);
     await old.close();
     next.markDirty();
     await next.save();
@@ -291,6 +298,7 @@ export class PartitionedIndex implements IndexDb {
     if (row) await this.claimFile(row.part, row.file);
   }
 
+  /** A session file's rows move from a closed partition to the open one. */
   private async claimFile(part: number, file: string): Promise<void> {
     if (part === this.openId || this.readOnly) return;
     const from = await this.store(part);
@@ -302,17 +310,6 @@ export class PartitionedIndex implements IndexDb {
       ...dirtyStmts(this.openId, 'open', this.open, this.prices),
     ]);
     await this.dropIfEmpty(part);
-  }
-
-  /**
-   * The files and sessions a batch writes to, claimed first if they live in a closed partition: a session the
-   * recorder still holds may have been left behind at a roll-over (not carried), and its new rows must join
-   * the old ones. One summary lookup per file and session of the batch.
-   */
-  private async claimWritten(stmts: readonly Stmt[]): Promise<void> {
-    if (this.readOnly) return;
-    for (const [file, part] of writtenElsewhere(this.summary, this.openId, stmts))
-      await this.claimFile(part, file);
   }
 
   async lookupRequest(id: string): Promise<{ session_id: string; replay_of: string | null } | null> {
@@ -475,6 +472,7 @@ export class PartitionedIndex implements IndexDb {
     }
     this.summary.runSync(wholePartitionStmts(part, 'closed', store, this.prices));
     await store.save();
+    await this.terms.write(this.info(part), store);
   }
 
   async save(): Promise<void> {
