@@ -8,9 +8,8 @@
 // so absolute times are ~10× slow): one database: reindex 119 s / peak RSS 277 MB, analytics 10.1 s, search
 // 2.5 s, list at offset 1,500 185 ms; partitions of 5,000 / 10,000 requests: reindex 166 / 182 s (the summary is
 // refreshed per file) at peak 213 / 253 MB, analytics 3.3 / 3.4 s (rollups answer the sums in ms; the rest is the
-// tool-latency pass over every partition), search 0.7 / 1.3 s (stops after the newest partitions), list 1 ms.
-// Month alone would hold the benchmark's 20 days in one partition, so rows are capped too (10,000 by default); the
-// FTS keeps its content (contentless FTS4 would need the text re-read from the JSONL for snippets: not done).
+// tool-latency pass, since answered from part-aggregates.ts), search 0.7 / 1.3 s, list 1 ms. Month alone would
+// hold the benchmark's 20 days, so rows are capped too (10,000 by default); the FTS keeps its content.
 // Recovery: the JSONL is the source of truth. A missing or corrupt partition is rebuilt alone from its session
 // files (the summary lists them); a missing, corrupt or unfinished summary (and the old single-file
 // `lunaroute.db`, migrated on the first start) rebuilds the whole layout, the old file removed only after success.
