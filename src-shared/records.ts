@@ -6,11 +6,34 @@
 // session-id…); a *request* is one HTTP request, or one `response.create` on a Codex WebSocket; a *block* is a
 // piece of request body that clients re-send every turn (system prompt, tool list, one message), stored once
 // per file and referenced by hash. Times are epoch milliseconds; durations are milliseconds; null = unknown.
+//
+// Two record versions exist. Version 1 lines (written before 0.3) are stored exactly as the interfaces below
+// describe. Version 2 lines are *lean*: request and response lines are stored as StoredRequestLine and
+// StoredResponseLine (see there) — what the session line or a block already holds is not repeated, defaults are
+// left out, times are rounded to 0.1 ms. Readers never see the difference: `readSessionFile` (src-main/index/
+// reindex.ts) hands out every line in the full shape below, whatever its version.
+//
+// How to get, from the full shape, a response's headers and content: `ResponseLine.headers` and
+// `ResponseLine.response.content`. From a v2 file read raw: the headers are the `headers` block `headers_ref`
+// with the values of `headers_var` put in where that block holds null; an Anthropic Messages response's content
+// is the `message` block `response.content_ref` — the assistant message exactly as the client re-sends it in its
+// next request's history (so that history refers to the same block) — turned back into content blocks by
+// `fromAnthropicMessage` (src-main/recorder/parse/assistant-message.ts); other dialects keep `response.content`.
 import type { Dialect, Endpoint } from './dialects.js';
-import type { ExchangeError, JsonValue, ReassembledResponse, UnknownItem, Usage } from './exchange.js';
+import type {
+  ContentBlock,
+  ExchangeError,
+  JsonValue,
+  ReassembledResponse,
+  UnknownItem,
+  Usage,
+} from './exchange.js';
 
-/** Bumped on any incompatible change to the lines below. Readers skip lines with a newer `v`. */
-export const RECORD_VERSION = 1;
+/**
+ * Bumped on any incompatible change to the lines below. Readers skip lines with a newer `v`. 2: lean request and
+ * response lines (StoredRequestLine, StoredResponseLine); version 1 lines are still read.
+ */
+export const RECORD_VERSION = 2;
 
 export type ClientKind = 'claude_code' | 'codex' | 'opencode' | 'sdk' | 'other';
 
@@ -48,8 +71,13 @@ export type SessionIdSource =
 /**
  * Kinds of content-addressed blocks. `chain` holds a list of message/input block hashes that extends an earlier
  * chain (`{ prev, items }`), so a conversation's growing message array costs one small block per turn.
+ * `headers`: request headers, and (v2) response headers with their per-response values left null (see
+ * StoredResponseLine.headers_var). `message` (v2): also an Anthropic response's assistant message. `prompt` (v2):
+ * a request's `prompt` text, which Claude Code repeats on every tool-result turn. `body` (v2): a request body
+ * skeleton with its chain reference left null (StoredRequestLine.body_ref), the same every turn of a session.
  */
-export type BlockKind = 'system' | 'tools' | 'message' | 'input' | 'instructions' | 'headers' | 'chain';
+export type BlockKind =
+  'system' | 'tools' | 'message' | 'input' | 'instructions' | 'headers' | 'chain' | 'prompt' | 'body';
 
 /** Stands in a request body where a block's value was: only at `system`, `tools` and `instructions`. */
 export interface BlockRef {
@@ -234,3 +262,104 @@ export interface GapLine {
 }
 
 export type RecordLine = SessionLine | BlockLine | RequestLine | ResponseLine | GapLine;
+
+/**
+ * A request line as version 2 stores it: the RequestLine fields, minus what the session line says and minus
+ * defaults. Absent means: `session_id` — the session line's (or the file name's); `client` — the session line's;
+ * `transport` — `http`; `method` — `POST`; `body_text`, `body_encoding` — null; `body_truncated` — false;
+ * `tool_results` — []; `upstream_url` — `upstream` + `url` when `upstream` is given; `prompt` — the `prompt`
+ * block `prompt_ref` when given, else null; `body` — the `body` block `body_ref` with `body_chain` put in.
+ * Times are rounded to 0.1 ms.
+ */
+export type StoredRequestLine = Omit<
+  RequestLine,
+  | 'session_id'
+  | 'client'
+  | 'transport'
+  | 'method'
+  | 'upstream_url'
+  | 'body_text'
+  | 'body_truncated'
+  | 'body_encoding'
+  | 'tool_results'
+  | 'prompt'
+  | 'body'
+> &
+  Partial<
+    Pick<RequestLine, 'session_id' | 'client' | 'transport' | 'method' | 'upstream_url' | 'body_text'>
+  > & {
+    body_truncated?: boolean;
+    body_encoding?: string | null;
+    tool_results?: ToolResultLine[];
+    prompt?: string | null;
+    /** The upstream URL without `url` (present instead of `upstream_url` when the upstream URL ends with it). */
+    upstream?: string;
+    /** Hash of the `prompt` block holding the prompt (present instead of `prompt`). */
+    prompt_ref?: string;
+    /** The body skeleton, when it is not in a `body` block. */
+    body?: JsonValue | null;
+    /**
+     * Hash of the `body` block holding the skeleton with `{"$chain": null}` where its chain reference was, and
+     * that chain's hash (both present instead of `body`).
+     */
+    body_ref?: string;
+    body_chain?: string;
+  };
+
+/** A content block that does not come back unchanged from the assistant message block (see StoredResponse). */
+export type ContentFix =
+  /** The tool call's `arguments` is its input as JSON with `", "` and `": "` separators (Anthropic's style). */
+  | { i: number; args: 'spaced' }
+  /** The block itself (it has no exact form in the message: a refusal, a cut tool call, kept deltas…). */
+  | { i: number; block: ContentBlock };
+
+/**
+ * A reassembled response as version 2 stores it. Absent means: `dialect`, `endpoint`, `model` — the request's;
+ * `streamed`, `complete` — true; `role` — `assistant`; `stopReason` — the line's `stop_reason`; `stopDetail`,
+ * `error` — null; `hasRefusal` — false; `usage` — the line's; `firstContentAtMs` — the line's
+ * `timings.first_content_ms`; `counts.chunks` / `counts.bytes` — the line's `chunks` / `response_bytes`;
+ * `counts.parseErrors` / `counts.keepalives` — 0. `content`: inline, or (Anthropic Messages) `content_ref`, the
+ * hash of the `message` block holding the assistant message, with `content_fix` for blocks it cannot hold exactly.
+ */
+export type StoredResponse = Partial<Omit<ReassembledResponse, 'content' | 'counts' | 'usage'>> & {
+  content?: ContentBlock[];
+  content_ref?: string;
+  content_fix?: ContentFix[];
+  counts: Partial<ReassembledResponse['counts']>;
+};
+
+/**
+ * A response line as version 2 stores it. Absent means: `session_id` — the session line's; `reason`, `error`,
+ * `body_text` — null; `truncated` — false; `model` — `response.model`; a timing — null; `client`,
+ * `client_version` (with `unknown`) — the session line's. `headers`: the `headers` block `headers_ref` with
+ * `headers_var` laid over its null values (the values that change from response to response: date, request id,
+ * rate-limit counters…), or null when there is no `headers_ref`. `usage`: the provider's usage object (`raw`),
+ * normalised on reading by the dialect's rules (src-main/recorder/parse/usage.ts); `usage_n` holds the
+ * normalised counts instead when those rules do not give them back exactly. Times are rounded to 0.1 ms.
+ */
+export type StoredResponseLine = Omit<
+  ResponseLine,
+  | 'session_id'
+  | 'headers'
+  | 'reason'
+  | 'error'
+  | 'response'
+  | 'body_text'
+  | 'model'
+  | 'usage'
+  | 'timings'
+  | 'truncated'
+> & {
+  session_id?: string;
+  headers_ref?: string;
+  headers_var?: Record<string, string | string[]>;
+  reason?: OutcomeReason | null;
+  error?: ResponseLine['error'];
+  response?: StoredResponse | null;
+  body_text?: string | null;
+  model?: string | null;
+  usage: JsonValue | null;
+  usage_n?: Omit<Usage, 'raw'>;
+  timings: Partial<ResponseTimings>;
+  truncated?: boolean;
+};

@@ -32,15 +32,22 @@ export interface LineWriterOptions {
   log: (level: 'warn', message: string) => void;
 }
 
+/** A line and the form stored for it, when that differs (the lean v2 request and response lines). */
+export interface StoredAs {
+  line: RecordLine;
+  stored: object;
+}
+
 export class LineWriter {
   private readonly lost = new LostRequestLog();
 
   constructor(private readonly o: LineWriterOptions) {}
 
-  /** Queue a session's lines, in order. */
-  write(s: SessionState, lines: readonly RecordLine[]): void {
-    for (const line of lines) {
-      const text = JSON.stringify(line);
+  /** Queue a session's lines, in order: the full line is indexed and observed, its stored form written. */
+  write(s: SessionState, lines: readonly (RecordLine | StoredAs)[]): void {
+    for (const item of lines) {
+      const line = 'stored' in item ? item.line : item;
+      const text = JSON.stringify('stored' in item ? item.stored : item);
       const ack: LineAck = {
         written: () => this.written(s, line, text),
         lost: () => this.lineLost(s, line),

@@ -1,12 +1,22 @@
 // The request and response lines of the JSONL record, built from what an exchange delivered. Each line is
 // redacted through its own LineRedaction; a request line's messages, system prompt, tools and headers go into
 // content-addressed blocks of its session (written once per session), and the line keeps a skeleton of refs.
-import type { JsonValue, ReassembledResponse, RequestFacts } from '../../src-shared/exchange.js';
+// So do a response's headers and (Anthropic) its assistant message. Each line comes in its full shape (indexed,
+// observed) and its stored lean form (lean-lines.ts), which is only used when it reads back to the full line.
+import type {
+  ContentBlock,
+  JsonValue,
+  ReassembledResponse,
+  RequestFacts,
+} from '../../src-shared/exchange.js';
 import {
   RECORD_VERSION,
   type BlockLine,
+  type ContentFix,
   type RequestLine,
   type ResponseLine,
+  type StoredRequestLine,
+  type StoredResponseLine,
   type ToolResultLine,
 } from '../../src-shared/records.js';
 import type { ExchangeEnd } from '../proxy/tap.js';
@@ -15,9 +25,23 @@ import type { LineRedaction } from './line-redaction.js';
 import type { OpenMsg } from './protocol.js';
 import type { recognizeClient } from './sessions.js';
 import type { SessionState } from './session-store.js';
+import {
+  hydrateRequest,
+  hydrateResponse,
+  joinHeaders,
+  leanRequest,
+  leanResponse,
+  round1,
+  splitBody,
+  splitHeaders,
+  type ResponseRefs,
+} from './lean-lines.js';
+import { contentFixes, fromAnthropicMessage, toAnthropicMessage } from './parse/assistant-message.js';
 
 /** The recorded prompt (the last user text) is cut to this many characters. */
 const PROMPT_CHARS = 16 * 1024;
+/** A longer prompt is stored as a `prompt` block (a reference costs about 50 bytes). */
+const PROMPT_BLOCK_CHARS = 64;
 /** A body that is not JSON is kept as text, up to this many bytes. */
 const BODY_TEXT_BYTES = 16 * 1024;
 
@@ -58,7 +82,7 @@ export function buildRequestLines(
   s: SessionState,
   i: RequestInput,
   r: LineRedaction,
-): { blocks: BlockLine[]; request: RequestLine } {
+): { blocks: BlockLine[]; request: RequestLine; stored: StoredRequestLine | RequestLine } {
   const blocks: BlockLine[] = [];
   const storedHeaders: Record<string, string | string[]> = { ...r.headers(i.open.headers) };
   delete storedHeaders['content-length'];
@@ -75,7 +99,7 @@ export function buildRequestLines(
       id: t.id,
       is_error: t.isError,
       call_request_id: call?.requestId ?? null,
-      latency_ms: call ? Math.max(0, i.at - call.endAt) : null,
+      latency_ms: call ? round1(Math.max(0, i.at - call.endAt)) : null,
     });
   }
   const prompt = i.facts.lastUserText ? r.text(i.facts.lastUserText.slice(0, PROMPT_CHARS)) : null;
@@ -84,7 +108,7 @@ export function buildRequestLines(
     v: RECORD_VERSION,
     id: i.id,
     session_id: s.id,
-    at: i.at,
+    at: round1(i.at),
     dialect: i.open.dialect,
     endpoint: i.open.endpoint,
     transport: i.open.forwardHost === undefined ? i.open.transport : `forward_${i.open.transport}`,
@@ -110,7 +134,20 @@ export function buildRequestLines(
   };
   const redaction = r.findings(s.blocks.takeFindings());
   if (redaction) request.redaction = redaction;
-  return { blocks, request };
+  // A prompt Claude Code repeats on every tool-result turn is stored once, as a block.
+  const promptRef =
+    prompt !== null && prompt.length > PROMPT_BLOCK_CHARS
+      ? s.blocks.storeRedacted('prompt', prompt, blocks)
+      : null;
+  s.pendingRequests.set(i.id, { dialect: request.dialect, endpoint: request.endpoint, model: request.model });
+  const known = new Map<string, JsonValue>(promptRef !== null ? [[promptRef, prompt]] : []);
+  // The skeleton without its chain reference is the same every turn: one block.
+  const split = splitBody(skeleton);
+  const bodyRef = split ? s.blocks.storeRedacted('body', split.base, blocks) : null;
+  if (split && bodyRef !== null) known.set(bodyRef, split.base);
+  const lean = leanRequest(request, s.facts, { promptRef, bodyRef, bodyChain: split?.chain ?? null });
+  const back = hydrateRequest(lean, s.facts, known);
+  return { blocks, request, stored: sameJson(back, request) ? lean : request };
 }
 
 export interface ResponseInput {
@@ -129,6 +166,11 @@ export interface ResponseInput {
   truncated: boolean;
 }
 
+/** The value of block `hash`: written just now (in `blocks`) or earlier (then it is `value`). */
+function blockValue(blocks: BlockLine[], hash: string, value: JsonValue): JsonValue {
+  return blocks.find((b) => b.hash === hash)?.value ?? value;
+}
+
 const NO_USAGE: ResponseLine['usage'] = {
   input: null,
   cacheRead: null,
@@ -138,31 +180,88 @@ const NO_USAGE: ResponseLine['usage'] = {
   raw: null,
 };
 
-/** The response line (outcome, redacted reassembled response, usage, timings) and its redacted error text. */
+/** Whether a response's content is stored as the assistant message block its next request's history reuses. */
+function contentAsMessage(r: ReassembledResponse): boolean {
+  return r.dialect === 'anthropic' && r.endpoint === 'messages' && r.content.length > 0;
+}
+
+/**
+ * The response line (outcome, redacted reassembled response, usage, timings), its stored (lean) form with the
+ * blocks that form refers to (response headers, the assistant message), and the redacted error text.
+ */
 export function buildResponseLine(
-  sessionId: string,
+  s: SessionState,
   i: ResponseInput,
   r: LineRedaction,
-): { line: ResponseLine; errorMessage: string | null } {
+): {
+  blocks: BlockLine[];
+  line: ResponseLine;
+  stored: StoredResponseLine | ResponseLine;
+  errorMessage: string | null;
+} {
+  const blocks: BlockLine[] = [];
   const o = decideOutcome(i.end, i.status, i.response);
-  const redacted = i.response
-    ? (r.json(i.response as unknown as JsonValue) as unknown as ReassembledResponse)
-    : null;
+  const refs: ResponseRefs = { headersRef: null, headersVar: {}, contentRef: null, contentFix: [] };
+  let response: ReassembledResponse | null = null;
+  let headerBase: JsonValue = null;
+  let message: JsonValue = null;
   // What the parsers did not recognise goes to the line's own `unknown` field (redacted like the rest).
   let unknown: ResponseLine['unknown'];
-  let response = redacted;
-  if (redacted?.unknown) {
-    ({ unknown, ...response } = redacted);
+  if (i.response) {
+    const { content, unknown: rawUnknown, ...rest } = i.response;
+    const red = r.json(rest as unknown as JsonValue) as unknown as Omit<ReassembledResponse, 'content'>;
+    if (rawUnknown)
+      unknown = r.json(rawUnknown as unknown as JsonValue) as unknown as ResponseLine['unknown'];
+    let stored: ContentBlock[];
+    if (contentAsMessage(i.response)) {
+      const wire = toAnthropicMessage(content);
+      const fixes = contentFixes(content, wire);
+      const redMessage = r.json(wire);
+      message = redMessage;
+      refs.contentFix =
+        fixes.length > 0 ? (r.json(fixes as unknown as JsonValue) as unknown as ContentFix[]) : [];
+      refs.contentRef = s.blocks.storeRedacted('message', redMessage, blocks);
+      stored = fromAnthropicMessage(redMessage, refs.contentFix);
+    } else stored = r.json(content as unknown as JsonValue) as unknown as ContentBlock[];
+    response = {
+      dialect: red.dialect,
+      endpoint: red.endpoint,
+      streamed: red.streamed,
+      complete: red.complete,
+      id: red.id,
+      model: red.model,
+      role: red.role,
+      content: stored,
+      stopReason: red.stopReason,
+      stopDetail: red.stopDetail,
+      finishReason: red.finishReason,
+      usage: red.usage,
+      error: red.error,
+      hasRefusal: red.hasRefusal,
+      counts: red.counts,
+      firstContentAtMs: round1(red.firstContentAtMs),
+    };
+  }
+  let headers: JsonValue | null = null;
+  if (i.headers) {
+    const h = r.headers(i.headers);
+    const { base, vars } = splitHeaders(h, s.lastResponseHeaders);
+    s.lastResponseHeaders = h;
+    headerBase = base as JsonValue;
+    refs.headersRef = s.blocks.storeRedacted('headers', base as JsonValue, blocks);
+    refs.headersVar = vars;
+    headers = joinHeaders(base as JsonValue, vars);
   }
   const errorMessage = r.text(o.errorMessage ?? response?.error?.message ?? null);
+  const t = i.timings;
   const line: ResponseLine = {
     type: 'response',
     v: RECORD_VERSION,
     id: i.id,
-    session_id: sessionId,
-    at: i.at,
+    session_id: s.id,
+    at: round1(i.at),
     status: i.status,
-    headers: i.headers ? (r.headers(i.headers) as JsonValue) : null,
+    headers,
     outcome: o.outcome,
     reason: o.reason,
     error:
@@ -179,7 +278,13 @@ export function buildResponseLine(
     model: response?.model ?? null,
     usage: response?.usage ?? NO_USAGE,
     stop_reason: response?.stopReason ?? null,
-    timings: i.timings,
+    timings: {
+      ttfb_ms: round1(t.ttfb_ms),
+      first_content_ms: round1(t.first_content_ms),
+      duration_ms: round1(t.duration_ms),
+      provider_ms: round1(t.provider_ms),
+      overhead_ms: round1(t.overhead_ms),
+    },
     response_bytes: i.bytes,
     chunks: i.chunks,
     truncated: i.truncated,
@@ -191,5 +296,14 @@ export function buildResponseLine(
     line.client = i.client.client;
     line.client_version = i.client.version;
   }
-  return { line, errorMessage };
+  const request = s.pendingRequests.get(i.id) ?? null;
+  s.pendingRequests.delete(i.id);
+  const known = new Map<string, JsonValue>();
+  if (refs.headersRef !== null) known.set(refs.headersRef, blockValue(blocks, refs.headersRef, headerBase));
+  if (refs.contentRef !== null) known.set(refs.contentRef, blockValue(blocks, refs.contentRef, message));
+  const lean = leanResponse(line, s.facts, request, refs);
+  const back = hydrateResponse(lean, s.facts, request, known);
+  return { blocks, line, stored: sameJson(back, line) ? lean : line, errorMessage };
 }
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);

@@ -128,6 +128,19 @@ export class SessionBlocks {
   }
 
   /**
+   * Store a value the caller already redacted (response headers, a response's assistant message, a prompt) as a
+   * block; returns its hash, which is that of its JSON like every block's.
+   */
+  storeRedacted(kind: BlockKind, value: JsonValue, out: BlockLine[]): string {
+    const hash = hashText(JSON.stringify(value));
+    if (!this.written.has(hash)) {
+      this.written.add(hash);
+      out.push({ type: 'block', v: RECORD_VERSION, hash, kind, value });
+    }
+    return hash;
+  }
+
+  /**
    * Replace the re-sent parts of a parsed request body by references. Returns the skeleton (other fields
    * redacted as a whole) and appends the blocks this session's file does not hold yet to `out`.
    */
