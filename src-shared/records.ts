@@ -75,9 +75,20 @@ export type SessionIdSource =
  * StoredResponseLine.headers_var). `message` (v2): also an Anthropic response's assistant message. `prompt` (v2):
  * a request's `prompt` text, which Claude Code repeats on every tool-result turn. `body` (v2): a request body
  * skeleton with its chain reference left null (StoredRequestLine.body_ref), the same every turn of a session.
+ * `request`, `response` (v2): what a session's request / response lines share (their `base_ref`).
  */
 export type BlockKind =
-  'system' | 'tools' | 'message' | 'input' | 'instructions' | 'headers' | 'chain' | 'prompt' | 'body';
+  | 'system'
+  | 'tools'
+  | 'message'
+  | 'input'
+  | 'instructions'
+  | 'headers'
+  | 'chain'
+  | 'prompt'
+  | 'body'
+  | 'request'
+  | 'response';
 
 /** Stands in a request body where a block's value was: only at `system`, `tools` and `instructions`. */
 export interface BlockRef {
@@ -265,39 +276,23 @@ export type RecordLine = SessionLine | BlockLine | RequestLine | ResponseLine | 
 
 /**
  * A request line as version 2 stores it: the RequestLine fields, minus what the session line says and minus
- * defaults. Absent means: `session_id` — the session line's (or the file name's); `client` — the session line's;
- * `transport` — `http`; `method` — `POST`; `body_text`, `body_encoding` — null; `body_truncated` — false;
- * `tool_results` — []; `upstream_url` — `upstream` + `url` when `upstream` is given; `prompt` — the `prompt`
- * block `prompt_ref` when given, else null; `body` — the `body` block `body_ref` with `body_chain` put in.
- * Times are rounded to 0.1 ms.
+ * defaults, with the fields that stay the same from turn to turn (dialect, endpoint, transport, method, url,
+ * upstream, client, headers_ref, credential_source, model, stream, tool_count, system_chars, redaction, body_ref)
+ * in the `request` block `base_ref` (the line's own fields win). Absent means: `session_id` — the session line's
+ * (or the file name's); `client` — the session line's; `transport` — `http`; `method` — `POST`; `body_text`,
+ * `body_encoding` — null; `body_truncated` — false; `tool_results` — []; `upstream_url` — `upstream` + `url`
+ * when `upstream` is given; `prompt` — the `prompt` block `prompt_ref` when given, else null; `body` — the `body`
+ * block `body_ref` with `body_chain` put in; `message_count` — the length of that chain (`prev_len` plus its
+ * items). Times are rounded to 0.1 ms.
  */
-export type StoredRequestLine = Omit<
-  RequestLine,
-  | 'session_id'
-  | 'client'
-  | 'transport'
-  | 'method'
-  | 'upstream_url'
-  | 'body_text'
-  | 'body_truncated'
-  | 'body_encoding'
-  | 'tool_results'
-  | 'prompt'
-  | 'body'
-> &
-  Partial<
-    Pick<RequestLine, 'session_id' | 'client' | 'transport' | 'method' | 'upstream_url' | 'body_text'>
-  > & {
-    body_truncated?: boolean;
-    body_encoding?: string | null;
-    tool_results?: ToolResultLine[];
-    prompt?: string | null;
+export type StoredRequestLine = Pick<RequestLine, 'type' | 'v' | 'id' | 'at' | 'body_bytes'> &
+  Partial<Omit<RequestLine, 'type' | 'v' | 'id' | 'at' | 'body_bytes'>> & {
+    /** Hash of the `request` block holding the fields this line shares with the session's other requests. */
+    base_ref?: string;
     /** The upstream URL without `url` (present instead of `upstream_url` when the upstream URL ends with it). */
     upstream?: string;
     /** Hash of the `prompt` block holding the prompt (present instead of `prompt`). */
     prompt_ref?: string;
-    /** The body skeleton, when it is not in a `body` block. */
-    body?: JsonValue | null;
     /**
      * Hash of the `body` block holding the skeleton with `{"$chain": null}` where its chain reference was, and
      * that chain's hash (both present instead of `body`).
@@ -329,16 +324,26 @@ export type StoredResponse = Partial<Omit<ReassembledResponse, 'content' | 'coun
 };
 
 /**
- * A response line as version 2 stores it. Absent means: `session_id` — the session line's; `reason`, `error`,
- * `body_text` — null; `truncated` — false; `model` — `response.model`; a timing — null; `client`,
- * `client_version` (with `unknown`) — the session line's. `headers`: the `headers` block `headers_ref` with
- * `headers_var` laid over its null values (the values that change from response to response: date, request id,
- * rate-limit counters…), or null when there is no `headers_ref`. `usage`: the provider's usage object (`raw`),
+ * A response line as version 2 stores it. First the `response` block `base_ref`, when given, is laid under the
+ * line (objects merged key by key, the line's values winning): it holds what repeats from response to response
+ * (`headers_ref`, `stop_reason`, `usage_keys`, `usage_fixed`, `response.finishReason`,
+ * `response.counts.keepalives`). `usage`
+ * is the provider's usage object, or its values when `usage_keys` names the keys. Then, absent means: `chunks` —
+ * `response.counts.events`; `at` — the request's `at` plus `duration_ms`; `status` —
+ * 200; `outcome` — `completed`; `session_id` — the session line's; `reason`, `error`, `body_text` — null;
+ * `truncated` — false; `model` — `response.model`; `client`, `client_version` (with `unknown`) — the session
+ * line's. `timings` is an array (see below). `headers`: the `headers` block `headers_ref` with `headers_var`
+ * laid over its null values (the values that change from response to response: request id, rate-limit
+ * counters…; a `date` left out of `headers_var` is the HTTP date of `at − duration_ms + ttfb_ms`), or null when
+ * there is no `headers_ref`. The raw usage is
  * normalised on reading by the dialect's rules (src-main/recorder/parse/usage.ts); `usage_n` holds the
  * normalised counts instead when those rules do not give them back exactly. Times are rounded to 0.1 ms.
  */
 export type StoredResponseLine = Omit<
   ResponseLine,
+  | 'at'
+  | 'status'
+  | 'outcome'
   | 'session_id'
   | 'headers'
   | 'reason'
@@ -349,7 +354,10 @@ export type StoredResponseLine = Omit<
   | 'usage'
   | 'timings'
   | 'truncated'
+  | 'chunks'
+  | 'stop_reason'
 > & {
+  stop_reason?: string | null;
   session_id?: string;
   headers_ref?: string;
   headers_var?: Record<string, string | string[]>;
@@ -360,6 +368,19 @@ export type StoredResponseLine = Omit<
   model?: string | null;
   usage: JsonValue | null;
   usage_n?: Omit<Usage, 'raw'>;
-  timings: Partial<ResponseTimings>;
+  /** `[ttfb_ms, first_content_ms, duration_ms, provider_ms, overhead_ms]` (see ResponseTimings). */
+  timings: (number | null)[];
+  /** Hash of the `response` block holding the parts this line shares with other responses (laid under it). */
+  base_ref?: string;
+  /**
+   * With `usage` as an array: the raw usage object's keys in order; `usage` holds the values of those not in
+   * `usage_fixed` (the text values, such as the service tier), in that order.
+   */
+  usage_keys?: string[];
+  usage_fixed?: Record<string, string>;
+  chunks?: number;
   truncated?: boolean;
+  at?: number;
+  status?: number | null;
+  outcome?: Outcome;
 };

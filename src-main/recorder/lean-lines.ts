@@ -46,12 +46,31 @@ export function splitHeaders(h: Headers, last: Headers | null): { base: Headers;
   return { base: base as Headers, vars };
 }
 
-/** Headers back from their block and the line's values (see splitHeaders). */
-export function joinHeaders(base: JsonValue | undefined, vars: Headers | undefined): JsonValue | null {
+/**
+ * Headers back from their block and the line's values (see splitHeaders); a `date` the line does not hold is
+ * `date` (the HTTP date of the moment the response headers arrived, which it then equalled).
+ */
+export function joinHeaders(
+  base: JsonValue | undefined,
+  vars: Headers | undefined,
+  date: string | null = null,
+): JsonValue | null {
   if (!base || typeof base !== 'object' || Array.isArray(base)) return null;
   const out: Record<string, JsonValue> = {};
-  for (const [k, v] of Object.entries(base)) out[k] = v === null ? (vars?.[k] ?? null) : v;
+  for (const [k, v] of Object.entries(base))
+    out[k] = v === null ? (vars?.[k] ?? (k === 'date' ? date : null)) : v;
   return out;
+}
+
+/** The HTTP date of the moment a response's headers arrived (its start plus its time to first byte). */
+export function headersDate(at: number, t: ResponseLine['timings']): string | null {
+  if (t.ttfb_ms === null || t.duration_ms === null) return null;
+  return new Date(Math.floor(at - t.duration_ms + t.ttfb_ms)).toUTCString();
+}
+
+/** A response line's `at` as its request's arrival plus its duration. */
+export function responseAt(request: RequestFactsForResponse, duration: number | null): number | null {
+  return duration === null ? null : round1(request.at + duration);
 }
 
 type JsonObject = { [key: string]: JsonValue };
@@ -93,6 +112,13 @@ export function joinBody(base: JsonValue | undefined, chain: string): JsonValue 
   return out;
 }
 
+/** How many items a chain block's value expands to (its `prev_len` plus its items). */
+export function chainLength(v: JsonValue | undefined): number {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return 0;
+  const prev = typeof v['prev_len'] === 'number' ? v['prev_len'] : 0;
+  return prev + (Array.isArray(v['items']) ? v['items'].length : 0);
+}
+
 /** What a request line may leave out because the session line says it. */
 export interface SessionFacts {
   session_id: string;
@@ -106,6 +132,8 @@ export interface RequestRefs {
   /** The skeleton's block and its chain hash (see splitBody). */
   bodyRef: string | null;
   bodyChain: string | null;
+  /** How many messages the chain holds (then `message_count` is left out when it says the same). */
+  chainLength: number | null;
 }
 
 export function leanRequest(full: RequestLine, session: SessionFacts, refs: RequestRefs): StoredRequestLine {
@@ -130,6 +158,7 @@ export function leanRequest(full: RequestLine, session: SessionFacts, refs: Requ
   if (refs.bodyRef !== null && refs.bodyChain !== null) {
     out.body_ref = refs.bodyRef;
     out.body_chain = refs.bodyChain;
+    if (refs.chainLength === full.message_count) delete (out as Partial<StoredRequestLine>).message_count;
   } else out.body = body;
   if (session_id !== session.session_id) out.session_id = session_id;
   if (client !== session.client) out.client = client;
@@ -147,15 +176,55 @@ export function leanRequest(full: RequestLine, session: SessionFacts, refs: Requ
   return out;
 }
 
+/**
+ * Fields of a stored request line that stay the same from turn to turn of a session; they go into one `request`
+ * block the line refers to by `base_ref`.
+ */
+const BASE_FIELDS = [
+  'dialect',
+  'endpoint',
+  'transport',
+  'method',
+  'url',
+  'upstream',
+  'upstream_url',
+  'client',
+  'headers_ref',
+  'credential_source',
+  'model',
+  'stream',
+  'tool_count',
+  'system_chars',
+  'redaction',
+  'body_ref',
+] as const;
+
+/** Move the per-session constant fields of a stored request line into a base (see BASE_FIELDS). */
+export function splitRequestBase(l: StoredRequestLine): { base: JsonValue; rest: StoredRequestLine } {
+  const base: Record<string, JsonValue> = {};
+  const rest: Record<string, unknown> = {};
+  const inBase = new Set<string>(BASE_FIELDS);
+  for (const [k, v] of Object.entries(l)) {
+    if (inBase.has(k)) base[k] = v as JsonValue;
+    else rest[k] = v;
+  }
+  return { base, rest: rest as unknown as StoredRequestLine };
+}
+
 /** The full request line of a stored one (v1 lines come back as they are). */
 export function hydrateRequest(
-  l: StoredRequestLine,
+  stored: StoredRequestLine,
   session: SessionFacts,
   blocks: ReadonlyMap<string, JsonValue>,
 ): RequestLine {
   // Version 1 lines, and v2 lines already in the full shape (an exported JSONL), come back as they are.
-  if ((l.v ?? 1) < 2 || ('session_id' in l && 'upstream_url' in l && 'tool_results' in l))
-    return l as RequestLine;
+  if ((stored.v ?? 1) < 2 || ('session_id' in stored && 'upstream_url' in stored && 'tool_results' in stored))
+    return stored as RequestLine;
+  const baseBlock = stored.base_ref !== undefined ? blocks.get(stored.base_ref) : undefined;
+  const l = {
+    ...(baseBlock && typeof baseBlock === 'object' && !Array.isArray(baseBlock) ? baseBlock : {}),
+    ...stored,
+  } as StoredRequestLine & Pick<RequestLine, (typeof BASE_FIELDS)[number] & keyof RequestLine>;
   const prompt = l.prompt_ref !== undefined ? blocks.get(l.prompt_ref) : l.prompt;
   const full: RequestLine = {
     type: 'request',
@@ -183,7 +252,8 @@ export function hydrateRequest(
     model: l.model,
     stream: l.stream,
     prompt: typeof prompt === 'string' ? prompt : null,
-    message_count: l.message_count,
+    message_count:
+      l.message_count ?? chainLength(l.body_chain === undefined ? undefined : blocks.get(l.body_chain)),
     tool_count: l.tool_count,
     system_chars: l.system_chars,
     tool_results: l.tool_results ?? [],
@@ -195,6 +265,8 @@ export function hydrateRequest(
 
 /** What a response line may leave out because its request line says it. */
 export interface RequestFactsForResponse {
+  /** Arrival (the response line's `at` is this plus its duration). */
+  at: number;
   dialect: string;
   endpoint: string;
   model: string | null;
@@ -249,23 +321,25 @@ export function leanResponse(
   request: RequestFactsForResponse | null,
   refs: ResponseRefs,
 ): StoredResponseLine {
-  const out: StoredResponseLine & Record<string, unknown> = {
-    type: 'response',
-    v: RECORD_VERSION,
-    id: full.id,
-    at: full.at,
-    status: full.status,
-    outcome: full.outcome,
-    usage: null,
-    stop_reason: full.stop_reason,
-    timings: {},
-    response_bytes: full.response_bytes,
-    chunks: full.chunks,
-  };
+  const out = { type: 'response', v: RECORD_VERSION, id: full.id } as StoredResponseLine &
+    Record<string, unknown>;
+  if (request === null || full.at !== responseAt(request, full.timings.duration_ms)) out.at = full.at;
+  if (full.status !== 200) out.status = full.status;
+  if (full.outcome !== 'completed') out.outcome = full.outcome;
+  out.usage = null;
+  out.stop_reason = full.stop_reason;
+  const t = full.timings;
+  out.timings = [t.ttfb_ms, t.first_content_ms, t.duration_ms, t.provider_ms, t.overhead_ms];
+  out.response_bytes = full.response_bytes;
+  if (full.response === null || full.response.counts.events !== full.chunks) out.chunks = full.chunks;
   if (full.session_id !== session.session_id) out.session_id = full.session_id;
   if (refs.headersRef !== null) {
     out.headers_ref = refs.headersRef;
-    if (Object.keys(refs.headersVar).length > 0) out.headers_var = refs.headersVar;
+    const vars = { ...refs.headersVar };
+    // A `date` that says when the headers arrived is already said by `at` and the timings.
+    if (vars['date'] !== undefined && vars['date'] === headersDate(full.at, full.timings))
+      delete vars['date'];
+    if (Object.keys(vars).length > 0) out.headers_var = vars;
   }
   if (full.reason !== null) out.reason = full.reason;
   if (full.error !== null) out.error = full.error;
@@ -273,12 +347,17 @@ export function leanResponse(
   if (full.body_text !== null) out.body_text = full.body_text;
   if (full.model !== (full.response?.model ?? null)) out.model = full.model;
   const { raw, ...counts } = full.usage;
-  out.usage = raw;
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    // The key names are the same every turn: they go to the base block, the line keeps the values.
+    // Text values (the service tier) repeat too: they go with the keys.
+    out.usage_keys = Object.keys(raw);
+    const fixed = Object.entries(raw).filter(([, v]) => typeof v === 'string');
+    if (fixed.length > 0) out.usage_fixed = Object.fromEntries(fixed) as Record<string, string>;
+    out.usage = Object.values(raw).filter((v) => typeof v !== 'string');
+  } else out.usage = raw;
   const dialect = full.response?.dialect ?? request?.dialect ?? '';
   const endpoint = full.response?.endpoint ?? request?.endpoint ?? '';
   if (!sameJson(usageFromRaw(dialect, endpoint, raw), full.usage)) out.usage_n = counts;
-  for (const [k, v] of Object.entries(full.timings) as [keyof ResponseLine['timings'], number | null][])
-    if (v !== null) out.timings[k] = v;
   if (full.truncated) out.truncated = true;
   if (full.redaction) out.redaction = full.redaction;
   if (full.unknown) {
@@ -286,7 +365,44 @@ export function leanResponse(
     if (full.client !== session.client) out.client = full.client;
     if (full.client_version !== session.client_version) out.client_version = full.client_version;
   }
-  // Key order of the full line, for a reader of the raw file.
+  return out;
+}
+
+/** Paths of a stored response line that repeat from response to response; they go into a `response` block. */
+const RESPONSE_BASE_PATHS = [
+  ['headers_ref'],
+  ['stop_reason'],
+  ['usage_keys'],
+  ['usage_fixed'],
+  ['response', 'finishReason'],
+  ['response', 'counts', 'keepalives'],
+] as const;
+
+type Tree = { [key: string]: unknown };
+const isTree = (v: unknown): v is Tree => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** Move the repeating parts of a stored response line into a base (see RESPONSE_BASE_PATHS). */
+export function splitResponseBase(l: StoredResponseLine): { base: JsonValue; rest: StoredResponseLine } {
+  const rest = structuredClone(l) as unknown as Tree;
+  const base: Tree = {};
+  for (const p of RESPONSE_BASE_PATHS) {
+    let from: unknown = rest;
+    for (const k of p.slice(0, -1)) from = isTree(from) ? from[k] : undefined;
+    const last = p[p.length - 1]!;
+    if (!isTree(from) || !(last in from)) continue;
+    let to = base;
+    for (const k of p.slice(0, -1)) to = (to[k] ??= {}) as Tree;
+    to[last] = from[last];
+    delete from[last];
+  }
+  return { base: base as JsonValue, rest: rest as unknown as StoredResponseLine };
+}
+
+/** `over` laid over `base`, objects merged key by key (`over` wins). */
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isTree(base) || !isTree(over)) return over === undefined ? base : over;
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
   return out;
 }
 
@@ -296,6 +412,7 @@ function hydrateResponseBody(
   request: RequestFactsForResponse | null,
   blocks: ReadonlyMap<string, JsonValue>,
   usage: Usage,
+  firstContentMs: number | null,
 ): ReassembledResponse {
   let content: ContentBlock[];
   if (s.content_ref !== undefined) {
@@ -311,7 +428,7 @@ function hydrateResponseBody(
     model: s.model !== undefined ? s.model : (request?.model ?? null),
     role: s.role !== undefined ? s.role : 'assistant',
     content,
-    stopReason: s.stopReason !== undefined ? s.stopReason : line.stop_reason,
+    stopReason: s.stopReason !== undefined ? s.stopReason : (line.stop_reason ?? null),
     stopDetail: s.stopDetail ?? null,
     finishReason: s.finishReason ?? null,
     usage,
@@ -319,57 +436,71 @@ function hydrateResponseBody(
     hasRefusal: s.hasRefusal ?? false,
     counts: {
       events: s.counts?.events ?? 0,
-      chunks: s.counts?.chunks ?? line.chunks,
+      chunks: s.counts?.chunks ?? line.chunks ?? s.counts?.events ?? 0,
       bytes: s.counts?.bytes ?? line.response_bytes,
       parseErrors: s.counts?.parseErrors ?? 0,
       keepalives: s.counts?.keepalives ?? 0,
     },
-    firstContentAtMs:
-      s.firstContentAtMs !== undefined ? s.firstContentAtMs : (line.timings.first_content_ms ?? null),
+    firstContentAtMs: s.firstContentAtMs !== undefined ? s.firstContentAtMs : firstContentMs,
   };
 }
 
 /** The full response line of a stored one (v1 lines come back as they are). */
 export function hydrateResponse(
-  l: StoredResponseLine,
+  stored: StoredResponseLine,
   session: SessionFacts,
   request: RequestFactsForResponse | null,
   blocks: ReadonlyMap<string, JsonValue>,
 ): ResponseLine {
   // Version 1 lines, and v2 lines already in the full shape (an exported JSONL), come back as they are.
-  if ((l.v ?? 1) < 2 || 'headers' in l) return l as unknown as ResponseLine;
-  const t = l.timings ?? {};
+  if ((stored.v ?? 1) < 2 || 'headers' in stored) return stored as unknown as ResponseLine;
+  const l = (
+    stored.base_ref !== undefined ? deepMerge(blocks.get(stored.base_ref), stored) : stored
+  ) as StoredResponseLine;
+  let raw: JsonValue | null = l.usage ?? null;
+  if (l.usage_keys && Array.isArray(raw)) {
+    const values = raw;
+    const fixed = l.usage_fixed ?? {};
+    let n = 0;
+    raw = Object.fromEntries(l.usage_keys.map((k) => [k, k in fixed ? fixed[k]! : (values[n++] ?? null)]));
+  }
+  const t = Array.isArray(l.timings) ? l.timings : [];
+  const timings: ResponseLine['timings'] = {
+    ttfb_ms: t[0] ?? null,
+    first_content_ms: t[1] ?? null,
+    duration_ms: t[2] ?? null,
+    provider_ms: t[3] ?? null,
+    overhead_ms: t[4] ?? null,
+  };
+  const at = l.at ?? (request ? responseAt(request, timings.duration_ms) : null) ?? 0;
   const dialect = l.response?.dialect ?? request?.dialect ?? '';
   const endpoint = l.response?.endpoint ?? request?.endpoint ?? '';
-  const usage: Usage = l.usage_n
-    ? { ...l.usage_n, raw: l.usage }
-    : usageFromRaw(dialect, endpoint, l.usage ?? null);
-  const response = l.response ? hydrateResponseBody(l.response, l, request, blocks, usage) : null;
+  const usage: Usage = l.usage_n ? { ...l.usage_n, raw } : usageFromRaw(dialect, endpoint, raw);
+  const response = l.response
+    ? hydrateResponseBody(l.response, l, request, blocks, usage, timings.first_content_ms)
+    : null;
   const full: ResponseLine = {
     type: 'response',
     v: l.v,
     id: l.id,
     session_id: l.session_id ?? session.session_id,
-    at: l.at,
-    status: l.status,
-    headers: l.headers_ref !== undefined ? joinHeaders(blocks.get(l.headers_ref), l.headers_var) : null,
-    outcome: l.outcome,
+    at,
+    status: l.status !== undefined ? l.status : 200,
+    headers:
+      l.headers_ref !== undefined
+        ? joinHeaders(blocks.get(l.headers_ref), l.headers_var, headersDate(at, timings))
+        : null,
+    outcome: l.outcome ?? 'completed',
     reason: l.reason ?? null,
     error: l.error ?? null,
     response,
     body_text: l.body_text ?? null,
     model: l.model !== undefined ? l.model : (response?.model ?? null),
     usage,
-    stop_reason: l.stop_reason,
-    timings: {
-      ttfb_ms: t.ttfb_ms ?? null,
-      first_content_ms: t.first_content_ms ?? null,
-      duration_ms: t.duration_ms ?? null,
-      provider_ms: t.provider_ms ?? null,
-      overhead_ms: t.overhead_ms ?? null,
-    },
+    stop_reason: l.stop_reason ?? null,
+    timings,
     response_bytes: l.response_bytes,
-    chunks: l.chunks,
+    chunks: l.chunks ?? response?.counts.events ?? 0,
     truncated: l.truncated ?? false,
   };
   if (l.redaction) full.redaction = l.redaction;
@@ -400,7 +531,12 @@ export function hydrateLines(lines: RecordLine[], fallbackId: string): RecordLin
   return lines.map((l) => {
     if (l.type === 'request') {
       const full = hydrateRequest(l as unknown as StoredRequestLine, facts, blocks);
-      requests.set(full.id, { dialect: full.dialect, endpoint: full.endpoint, model: full.model });
+      requests.set(full.id, {
+        at: full.at,
+        dialect: full.dialect,
+        endpoint: full.endpoint,
+        model: full.model,
+      });
       return full;
     }
     if (l.type === 'response')

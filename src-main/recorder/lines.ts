@@ -34,6 +34,8 @@ import {
   round1,
   splitBody,
   splitHeaders,
+  splitRequestBase,
+  splitResponseBase,
   type ResponseRefs,
 } from './lean-lines.js';
 import { contentFixes, fromAnthropicMessage, toAnthropicMessage } from './parse/assistant-message.js';
@@ -139,13 +141,31 @@ export function buildRequestLines(
     prompt !== null && prompt.length > PROMPT_BLOCK_CHARS
       ? s.blocks.storeRedacted('prompt', prompt, blocks)
       : null;
-  s.pendingRequests.set(i.id, { dialect: request.dialect, endpoint: request.endpoint, model: request.model });
+  s.pendingRequests.set(i.id, {
+    at: request.at,
+    dialect: request.dialect,
+    endpoint: request.endpoint,
+    model: request.model,
+  });
   const known = new Map<string, JsonValue>(promptRef !== null ? [[promptRef, prompt]] : []);
   // The skeleton without its chain reference is the same every turn: one block.
   const split = splitBody(skeleton);
   const bodyRef = split ? s.blocks.storeRedacted('body', split.base, blocks) : null;
   if (split && bodyRef !== null) known.set(bodyRef, split.base);
-  const lean = leanRequest(request, s.facts, { promptRef, bodyRef, bodyChain: split?.chain ?? null });
+  const chainLength = split ? (s.blocks.chainLength(split.chain) ?? null) : null;
+  if (split && chainLength !== null) known.set(split.chain, { prev: null, prev_len: chainLength, items: [] });
+  const lean0 = leanRequest(request, s.facts, {
+    promptRef,
+    bodyRef,
+    bodyChain: split?.chain ?? null,
+    chainLength,
+  });
+  // What stays the same from turn to turn: one block per session.
+  const { base, rest } = splitRequestBase(lean0);
+  const baseRef = s.blocks.storeRedacted('request', base, blocks);
+  known.set(baseRef, base);
+  const { type, v, id, at, ...own } = rest;
+  const lean: StoredRequestLine = { type, v, id, at, base_ref: baseRef, ...own };
   const back = hydrateRequest(lean, s.facts, known);
   return { blocks, request, stored: sameJson(back, request) ? lean : request };
 }
@@ -301,7 +321,11 @@ export function buildResponseLine(
   const known = new Map<string, JsonValue>();
   if (refs.headersRef !== null) known.set(refs.headersRef, blockValue(blocks, refs.headersRef, headerBase));
   if (refs.contentRef !== null) known.set(refs.contentRef, blockValue(blocks, refs.contentRef, message));
-  const lean = leanResponse(line, s.facts, request, refs);
+  const { base, rest } = splitResponseBase(leanResponse(line, s.facts, request, refs));
+  const baseRef = s.blocks.storeRedacted('response', base, blocks);
+  known.set(baseRef, base);
+  const { type, v, id, ...own } = rest;
+  const lean: StoredResponseLine = { type, v, id, base_ref: baseRef, ...own };
   const back = hydrateResponse(lean, s.facts, request, known);
   return { blocks, line, stored: sameJson(back, line) ? lean : line, errorMessage };
 }

@@ -180,6 +180,12 @@ export class SessionBlocks {
   /** Prefix hash → the chain block that holds that prefix, and its length. */
   private readonly prefixes = new Map<string, { chain: string; len: number }>();
 
+  /** How many items the chain `hash` (as returned by split) expands to, when this session made it. */
+  chainLength(hash: string): number | undefined {
+    const p = this.prefixes.get(hash);
+    return p && p.chain === hash ? p.len : undefined;
+  }
+
   private chain(kind: BlockKind, items: JsonValue[], out: BlockLine[]): string {
     // Walk the prefix hashes of the array; the longest prefix some earlier chain already holds is reused (even
     // when that chain went on differently — Claude Code moves `cache_control` to the newest message each turn).
