@@ -175,7 +175,6 @@ describe('lean lines', () => {
       Buffer.byteLength(raw[stored.findIndex((l) => l.type === type && l.id === id)]!) + 1;
     const id3 = requests[2]!.id;
     const plain = { request: bytes(id3, 'request'), response: bytes(id3, 'response') };
-    if (process.env.SHOW) console.log(raw.filter((l) => l.includes(String(id3))).join('\n'));
     console.log(`plain streamed turn: request line ${plain.request} B, response line ${plain.response} B`);
     expect(plain.request + plain.response).toBeLessThanOrEqual(600);
   });
