@@ -178,15 +178,107 @@ describe('lean lines', () => {
     console.log(`plain streamed turn: request line ${plain.request} B, response line ${plain.response} B`);
     expect(plain.request + plain.response).toBeLessThanOrEqual(600);
   });
+
+  it('are used for every dialect and outcome, and an index rebuilt from them equals the live one', async () => {
+    const post = (url: string, headers: Record<string, string>, body: unknown) =>
+      rawRequest(`${stack.core.proxyUrl}${url}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const anthropic = {
+      'content-type': 'application/json',
+      'x-api-key': 'sk-ant-api03-leanleanleanleanleanlean',
+      'anthropic-version': '2023-06-01',
+      'x-claude-code-session-id': 'lean-mixed-anthropic',
+    };
+    await post('/v1/messages', anthropic, {
+      model: 'claude-haiku-4-5',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'SCENARIO:thinking hello' }],
+    });
+    await post('/v1/messages', anthropic, {
+      model: 'claude-haiku-4-5',
+      max_tokens: 10,
+      stream: true,
+      messages: [{ role: 'user', content: 'SCENARIO:stream-error hello' }],
+    });
+    await post('/v1/messages', anthropic, {
+      model: 'claude-haiku-4-5',
+      max_tokens: 10,
+      stream: true,
+      messages: [{ role: 'user', content: 'SCENARIO:error-429 hello' }],
+    });
+    const openai = {
+      'content-type': 'application/json',
+      authorization: 'Bearer sk-lean-openai-key',
+      'x-session-id': 'lean-mixed-openai',
+    };
+    await post('/v1/chat/completions', openai, {
+      model: 'gpt-4.1',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'SCENARIO:tool list files' }],
+      tools: [{ type: 'function', function: { name: 'bash', parameters: { type: 'object' } } }],
+    });
+    await post('/v1/responses', openai, {
+      model: 'gpt-5-codex',
+      instructions: 'You are Codex.',
+      input: [
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'SCENARIO:thinking hi' }] },
+      ],
+      stream: true,
+    });
+    const live = {
+      anthropic: await waitForSession(3, 'lean-mixed-anthropic'),
+      openai: await waitForSession(2, 'lean-mixed-openai'),
+    };
+    const sessionsDir = path.join(stack.dataDir, 'sessions');
+    for (const sid of ['lean-mixed-anthropic', 'lean-mixed-openai']) {
+      const file = fs
+        .readdirSync(sessionsDir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name === `${sid}.jsonl`)
+        .map((e) => path.join(e.parentPath, e.name))[0]!;
+      const stored = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Obj);
+      // Lean forms all round (the recorder falls back to the full line only when a lean one would not read back).
+      for (const l of stored.filter((x) => x.type === 'request' || x.type === 'response')) {
+        expect(l.v).toBe(2);
+        expect(l).not.toHaveProperty('session_id');
+        expect(l).not.toHaveProperty('headers');
+        expect(l.base_ref).toEqual(expect.any(String));
+      }
+    }
+    const { db } = await openIndex(null);
+    try {
+      await reconcile(db, sessionsDir, { full: true, markCrashed: false });
+      for (const [sid, d] of [
+        ['lean-mixed-anthropic', live.anthropic],
+        ['lean-mixed-openai', live.openai],
+      ] as const) {
+        const rebuilt = getSession({ index: db, sessionsDir }, { id: sid });
+        expect(rebuilt!.requests).toEqual(d.requests);
+        expect(rebuilt!.toolCalls).toEqual(d.toolCalls);
+        expect(rebuilt!.session).toEqual(d.session);
+      }
+      const outcomes = live.anthropic.requests.map((r) => [r.outcome, r.reason, r.status]);
+      expect(outcomes).toEqual([
+        ['completed', null, 200],
+        ['failed', 'stream_error', 200],
+        ['failed', 'upstream_status', 429],
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
 });
 
-async function waitForSession(count: number): Promise<SessionDetail> {
+async function waitForSession(count: number, sid = SID): Promise<SessionDetail> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     await stack.core.recorder.client.flush();
-    const d = await stack.core.recorder.client.query<SessionDetail | null>('sessions.get', { id: SID });
+    const d = await stack.core.recorder.client.query<SessionDetail | null>('sessions.get', { id: sid });
     if (d && d.requests.filter((r) => r.outcome !== null).length >= count) return d;
-    if (Date.now() > deadline) throw new Error(`session ${SID}: fewer than ${count} requests finished`);
+    if (Date.now() > deadline) throw new Error(`session ${sid}: fewer than ${count} requests finished`);
     await new Promise<void>((r) => setTimeout(r, 20));
   }
 }

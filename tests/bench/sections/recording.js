@@ -197,13 +197,12 @@ async function diskPart(ctx, tmp, results, tables, checks) {
     pathToFileURL(path.join(ctx.repoRoot, 'dist/src-main/index/reindex.js')).href
   );
   const blocks = new Map(lines.filter((x) => x.o.type === 'block').map((x) => [x.o.hash, x.o.value]));
-  const requests = lines.filter((x) => x.o.type === 'request').map((x) => x.o);
-  const responses = lines.filter((x) => x.o.type === 'response').map((x) => x.o);
+  // Lines in the full shape (what every reader sees; lean v2 lines are filled in from blocks and defaults).
+  const full = files.length === 1 ? (await readSessionFile(files[0])).lines : [];
+  const requests = full.filter((l) => l.type === 'request');
+  const responses = full.filter((l) => l.type === 'response');
   let rebuiltEqual = null;
-  const last =
-    files.length === 1
-      ? (await readSessionFile(files[0])).lines.filter((l) => l.type === 'request').at(-1)
-      : null;
+  const last = requests.at(-1);
   if (last) {
     try {
       const rebuilt = rebuildBody(last.dialect, last.endpoint, last.body, blocks);
