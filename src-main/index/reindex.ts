@@ -14,7 +14,7 @@ import {
 } from '../../src-shared/records.js';
 import { PRIVATE_FILE_MODE } from '../storage/fsutil.js';
 import { decodeAll } from '../recorder/decode.js';
-import { hydrateLines } from '../recorder/lean-lines.js';
+import { hydrateLines } from '../recorder/lean-read.js';
 import { forgetFile, statementsFor, type Stmt } from './indexer.js';
 import type { IndexStore } from './db.js';
 import type { Prices } from '../analytics/prices.js';

@@ -25,19 +25,15 @@ import type { LineRedaction } from './line-redaction.js';
 import type { OpenMsg } from './protocol.js';
 import type { recognizeClient } from './sessions.js';
 import type { SessionState } from './session-store.js';
+import { hydrateRequest, leanRequest, round1, splitBody, splitRequestBase } from './lean-lines.js';
 import {
-  hydrateRequest,
   hydrateResponse,
   joinHeaders,
-  leanRequest,
   leanResponse,
-  round1,
-  splitBody,
   splitHeaders,
-  splitRequestBase,
   splitResponseBase,
   type ResponseRefs,
-} from './lean-lines.js';
+} from './lean-response.js';
 import { contentFixes, fromAnthropicMessage, toAnthropicMessage } from './parse/assistant-message.js';
 
 /** The recorded prompt (the last user text) is cut to this many characters. */

@@ -10,7 +10,8 @@ import {
   spacedJson,
   toAnthropicMessage,
 } from '../../src-main/recorder/parse/assistant-message.js';
-import { joinHeaders, round1, splitHeaders } from '../../src-main/recorder/lean-lines.js';
+import { round1 } from '../../src-main/recorder/lean-lines.js';
+import { joinHeaders, splitHeaders } from '../../src-main/recorder/lean-response.js';
 import { usageFromRaw } from '../../src-main/recorder/parse/usage.js';
 
 const content: ContentBlock[] = [
