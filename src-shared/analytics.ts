@@ -25,6 +25,12 @@ const ShareGroupSchema = s.object({
   token_share: share,
   cost_share: share,
 });
+/** A group by the session's project (working directory, full path) or by project and branch; null = not named. */
+const ProjectGroupSchema = s.object({
+  ...ShareGroupSchema.shape,
+  project: s.nullable(s.string()),
+  branch: s.optional(s.nullable(s.string())),
+});
 export const ANALYTICS_BUCKETS = ['hour', 'day'] as const;
 
 /** The Analytics view: series, breakdowns, cache, priced share, tools, time split, classes (analytics/analytics.ts). */
@@ -60,6 +66,12 @@ export const AnalyticsSchema = s.object({
   ),
   split_by_model: SplitSeriesSchema,
   split_by_client: SplitSeriesSchema,
+  /** Split by project: keys are working directories (`(none)` when the client named none). */
+  split_by_project: SplitSeriesSchema,
+  /** Split by project and branch: keys read `<project name>@<branch>` (just the name when no branch is named). */
+  split_by_branch: SplitSeriesSchema,
+  by_project: s.array(ProjectGroupSchema),
+  by_branch: s.array(ProjectGroupSchema),
   by_model: s.array(ShareGroupSchema),
   by_client: s.array(ShareGroupSchema),
   classes: s.array(ShareGroupSchema),

@@ -23,8 +23,10 @@ export interface ResponseProgressEvent {
   session_id: string;
   /**
    * Redacted text appended since the previous progress event of this request; with `reset`, the whole text so
-   * far (replace what was shown: a secret completed after part of it was sent). The last ~128 characters of a
-   * running stream are held back until more follows; the finished response has everything.
+   * far (replace what was shown; only a redaction policy changed mid-stream can cause it). Text is shown once no
+   * detector can still be matching it — usually all but the word being written; a possible secret waits until it
+   * is decided and then shows redacted. What was shown is a prefix of the final redacted text; the last event of
+   * a stream brings the rest.
    */
   text_delta: string;
   reset?: boolean;

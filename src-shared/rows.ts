@@ -2,6 +2,14 @@
 // search hits, problems, stats and the client setup, as schemas (the contract in contract.ts parses every payload
 // with them). The enumerations shared by calls and events (clients, outcomes, reasons, formats) live here too.
 // Pure TypeScript: no Node, no DOM, no electron.
+import {
+  AgentSchema,
+  CacheBreakSchema,
+  CompactionSchema,
+  ContextSchema,
+  SessionInsightSchema,
+} from './insight.js';
+import { LimitsSchema } from './limits.js';
 import { ReplayRefSchema } from './replay.js';
 import * as s from './schema.js';
 
@@ -71,6 +79,13 @@ export const SessionRowSchema = s.object({
   cost_usd: nnum,
   /** Requests with usage but no (complete) price: the cost above leaves them out. */
   unpriced_count: count,
+  /** The first prompt typed on the session's main thread (reminders, slash commands, subagents, title calls
+   * skipped); null until one was seen. */
+  title: nstr,
+  /** The working directory the client stated (full path; the UI shows its last segment); null when none. */
+  project: nstr,
+  /** The git branch the client stated (Claude Code's gitStatus); null when none. */
+  branch: nstr,
   last_status: s.nullable(s.int()),
   last_outcome: nstr,
   /** The last request's model (the answering model once known, else the requested one). */
@@ -127,6 +142,14 @@ export const RequestRowSchema = s.object({
   ended_at: nnum,
   /** A replay: the request it sends again (null for ordinary requests). */
   replay_of: s.optional(nstr),
+  /** What the input is made of (src-shared/insight.ts); absent when the session file was not read. */
+  context: s.optional(s.nullable(ContextSchema)),
+  /** The prompt cache lost against the previous request of the same thread, and why. */
+  cache_break: s.optional(s.nullable(CacheBreakSchema)),
+  /** The subagent that sent the request; null for the main thread. */
+  agent: s.optional(s.nullable(AgentSchema)),
+  /** Set on the first request on a compaction summary. */
+  compaction: s.optional(s.nullable(CompactionSchema)),
 });
 
 export const ToolCallRowSchema = s.object({
@@ -191,6 +214,8 @@ export const SessionViewSchema = s.object({
   redaction: RedactionReportSchema,
   /** Replays recorded of this session's requests (they live in the session `replay-<id>`), newest first. */
   replays: s.optional(s.array(ReplayRefSchema)),
+  /** Lanes (main thread, subagents), main-vs-subagent totals, cache breaks and compactions. */
+  insight: s.optional(SessionInsightSchema),
 });
 
 export const SearchHitSchema = s.object({
@@ -226,6 +251,7 @@ export const PROBLEM_KINDS = [
   'redaction_failed',
   'dropped',
   'budget_exceeded',
+  'limit_near',
   'client_drift',
 ] as const;
 
@@ -251,4 +277,6 @@ export const StatsSchema = s.object({
   models: s.array(s.string()),
   dropped: count,
   problems: s.array(ProblemSchema),
+  /** Plan and rate limits as last seen in response headers (provider → window). */
+  limits: LimitsSchema,
 });

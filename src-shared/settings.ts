@@ -112,6 +112,18 @@ export const SETTINGS = {
     call: 'budgets.weekly_usd',
     file: 'budget_weekly_usd',
   },
+  'budgets.limit_percent': {
+    kind: 'int',
+    min: 0,
+    max: 100,
+    default: 80,
+    unit: '%',
+    zero: 'never',
+    description:
+      "Notify when a plan or rate-limit window (e.g. Claude's 5-hour window) is used to this share, once per window",
+    call: 'budgets.limit_percent',
+    file: 'budget_limit_percent',
+  },
 } as const satisfies Record<string, SettingDef>;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -167,6 +179,7 @@ const retention = {
 const budgets = {
   daily_usd: usd(SETTINGS['budgets.daily_usd']),
   weekly_usd: usd(SETTINGS['budgets.weekly_usd']),
+  limit_percent: int(SETTINGS['budgets.limit_percent']),
 };
 
 export const SettingsSchema = s.object({

@@ -7,7 +7,16 @@
 import type { IndexStore } from '../index/db.js';
 import type { SqlValue } from '../index/indexer.js';
 import { bundledPrices, type Prices, type Rates } from './prices.js';
-import { clean, round, SUMS, toolStats, type StatsGroup, type ToolStats, type TokenCost } from './stats.js';
+import {
+  clean,
+  projectGroups,
+  round,
+  SUMS,
+  toolStats,
+  type StatsGroup,
+  type ToolStats,
+  type TokenCost,
+} from './stats.js';
 
 export type AnalyticsBucket = 'hour' | 'day';
 
@@ -75,6 +84,13 @@ export interface AnalyticsResult {
   /** Tokens and cost over time split by model, and by client. */
   split_by_model: SplitSeries;
   split_by_client: SplitSeries;
+  /** Split by the session's project (working directory; `(none)` when unnamed). */
+  split_by_project: SplitSeries;
+  /** Split by project and branch; keys read `<project name>@<branch>`. */
+  split_by_branch: SplitSeries;
+  /** By project (key = the directory); by project and branch (key = the branch), each with project/branch. */
+  by_project: ShareGroup[];
+  by_branch: ShareGroup[];
   by_model: ShareGroup[];
   by_client: ShareGroup[];
   classes: ShareGroup[];
@@ -120,7 +136,7 @@ const TOKENS =
 const tokensOf = (g: TokenCost): number =>
   g.input_tokens + g.output_tokens + g.cache_read_tokens + g.cache_write_tokens;
 
-function shares(groups: StatsGroup[], total: TokenCost): ShareGroup[] {
+export function shares(groups: StatsGroup[], total: TokenCost): ShareGroup[] {
   const all = tokensOf(total);
   return groups.map((g) => ({
     ...g,
@@ -159,9 +175,11 @@ export function computeAnalytics(
   );
   const sessions = q<{ n: number }>(`SELECT COUNT(DISTINCT session_id) AS n FROM requests ${w}`)[0]?.n ?? 0;
 
-  // Series: bucket start = floor((at + offset) / size) * size - offset (local midnight or hour).
+  // Series: bucket start = floor((at + offset) / size) * size - offset (local midnight or hour). `at` is cast to an
+  // integer first: WebSocket turns arrive with fractional milliseconds, and a REAL division would give every such
+  // request its own "bucket" that matches no column (their tokens vanished from the charts).
   const rows = q<SeriesPoint & { failed: number }>(
-    `SELECT ((at + ?) / ${bucketMs}) * ${bucketMs} - ? AS t, ${SUMS}, ${EXTRA}
+    `SELECT ((CAST(at AS INTEGER) + ?) / ${bucketMs}) * ${bucketMs} - ? AS t, ${SUMS}, ${EXTRA}
      FROM requests ${w} GROUP BY t ORDER BY t`,
     [offsetMs, offsetMs, ...params],
   );
@@ -188,7 +206,7 @@ export function computeAnalytics(
     // A top key keeps its column; the rest share the last one ("other", present only when there are more).
     const column = (key: string): number => (top.includes(key) ? top.indexOf(key) : keys.length - 1);
     const cells = q<{ t: number; key: string; tok: number; cost: number }>(
-      `SELECT ((at + ?) / ${bucketMs}) * ${bucketMs} - ? AS t, ${expr} AS key,
+      `SELECT ((CAST(at AS INTEGER) + ?) / ${bucketMs}) * ${bucketMs} - ? AS t, ${expr} AS key,
               COALESCE(SUM(COALESCE(input_tokens,0) + COALESCE(output_tokens,0) + COALESCE(cache_read_tokens,0) + COALESCE(cache_write_tokens,0)), 0) AS tok,
               COALESCE(SUM(cost_usd), 0) AS cost
        FROM requests ${w} GROUP BY t, key`,
@@ -261,6 +279,13 @@ export function computeAnalytics(
     series,
     split_by_model: split(`COALESCE(model, model_requested, '(unknown)')`),
     split_by_client: split('client'),
+    split_by_project: split(`COALESCE(${SESSION_PROJECT}, '(none)')`),
+    split_by_branch: relabel(
+      split(`COALESCE(${SESSION_PROJECT}, '') || char(10) || COALESCE(${SESSION_BRANCH}, '')`),
+      branchLabel,
+    ),
+    by_project: shares(projectGroups(q, w, 'project'), totals),
+    by_branch: shares(projectGroups(q, w, 'branch'), totals),
     by_model: shares(group(`COALESCE(model, model_requested, '(unknown)')`), totals),
     by_client: shares(group('client'), totals),
     classes: shares(group('class'), totals),
@@ -283,7 +308,29 @@ export function computeAnalytics(
   };
 }
 
-function emptyPoint(t: number): SeriesPoint {
+// The project and branch of a request's session (sessions.project / sessions.branch, as the client named them).
+const SESSION_PROJECT = `(SELECT s.project FROM sessions s WHERE s.id = requests.session_id)`;
+const SESSION_BRANCH = `(SELECT s.branch FROM sessions s WHERE s.id = requests.session_id)`;
+
+/** `<dir>\n<branch>` → `<last segment of dir>@<branch>` (`(none)` for no directory, no `@…` for no branch). */
+export function branchLabel(key: string): string {
+  const [dir = '', branch = ''] = key.split('\n');
+  const name =
+    dir
+      .split(/[\\/]+/)
+      .filter(Boolean)
+      .at(-1) ?? '';
+  return `${name || '(none)'}${branch ? `@${branch}` : ''}`;
+}
+
+export function relabel(split: SplitSeries, label: (key: string) => string): SplitSeries {
+  return {
+    ...split,
+    keys: split.keys.map((k, i) => (k === 'other' && i === split.keys.length - 1 ? k : label(k))),
+  };
+}
+
+export function emptyPoint(t: number): SeriesPoint {
   return {
     t,
     requests: 0,
@@ -314,6 +361,13 @@ function timeSplit(index: IndexStore, since: number | null, limit: number): Anal
      GROUP BY r.session_id ORDER BY MAX(r.at) DESC LIMIT ${limit}`,
     since === null ? [] : [since, since],
   );
+  return sumTimeSplit(rows);
+}
+
+/** Sessions' spans, model and tool times summed, each capped so the parts never exceed the span. */
+export function sumTimeSplit(
+  rows: readonly { span: number; model: number; tool: number }[],
+): AnalyticsResult['time_split'] {
   let span = 0;
   let model = 0;
   let tool = 0;

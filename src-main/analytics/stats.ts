@@ -4,9 +4,11 @@
 // rows; `priced_share` says how much of the traffic that sum covers, and `unpriced_models` names what is missing.
 import type { IndexStore } from '../index/db.js';
 import type { SqlValue } from '../index/indexer.js';
+import type { Limits } from '../../src-shared/limits.js';
+import { readLimits } from './limits.js';
 
-export type StatsBy = 'day' | 'model' | 'client' | 'tool' | 'class';
-export const STATS_BY: readonly StatsBy[] = ['day', 'model', 'client', 'tool', 'class'];
+export type StatsBy = 'day' | 'model' | 'client' | 'tool' | 'class' | 'project' | 'branch';
+export const STATS_BY: readonly StatsBy[] = ['day', 'model', 'client', 'tool', 'class', 'project', 'branch'];
 
 export interface StatsArgs {
   /** Only requests that arrived at or after this epoch ms. */
@@ -35,6 +37,10 @@ export interface TokenCost {
 
 export interface StatsGroup extends TokenCost {
   key: string;
+  /** By project or branch: the session's working directory (full path; null when its client named none). */
+  project?: string | null;
+  /** By branch: the session's git branch (null when its client named none). */
+  branch?: string | null;
 }
 
 export interface ToolStats {
@@ -63,6 +69,8 @@ export interface StatsResult {
   by: StatsBy | null;
   groups: StatsGroup[];
   tools: ToolStats[];
+  /** Plan and rate limits as last seen in response headers, whatever `since` says (src-shared/limits.ts). */
+  limits: Limits;
 }
 
 export const SUMS = `COUNT(*) AS requests, COUNT(CASE WHEN outcome = 'failed' THEN 1 END) AS failed,
@@ -86,18 +94,26 @@ export function quantile(sorted: readonly number[], q: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-export function computeStats(index: IndexStore, a: StatsArgs = {}): StatsResult {
+/** `WHERE <column> >= since AND <column> <= until` for the bounds that are set ('' when none). */
+export function rangeWhere(
+  column: 'at' | 'called_at',
+  a: { since?: number; until?: number },
+): { w: string; params: SqlValue[] } {
   const where: string[] = [];
   const params: SqlValue[] = [];
   if (a.since !== undefined) {
-    where.push('at >= ?');
+    where.push(`${column} >= ?`);
     params.push(a.since);
   }
   if (a.until !== undefined) {
-    where.push('at <= ?');
+    where.push(`${column} <= ?`);
     params.push(a.until);
   }
-  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  return { w: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+export function computeStats(index: IndexStore, a: StatsArgs = {}): StatsResult {
+  const { w, params } = rangeWhere('at', a);
   const q = <T>(sql: string, p: SqlValue[] = params): T[] => index.querySync<T>(sql, p);
   const totals = clean(q<TokenCost>(`SELECT ${SUMS} FROM requests ${w}`)[0]!);
   const sessions = q<{ n: number }>(`SELECT COUNT(DISTINCT session_id) AS n FROM requests ${w}`)[0]?.n ?? 0;
@@ -122,6 +138,7 @@ export function computeStats(index: IndexStore, a: StatsArgs = {}): StatsResult 
   } else if (a.by === 'model') groups = group(`COALESCE(model, model_requested, '(unknown)')`);
   else if (a.by === 'client') groups = group('client');
   else if (a.by === 'class') groups = classes;
+  else if (a.by === 'project' || a.by === 'branch') groups = projectGroups(q, w, a.by);
   if (a.by === 'tool') tools = toolStats(index, a);
   return {
     since: a.since ?? null,
@@ -133,22 +150,33 @@ export function computeStats(index: IndexStore, a: StatsArgs = {}): StatsResult 
     by: a.by ?? null,
     groups,
     tools,
+    limits: readLimits(index),
   };
+}
+
+/**
+ * By the session's project (its working directory) or by project and branch. Requests of sessions whose
+ * client named no directory or branch fall in a `(none)` group (project/branch null).
+ */
+export function projectGroups(
+  q: <T>(sql: string, p?: SqlValue[]) => T[],
+  w: string,
+  by: 'project' | 'branch',
+): StatsGroup[] {
+  const cols = by === 'project' ? 's.project AS project' : 's.project AS project, s.branch AS branch';
+  const key = by === 'project' ? `COALESCE(s.project, '(none)')` : `COALESCE(s.branch, '(none)')`;
+  return q<StatsGroup>(
+    `SELECT ${key} AS key, ${cols}, ${SUMS}
+     FROM (SELECT * FROM requests ${w}) requests
+     LEFT JOIN (SELECT id AS sid, project, branch FROM sessions) s ON s.sid = requests.session_id
+     GROUP BY ${by === 'project' ? 's.project' : 's.project, s.branch'}
+     ORDER BY cost_usd DESC, requests DESC, key`,
+  ).map(clean);
 }
 
 /** Calls, error rate and result latency per tool name (calls made in the window). */
 export function toolStats(index: IndexStore, a: StatsArgs = {}): ToolStats[] {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (a.since !== undefined) {
-    where.push('called_at >= ?');
-    params.push(a.since);
-  }
-  if (a.until !== undefined) {
-    where.push('called_at <= ?');
-    params.push(a.until);
-  }
-  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const { w, params } = rangeWhere('called_at', a);
   const counts = index.querySync<{ name: string; calls: number; errors: number; answered: number }>(
     `SELECT name, COUNT(*) AS calls, COUNT(CASE WHEN is_error = 1 THEN 1 END) AS errors,
             COUNT(result_request_id) AS answered

@@ -6,6 +6,8 @@ import { isLunaRouteError, LunaRouteError } from '../../src-shared/errors.js';
 import type { Config } from '../config/types.js';
 import { buildPrices } from '../analytics/prices.js';
 import { BudgetWatch } from '../analytics/budgets.js';
+import { LimitWatch } from '../analytics/limits.js';
+import type { Limits } from '../../src-shared/limits.js';
 import type { Logger } from '../log.js';
 import { startProxyServer, type ProxyServer } from '../proxy/server.js';
 import { CodexAuthFile } from '../proxy/auth.js';
@@ -15,6 +17,7 @@ import { buildRedactor, redactingLogger } from '../recorder/redactor.js';
 import { UiState } from '../ui-server/handlers.js';
 import { applyPersistedSettings, openSettingsStore, type SettingsStore } from '../settings/store.js';
 import { findRendererDir, startUiServer, type UiServer } from '../ui-server/server.js';
+import { memoryLogPeriod, startMemoryLog } from '../debug-memory.js';
 
 export interface CoreHandle {
   /** The proxy's actual listening address (port resolved when config.port was 0). */
@@ -35,6 +38,8 @@ export interface CoreHandle {
   onUiEvent(listener: (e: UiEvent) => void): () => void;
   /** The cost budgets (checked every minute; `check()` runs one now). */
   budgets: BudgetWatch;
+  /** The plan/rate-limit watch (checked every 15 s; `check()` runs one now). */
+  limits: LimitWatch;
   /** Stop accepting, let in-flight streams finish for up to config.timeouts.shutdownGraceMs, then cut them. */
   stop(): Promise<void>;
 }
@@ -127,11 +132,25 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
   );
   // The limits are config.budgets itself, which the Settings view changes live; a check with no budget set is
   // free (no query), so the timer always runs, and a settings change checks at once.
-  const checkBudgets = (): void =>
+  // Plan and rate limits (as the last response headers said): a window used past the threshold raises a problem
+  // once per window and reset. Checked every 15 s: a query of a table with one row per provider window.
+  const limitWatch = new LimitWatch(
+    () => (config.budgets.limitPercent > 0 ? config.budgets.limitPercent : null),
+    () => recorder.client.query<Limits>('limits', {}),
+    (message) => uiState.problem('limit_near', message),
+  );
+  const checkBudgets = (): void => {
     void budgets.check().catch((err: Error) => logger.debug(`budget check: ${err.message}`));
+    void limitWatch.check().catch((err: Error) => logger.debug(`limit check: ${err.message}`));
+  };
   checkBudgets();
   const budgetTimer = setInterval(checkBudgets, 60_000);
   budgetTimer.unref();
+  const limitTimer = setInterval(
+    () => void limitWatch.check().catch((err: Error) => logger.debug(`limit check: ${err.message}`)),
+    15_000,
+  );
+  limitTimer.unref();
   uiListeners.add((e) => {
     if (e.type === 'settings_changed') checkBudgets();
   });
@@ -153,6 +172,7 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
     }
     logger.warn(`${err.message}; the proxy runs without it`);
   }
+  const stopMemoryLog = startMemoryLog('main', memoryLogPeriod());
   let stopping: Promise<void> | null = null;
   return {
     proxyUrl: proxy.url,
@@ -162,6 +182,7 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
     ui,
     uiState,
     budgets,
+    limits: limitWatch,
     settings,
     config,
     onUiEvent(listener) {
@@ -172,6 +193,8 @@ export async function startCore(fileConfig: Config, baseLogger: Logger): Promise
       // Ordered: stop accepting and drain streams, close the UI, then flush what was recorded.
       stopping ??= (async () => {
         clearInterval(budgetTimer);
+        clearInterval(limitTimer);
+        stopMemoryLog();
         await proxy.close(config.timeouts.shutdownGraceMs);
         await ui?.close();
         await recorder.close(2_000);

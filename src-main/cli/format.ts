@@ -49,3 +49,14 @@ export function parseSince(text: string, now = Date.now()): number {
   if (!Number.isNaN(t)) return t;
   throw new Error(`--since takes a duration like 30m, 24h, 7d, 2w or a date like 2026-11-01, got "${text}"`);
 }
+
+/** The last path segment of a project directory (`/home/me/src/app` → `app`); `–` for none. */
+export function projectName(dir: string | null | undefined): string {
+  if (!dir) return '–';
+  return (
+    dir
+      .split(/[\\/]+/)
+      .filter(Boolean)
+      .at(-1) ?? dir
+  );
+}

@@ -3,8 +3,8 @@
 // rebuilds it itself at start-up when it is missing or behind.
 import fs from 'node:fs';
 import path from 'node:path';
-import { openIndex } from '../index/db.js';
-import { reconcile } from '../index/reindex.js';
+import { INDEX_DIR, LEGACY_INDEX_FILE, PartitionedIndex } from '../index/partitions.js';
+import { reconcilePartitions } from '../index/part-reconcile.js';
 import { cliError, type Command } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { dialHost, probeHealth } from './health.js';
@@ -14,7 +14,7 @@ export const reindexCommand: Command = {
   name: 'reindex',
   summary: 'Rebuild the session index from the recorded JSONL files',
   description:
-    'Delete and rebuild <data dir>/lunaroute.db from the session files, with a progress bar. Stop a\n' +
+    'Delete and rebuild the index (<data dir>/index/) from the session files, with a progress bar. Stop a\n' +
     'running server first (it rebuilds a missing or lagging index by itself at start-up).',
   options: CONFIG_OPTIONS.filter((o) => ['data-dir', 'config', 'host', 'port'].includes(o.name)),
   async run({ values }, ctx) {
@@ -27,15 +27,14 @@ export const reindexCommand: Command = {
       );
     }
     const sessionsDir = path.join(config.dataDir, 'sessions');
-    const file = path.join(config.dataDir, 'lunaroute.db');
     if (!fs.existsSync(sessionsDir))
       throw cliError(`no session files in ${sessionsDir}: nothing to index`, 1);
-    fs.rmSync(file, { force: true });
-    const { db } = await openIndex(file);
+    fs.rmSync(path.join(config.dataDir, INDEX_DIR), { recursive: true, force: true });
+    const db = await PartitionedIndex.open({ dataDir: config.dataDir });
     const started = Date.now();
     const isTty = (process.stderr as { isTTY?: boolean }).isTTY === true;
     let lastDraw = 0;
-    const r = await reconcile(db, sessionsDir, {
+    const r = await reconcilePartitions(db, sessionsDir, {
       full: true,
       onProgress(done, total) {
         const now = Date.now();
@@ -48,12 +47,12 @@ export const reindexCommand: Command = {
       },
     });
     if (isTty) ctx.stderr('\n');
-    await db.close();
-    const counts = await openIndex(file);
-    const n = counts.db.querySync<{ s: number; r: number }>(
-      'SELECT (SELECT COUNT(*) FROM sessions) AS s, (SELECT COUNT(*) FROM requests) AS r',
+    await db.finishBuild();
+    const n = db.summary.querySync<{ s: number; r: number }>(
+      'SELECT (SELECT COUNT(*) FROM session_list) AS s, (SELECT COALESCE(SUM(requests), 0) FROM partitions) AS r',
     )[0];
-    counts.db.db.close();
+    await db.close();
+    fs.rmSync(path.join(config.dataDir, LEGACY_INDEX_FILE), { force: true });
     ctx.stdout(
       `Indexed ${r.files} file(s): ${n?.s ?? 0} sessions, ${n?.r ?? 0} requests in ${((Date.now() - started) / 1000).toFixed(1)} s` +
         (r.crashed ? `; ${r.crashed} request(s) cut by a crash marked interrupted` : '') +

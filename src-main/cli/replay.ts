@@ -8,8 +8,8 @@
 // failed or could not be sent (the comparison is still printed when there is one), 2 for usage errors.
 import { buildPrices, type Prices } from '../analytics/prices.js';
 import { startCore, type CoreHandle } from '../app/core.js';
-import { getRequestBodies, listReplays, replayComparison } from '../index/queries.js';
-import { reconcile } from '../index/reindex.js';
+import { listReplays, partReplayComparison, partRequestBodies } from '../index/part-queries.js';
+import { reconcilePartitions } from '../index/part-reconcile.js';
 import { createLogger } from '../log.js';
 import { isReplayError } from '../replay/plan.js';
 import { workerStore } from '../replay/handlers.js';
@@ -49,19 +49,18 @@ interface Backend {
 
 /** A LunaRoute in another process records; read its records from the index file and the session files. */
 async function serverBackend(config: Config, prices: Prices, proxyUrl: string): Promise<Backend> {
-  const { index, sessionsDir } = await openForReading(config.dataDir, prices);
-  const q = { index, sessionsDir, prices };
+  const q = await openForReading(config.dataDir, prices);
   return {
     proxyUrl,
     store: {
-      bodies: (id) => getRequestBodies(q, { id }),
-      compare: (id) => replayComparison(q, { id }),
-      replaysOf: async (id) => listReplays(q, { id }),
+      bodies: (id) => partRequestBodies(q, { id }),
+      compare: (id) => partReplayComparison(q, { id }),
+      replaysOf: (id) => listReplays(q, { id }),
       catchUp: async () => {
-        await reconcile(index, sessionsDir, { markCrashed: false, prices });
+        await reconcilePartitions(q.parts, q.sessionsDir, { markCrashed: false, prices });
       },
     },
-    close: async () => index.db.close(),
+    close: async () => q.close(),
   };
 }
 

@@ -3,14 +3,18 @@
 // here in memory, so the listing is current. Requests still in flight show as such, never as crashed.
 import path from 'node:path';
 import fs from 'node:fs';
-import { openIndex, type IndexStore } from '../index/db.js';
-import { reconcile } from '../index/reindex.js';
+import { LEGACY_INDEX_FILE, PartitionedIndex } from '../index/partitions.js';
+import { reconcilePartitions } from '../index/part-reconcile.js';
+import { listSessions, partGetSession, partSessionInsight, type PartContext } from '../index/part-queries.js';
 import { buildPrices, type Prices } from '../analytics/prices.js';
-import { getSession, listSessions, type SessionRow } from '../index/queries.js';
+import type { SessionRow } from '../index/queries.js';
+import { withInsight } from '../insight/exchanges.js';
+import type { SessionAnalysis } from '../insight/session.js';
+import { partLabel, type RequestInsight } from '../../src-shared/insight.js';
 import { cliError, usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { loadConfigForCli } from './serve.js';
-import { fmtMs, fmtTime, fmtTokens, parseSince, table } from './format.js';
+import { fmtMs, fmtTime, fmtTokens, parseSince, projectName, table } from './format.js';
 
 const DATA_OPTIONS = CONFIG_OPTIONS.filter((o) => o.name === 'data-dir' || o.name === 'config');
 
@@ -38,23 +42,67 @@ const OPTIONS: readonly CommandOption[] = [
   ...DATA_OPTIONS,
 ];
 
-/** Open the index read-only and catch up with the session files. */
+/** Open the index read-only and catch up with the session files (in memory: a running server owns the files). */
 export async function openForReading(
   dataDir: string,
   prices?: Prices,
-): Promise<{ index: IndexStore; sessionsDir: string }> {
+): Promise<PartContext & { close(): void }> {
   const sessionsDir = path.join(dataDir, 'sessions');
-  const file = path.join(dataDir, 'lunaroute.db');
-  if (!fs.existsSync(sessionsDir) && !fs.existsSync(file)) {
+  if (
+    !fs.existsSync(sessionsDir) &&
+    !fs.existsSync(path.join(dataDir, 'index')) &&
+    !fs.existsSync(path.join(dataDir, LEGACY_INDEX_FILE))
+  ) {
     throw cliError(
       `nothing recorded yet in ${dataDir} (start the proxy with \`lunaroute serve\` and send some traffic)`,
       1,
     );
   }
-  // Never saved: a running server owns the file.
-  const { db } = await openIndex(file, { readOnly: true });
-  await reconcile(db, sessionsDir, { markCrashed: false, ...(prices ? { prices } : {}) });
-  return { index: db, sessionsDir };
+  const parts = await PartitionedIndex.open({ dataDir, readOnly: true, ...(prices ? { prices } : {}) });
+  await reconcilePartitions(parts, sessionsDir, {
+    markCrashed: false,
+    full: parts.rebuildReason !== null,
+    ...(prices ? { prices } : {}),
+  });
+  return {
+    parts,
+    sessionsDir,
+    ...(prices ? { prices } : {}),
+    close: () => parts.discard(),
+  };
+}
+
+const usd = (n: number | null): string => (n === null ? 'unpriced' : `$${n.toFixed(n < 0.1 ? 4 : 2)}`);
+
+/** The insight in two lines: where the money went, what broke the cache, what the biggest context is made of. */
+function insightLines(a: SessionAnalysis): string {
+  const s = a.session;
+  const subs = s.lanes.length - 1;
+  let peak: RequestInsight['context'] = null;
+  let peakTotal = 0;
+  for (const i of a.byRequest.values()) {
+    const t = i.context?.parts.reduce((n, p) => n + p.tokens, 0) ?? 0;
+    if (t > 0 && t >= peakTotal) [peak, peakTotal] = [i.context, t];
+  }
+  const largest = (peak?.parts ?? [])
+    .slice(0, 4)
+    .map((p) => `${partLabel(p)} ${Math.round((p.tokens / peakTotal) * 100)} %`)
+    .join(', ');
+  return (
+    `  insight   main ${usd(s.main.cost_usd)} (${s.main.requests} req) · subagents ${usd(s.subagents.cost_usd)} (${subs} agent${subs === 1 ? '' : 's'}, ${s.subagents.requests} req) · cache breaks ${s.cache_breaks.count}${s.cache_breaks.count ? ` (+${usd(s.cache_breaks.extra_cost_usd)})` : ''} · compactions ${s.compactions}\n` +
+    (largest ? `  context   largest request: ${largest}\n` : '')
+  );
+}
+
+/** The project's last path segment and the branch: `moon-base@feature/x`; `–` when the client named none. */
+function projectLabel(s: SessionRow): string {
+  if (!s.project) return '–';
+  const name = projectName(s.project);
+  return s.branch ? `${name}@${s.branch}` : name;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - 1) + '…' : text;
 }
 
 function statusOf(s: SessionRow): string {
@@ -82,7 +130,8 @@ export const sessionsCommand: Command = {
     if (extra !== undefined || (sub === 'list' && id !== undefined))
       throw usageError(`unexpected argument '${extra ?? id}'`, 'sessions');
     const config = loadConfigForCli(values, ctx);
-    const { index, sessionsDir } = await openForReading(config.dataDir, buildPrices(config.pricing));
+    const reading = await openForReading(config.dataDir, buildPrices(config.pricing));
+    const { sessionsDir } = reading;
     try {
       if (sub === 'list') {
         let since: number | undefined;
@@ -96,15 +145,12 @@ export const sessionsCommand: Command = {
         const limit = typeof values['limit'] === 'string' ? Number(values['limit']) : 50;
         if (!Number.isInteger(limit) || limit < 1)
           throw usageError(`--limit takes a positive integer, got "${String(values['limit'])}"`, 'sessions');
-        const r = listSessions(
-          { index, sessionsDir },
-          {
-            ...(since !== undefined ? { since } : {}),
-            ...(typeof values['client'] === 'string' ? { client: values['client'] } : {}),
-            ...(typeof values['model'] === 'string' ? { model: values['model'] } : {}),
-            limit,
-          },
-        );
+        const r = await listSessions(reading, {
+          ...(since !== undefined ? { since } : {}),
+          ...(typeof values['client'] === 'string' ? { client: values['client'] } : {}),
+          ...(typeof values['model'] === 'string' ? { model: values['model'] } : {}),
+          limit,
+        });
         if (values['json']) {
           ctx.stdout(JSON.stringify(r, null, 2) + '\n');
           return 0;
@@ -125,6 +171,8 @@ export const sessionsCommand: Command = {
           String(s.tool_call_count),
           s.models ?? '–',
           statusOf(s),
+          projectLabel(s),
+          clip(s.title ?? '–', 48),
         ]);
         ctx.stdout(
           table(
@@ -140,6 +188,8 @@ export const sessionsCommand: Command = {
               'TOOLS',
               'MODELS',
               'STATUS',
+              'PROJECT',
+              'TITLE',
             ],
             rows,
             new Set([3, 4, 5, 6, 7, 8]),
@@ -150,16 +200,26 @@ export const sessionsCommand: Command = {
         return 0;
       }
       if (!id) throw usageError('show needs a session id', 'sessions');
-      const d = getSession({ index, sessionsDir }, { id });
+      const d = await partGetSession(reading, { id });
       if (!d) throw cliError(`no session '${id}' (see lunaroute sessions list)`, 1);
-      const redactions = index.querySync<{ detector: string; count: number }>(
+      const part = reading.parts.summary.querySync<{ part: number }>(
+        'SELECT part FROM session_list WHERE id = ?',
+        [d.session.id],
+      )[0]!.part;
+      const redactions = (await reading.parts.store(part)).querySync<{ detector: string; count: number }>(
         'SELECT detector, count FROM redactions WHERE session_id = ? ORDER BY count DESC, detector',
         [d.session.id],
       );
+      const insight = await partSessionInsight(reading, { id: d.session.id });
       if (values['json']) {
         ctx.stdout(
           JSON.stringify(
-            { ...d, redactions: Object.fromEntries(redactions.map((r) => [r.detector, r.count])) },
+            {
+              ...d,
+              requests: insight ? withInsight(d.requests, insight.byRequest) : d.requests,
+              ...(insight ? { insight: insight.session } : {}),
+              redactions: Object.fromEntries(redactions.map((r) => [r.detector, r.count])),
+            },
             null,
             2,
           ) + '\n',
@@ -169,11 +229,14 @@ export const sessionsCommand: Command = {
       const s = d.session;
       ctx.stdout(
         `Session ${s.id}\n` +
+          `  title     ${s.title ?? '–'}\n` +
           `  client    ${s.client}${s.client_version ? ' ' + s.client_version : ''}\n` +
+          `  project   ${s.project ?? '–'}${s.branch ? ` (branch ${s.branch})` : ''}\n` +
           `  started   ${fmtTime(s.started_at)}   last ${fmtTime(s.last_at)}\n` +
           `  requests  ${s.request_count} (${statusOf(s)})   models ${s.models ?? '–'}\n` +
           `  tokens    input ${fmtTokens(s.input_tokens)}  output ${fmtTokens(s.output_tokens)}  reasoning ${fmtTokens(s.reasoning_tokens)}  cache read ${fmtTokens(s.cache_read_tokens)}  cache write ${fmtTokens(s.cache_write_tokens)}\n` +
           `  redacted  ${redactions.length ? redactions.map((r) => `${r.detector} ${r.count}`).join(', ') : 'nothing'}\n` +
+          (insight ? insightLines(insight) : '') +
           `  file      ${path.join(sessionsDir, s.file)}\n\n`,
       );
       // Replays (in a replay-… session) say which request they replay.
@@ -233,7 +296,7 @@ export const sessionsCommand: Command = {
       }
       return 0;
     } finally {
-      index.db.close();
+      reading.close();
     }
   },
 };

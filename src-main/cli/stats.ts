@@ -1,18 +1,14 @@
-// `lunaroute stats [--since 7d] [--by day|model|client|tool|class] [--json]`: tokens, cost and background-request
+// `lunaroute stats [--since 7d] [--by day|model|client|tool|class|project|branch] [--json]`: tokens, cost and background-request
 // shares from the index, read in this process like `sessions` does. Cost is summed over priced requests only;
 // an unpriced model is shown as "unpriced" (never $0) and the priced share says how much the sum covers.
-import {
-  computeStats,
-  STATS_BY,
-  type StatsBy,
-  type StatsGroup,
-  type StatsResult,
-} from '../analytics/stats.js';
+import { formatLimit, type Limits } from '../../src-shared/limits.js';
+import { STATS_BY, type StatsBy, type StatsGroup, type StatsResult } from '../analytics/stats.js';
 import { usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
-import { fmtMs, fmtTokens, parseSince, table } from './format.js';
+import { fmtMs, fmtTokens, parseSince, projectName, table } from './format.js';
 import { loadConfigForCli } from './serve.js';
 import { openForReading } from './sessions.js';
+import { statsFromRollups } from '../analytics/rollup-analytics.js';
 import { buildPrices } from '../analytics/prices.js';
 
 const OPTIONS: readonly CommandOption[] = [
@@ -65,6 +61,21 @@ function groupTable(title: string, rows: StatsGroup[], total: StatsResult['total
   );
 }
 
+const PROVIDER_NAME: Record<string, string> = { anthropic: 'Anthropic', openai: 'OpenAI', codex: 'Codex' };
+
+/** "Limits    Anthropic 5 h: 42 % · resets 16:00 (seen 12:01)" per provider; '' when none was seen. */
+function limitLines(limits: Limits, now: number): string {
+  return Object.entries(limits)
+    .map(([provider, windows], i) => {
+      const seen = Math.max(...Object.values(windows).map((w) => w.seen_at));
+      const parts = Object.entries(windows).map(([name, w]) => formatLimit(name, w, now));
+      const at = new Date(seen);
+      const hm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+      return `${i === 0 ? 'Limits ' : '       '}   ${PROVIDER_NAME[provider] ?? provider} ${parts.join(' · ')} (seen ${hm})`;
+    })
+    .join('\n');
+}
+
 export function renderStats(r: StatsResult): string {
   const t = r.totals;
   let out =
@@ -73,6 +84,8 @@ export function renderStats(r: StatsResult): string {
     `Cost      ${fmtUsd(t.cost_usd, t.unpriced_requests)}   priced ${pct(t.priced_share)} of requests with usage` +
     (r.unpriced_models.length ? `   unpriced: ${r.unpriced_models.join(', ')}` : '') +
     '\n\n';
+  const limits = limitLines(r.limits, Date.now());
+  if (limits) out += `${limits}\n\n`;
   out += groupTable('CLASS', r.classes, t);
   if (r.by === 'tool') {
     out += r.tools.length
@@ -89,6 +102,10 @@ export function renderStats(r: StatsResult): string {
           new Set([1, 2, 3, 4, 5]),
         )
       : 'No tool calls in this window.\n';
+  } else if (r.by === 'branch') {
+    // Branch names repeat across projects: say whose branch each is.
+    const named = r.groups.map((g) => ({ ...g, key: `${g.key}  (${projectName(g.project ?? null)})` }));
+    out += groupTable('BRANCH (PROJECT)', named, t);
   } else if (r.by && r.by !== 'class') {
     out += groupTable(r.by.toUpperCase(), r.groups, t);
   }
@@ -101,7 +118,8 @@ export const statsCommand: Command = {
   description:
     'Totals over the recorded requests: tokens by kind, cost (priced models only; unpriced ones are listed,\n' +
     'never counted as $0), the share each request class takes (main turns, subagents, titles, token counts,\n' +
-    'compactions, probes), and optionally a breakdown by day, model, client or tool.',
+    'compactions, probes), and optionally a breakdown by day, model, client, tool, project (the working\n' +
+    'directory the client stated) or branch.',
   options: OPTIONS,
   async run({ values, positionals }, ctx) {
     if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}'`, 'stats');
@@ -115,13 +133,18 @@ export const statsCommand: Command = {
     if (by !== undefined && !STATS_BY.includes(by as StatsBy))
       throw usageError(`--by takes ${STATS_BY.join(', ')}, got "${String(by)}"`, 'stats');
     const config = loadConfigForCli(values, ctx);
-    const { index } = await openForReading(config.dataDir, buildPrices(config.pricing));
+    const prices = buildPrices(config.pricing);
+    const reading = await openForReading(config.dataDir, prices);
     try {
-      const r = computeStats(index, { since, ...(by ? { by: by as StatsBy } : {}) });
+      const r = await statsFromRollups(
+        reading.parts,
+        { since, ...(by ? { by: by as StatsBy } : {}) },
+        prices,
+      );
       ctx.stdout(values['json'] ? JSON.stringify(r, null, 2) + '\n' : renderStats(r));
       return 0;
     } finally {
-      index.db.close();
+      reading.close();
     }
   },
 };

@@ -297,6 +297,7 @@ export const CONFIG_KEYS = {
     ...setting(SETTINGS['budgets.weekly_usd']),
     env: 'LUNAROUTE_BUDGET_WEEKLY_USD',
   }),
+  'budgets.limit_percent': key(setting(SETTINGS['budgets.limit_percent'])),
   'otel.headers': key<Record<string, string>>({
     description: 'Headers sent with every OpenTelemetry export, e.g. {authorization: Bearer …}',
     default: {},
@@ -359,7 +360,11 @@ export function buildConfig(v: ConfigValues, configFile: string): Config {
       intervalMinutes: v['retention.interval_minutes'],
     },
     otel: { endpoint: v['otel.endpoint'], headers: v['otel.headers'] },
-    budgets: { dailyUsd: v['budgets.daily_usd'], weeklyUsd: v['budgets.weekly_usd'] },
+    budgets: {
+      dailyUsd: v['budgets.daily_usd'],
+      weeklyUsd: v['budgets.weekly_usd'],
+      limitPercent: v['budgets.limit_percent'],
+    },
     forward: { intercept: v['forward.intercept'], tunnel: v['forward.tunnel'] },
   };
 }

@@ -87,7 +87,8 @@ export interface Config {
   /** OpenTelemetry export of one span per request (endpoint '' = off). */
   otel: { endpoint: string; headers: Record<string, string> };
   /** Cost thresholds in USD (priced requests only); null = no budget. */
-  budgets: { dailyUsd: number | null; weeklyUsd: number | null };
+  /** limitPercent: notify at this share of a plan/rate-limit window (0 = never). */
+  budgets: { dailyUsd: number | null; weeklyUsd: number | null; limitPercent: number };
   /** Forward-proxy mode (CONNECT on the proxy port). */
   forward: {
     /** Hosts decrypted and recorded (port 443); the CA is name-constrained to them. */

@@ -107,7 +107,7 @@ class DesktopApp {
     this.monitor = startMonitor({
       read: () => readCounters(core),
       today: (now) => queryToday((n, a) => core.recorder.client.query(n, a), now),
-      onToday: (today) => this.setState({ today }),
+      onToday: ({ limits, ...today }) => this.setState({ today, limits: limits ?? null }),
       onNotice: (n) => this.notifier.show(n.kind, n.title, n.body),
       onStorage: (storageProblem) => this.setState({ storageProblem }),
       onError: (err) => this.logger.debug(`monitor: ${err.message}`),
@@ -200,6 +200,8 @@ class DesktopApp {
       this.setState({ recording: e.settings.recording, redaction: e.settings.redaction_mode });
     } else if (e.type === 'problem' && e.problem.kind === 'budget_exceeded') {
       this.notifier.show('budget', 'budget reached', e.problem.message);
+    } else if (e.type === 'problem' && e.problem.kind === 'limit_near') {
+      this.notifier.show('limit', 'Plan limit', e.problem.message);
     }
   }
 

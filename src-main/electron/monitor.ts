@@ -6,6 +6,7 @@
 import type { CoreHandle } from '../app/core.js';
 import type { IndexStats } from '../index/queries.js';
 import type { TodayTotals } from './tray-state.js';
+import type { Limits } from '../../src-shared/limits.js';
 
 export const MONITOR_INTERVAL_MS = 5_000;
 
@@ -110,7 +111,7 @@ export async function readCounters(core: Pick<CoreHandle, 'proxy' | 'recorder'>)
 export async function queryToday(
   query: <T>(name: string, args: unknown) => Promise<T>,
   now: number,
-): Promise<TodayTotals> {
+): Promise<TodayTotals & { limits: Limits }> {
   const s = await query<IndexStats>('stats', { since: startOfLocalDay(now) });
   // The priced requests' cost; null (shown as unknown) when none is priced — never an invented $0.
   return {
@@ -118,13 +119,14 @@ export async function queryToday(
     inputTokens: s.input_tokens,
     outputTokens: s.output_tokens,
     costUsd: s.cost_usd,
+    limits: s.limits,
   };
 }
 
 export interface MonitorOptions {
   read: () => Promise<CoreCounters>;
-  today: (now: number) => Promise<TodayTotals>;
-  onToday: (t: TodayTotals) => void;
+  today: (now: number) => Promise<TodayTotals & { limits?: Limits }>;
+  onToday: (t: TodayTotals & { limits?: Limits }) => void;
   onNotice: (n: Notice) => void;
   /** The storage problem changed (see storageProblemAfter). */
   onStorage?: (problem: string | null) => void;

@@ -2,7 +2,7 @@
 // module hands to Menu.buildFromTemplate. Every click becomes a TrayAction for `dispatch`; nothing here touches
 // the core or electron, so each state's menu is unit-tested as data.
 import type { MenuItemConstructorOptions } from 'electron';
-import { statusLine, todayLine, type RedactionModeName, type TrayState } from './tray-state.js';
+import { limitsLine, statusLine, todayLine, type RedactionModeName, type TrayState } from './tray-state.js';
 
 export type TrayAction =
   | { type: 'set-recording'; on: boolean }
@@ -30,9 +30,16 @@ export const REDACTION_MENU: readonly { mode: RedactionModeName; label: string }
 
 export function buildTrayMenu(s: TrayState, dispatch: (a: TrayAction) => void): MenuItemConstructorOptions[] {
   const running = s.phase === 'running';
+  const limits = limitsLine(s.limits, Date.now());
   return [
     { id: 'status', label: statusLine(s), enabled: false },
     { id: 'today', label: todayLine(s.today), enabled: false, visible: running },
+    {
+      id: 'limits',
+      label: limits ?? '',
+      enabled: false,
+      visible: running && limits !== null,
+    },
     { id: 'modes', label: MODES_LINE, enabled: false, visible: running },
     { type: 'separator' },
     {

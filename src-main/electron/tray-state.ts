@@ -2,6 +2,7 @@
 // today's totals, a start-up error) and the pure functions that turn it into an icon kind and a tooltip. No
 // electron import at runtime, so the menu and icon logic are unit-tested in plain Node.
 import type { REDACTION_MODES } from '../../src-shared/settings.js';
+import { headlineLimits, type Limits } from '../../src-shared/limits.js';
 
 export type RedactionModeName = (typeof REDACTION_MODES)[number];
 
@@ -27,6 +28,8 @@ export interface TrayState {
   today: TodayTotals | null;
   /** Set while recording cannot write (disk full, folder not writable); cleared once writes succeed again. */
   storageProblem: string | null;
+  /** Plan and rate limits as the providers' last response headers said; null until known. */
+  limits: Limits | null;
 }
 
 export const INITIAL_TRAY_STATE: TrayState = {
@@ -38,6 +41,7 @@ export const INITIAL_TRAY_STATE: TrayState = {
   startAtLogin: false,
   today: null,
   storageProblem: null,
+  limits: null,
 };
 
 export const TRAY_ICON_KINDS = ['idle', 'recording', 'recording-redacted', 'error'] as const;
@@ -68,6 +72,19 @@ export function todayLine(t: TodayTotals | null): string {
   return `Today: ${req} · ${compactCount(t.inputTokens)} in / ${compactCount(t.outputTokens)} out · ${formatCost(t.costUsd)}`;
 }
 
+/** "Claude 5 h: 42 % · resets 16:00" — the most used current window (two at most); null when none is known. */
+export function limitsLine(limits: Limits | null, now: number, max = 2): string | null {
+  const top = headlineLimits(limits ?? {}, now, max);
+  if (top.length === 0) return null;
+  const name: Record<string, string> = { anthropic: 'Claude', codex: 'Codex', openai: 'OpenAI' };
+  // The provider is named once for its windows: "Claude 5 h: 42 % · resets 16:00 · 7 d: 12 % · resets Fri 09:00".
+  return top
+    .map((h, i) =>
+      i > 0 && top[i - 1]!.provider === h.provider ? h.text : `${name[h.provider] ?? h.provider} ${h.text}`,
+    )
+    .join(' · ');
+}
+
 export function statusLine(s: TrayState): string {
   if (s.phase === 'error') return `Not running: ${s.error ?? 'unknown error'}`;
   if (s.phase === 'starting' || !s.listen) return 'Starting…';
@@ -75,7 +92,7 @@ export function statusLine(s: TrayState): string {
 }
 
 /** The tooltip (kept short: Windows cuts tooltips at 127 characters). */
-export function trayTooltip(s: TrayState): string {
+export function trayTooltip(s: TrayState, now: number = Date.now()): string {
   const head =
     s.phase === 'running' ? `LunaRoute — ${s.recording ? 'recording' : 'not recording'}` : 'LunaRoute';
   const body =
@@ -84,5 +101,6 @@ export function trayTooltip(s: TrayState): string {
       : s.storageProblem && s.recording
         ? `Not recording: ${s.storageProblem}`
         : todayLine(s.today);
-  return `${head}\n${body}`.slice(0, 127);
+  const limits = s.phase === 'running' ? limitsLine(s.limits, now, 1) : null;
+  return `${head}\n${body}${limits ? `\n${limits}` : ''}`.slice(0, 127);
 }

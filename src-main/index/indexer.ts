@@ -13,6 +13,8 @@ import type { ContentBlock } from '../../src-shared/exchange.js';
 import { classifyRequest, systemHint, systemTextOf } from '../analytics/classify.js';
 import { requestCost } from '../analytics/cost.js';
 import type { Prices } from '../analytics/prices.js';
+import { readLimitHeaders } from '../analytics/limits.js';
+import { blockText, envFacts, sessionTitle } from '../analytics/session-facts.js';
 
 import type { Stmt } from './types.js';
 export type { SqlValue, Stmt } from './types.js';
@@ -64,13 +66,32 @@ function requestClass(l: RequestLine): { cls: string; systemRef: string | null }
   return { cls, systemRef: cls === 'main' && typeof ref === 'string' ? ref : null };
 }
 
-function blockStmts(l: BlockLine): Stmt[] {
-  if (l.kind !== 'system' && l.kind !== 'instructions') return [];
+function blockStmts(l: BlockLine, file: string): Stmt[] {
+  const out = envStmts(l, file);
+  if (l.kind !== 'system' && l.kind !== 'instructions') return out;
   const text = systemTextOf(l.value);
   const hint = text ? systemHint(text) : null;
-  return hint
-    ? [{ sql: `INSERT OR IGNORE INTO block_hints (hash, hint) VALUES (?, ?)`, params: [l.hash, hint] }]
-    : [];
+  if (hint)
+    out.push({ sql: `INSERT OR IGNORE INTO block_hints (hash, hint) VALUES (?, ?)`, params: [l.hash, hint] });
+  return out;
+}
+
+/**
+ * The session's project and branch: the first working directory / branch any of its prompts or messages states
+ * (the main thread's come first; a later subagent in another worktree does not move them). Blocks are stored
+ * once per file, right after the file's session line, so the session row exists.
+ */
+function envStmts(l: BlockLine, file: string): Stmt[] {
+  if (l.kind !== 'system' && l.kind !== 'instructions' && l.kind !== 'message' && l.kind !== 'input')
+    return [];
+  const { project, branch } = envFacts(blockText(l.value));
+  if (project === null && branch === null) return [];
+  return [
+    {
+      sql: `UPDATE sessions SET project = COALESCE(project, ?), branch = COALESCE(branch, ?) WHERE file = ?`,
+      params: [project, branch, file],
+    },
+  ];
 }
 
 function requestStmts(l: RequestLine): Stmt[] {
@@ -106,6 +127,16 @@ function requestStmts(l: RequestLine): Stmt[] {
       params: [l.at, l.session_id],
     },
   ];
+  // The title: the first prompt typed on the main thread (the class may come from the system block's hint,
+  // so it is read back from the row just inserted).
+  const title = cls === 'main' ? sessionTitle(l.prompt, l.client) : null;
+  if (title !== null) {
+    out.push({
+      sql: `UPDATE sessions SET title = ? WHERE id = ? AND title IS NULL
+              AND (SELECT class FROM requests WHERE id = ?) = 'main'`,
+      params: [title, l.session_id, l.id],
+    });
+  }
   for (const r of l.tool_results) {
     out.push({
       sql: `UPDATE tool_calls SET result_request_id = ?, result_at = ?, latency_ms = ?, is_error = ?
@@ -251,6 +282,30 @@ function gapStmts(line: GapLine, file: string): Stmt[] {
   return out;
 }
 
+/** The limits a response's headers state, kept only when newer than what the index has (reindex order). */
+function limitStmts(l: ResponseLine): Stmt[] {
+  const headers = l.headers && typeof l.headers === 'object' && !Array.isArray(l.headers) ? l.headers : null;
+  return readLimitHeaders(headers as Record<string, string>, l.at).map((w) => ({
+    sql: `INSERT INTO limits (provider, win, utilization, reset_at, seen_at, lim, remaining, status, binding)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT(provider, win) DO UPDATE SET utilization = excluded.utilization,
+            reset_at = excluded.reset_at, seen_at = excluded.seen_at, lim = excluded.lim,
+            remaining = excluded.remaining, status = excluded.status, binding = excluded.binding
+          WHERE excluded.seen_at >= limits.seen_at`,
+    params: [
+      w.provider,
+      w.window,
+      w.utilization,
+      w.reset_at,
+      w.seen_at,
+      w.limit,
+      w.remaining,
+      w.status,
+      w.binding ? 1 : 0,
+    ],
+  }));
+}
+
 function redactionStmts(sessionId: string, findings: Record<string, number> | undefined): Stmt[] {
   if (!findings) return [];
   return Object.entries(findings).map(([detector, n]) => ({
@@ -271,11 +326,15 @@ export function statementsFor(line: RecordLine, file: string, prices?: Prices): 
     case 'request':
       return [...requestStmts(line), ...redactionStmts(line.session_id, line.redaction)];
     case 'response':
-      return [...responseStmts(line, prices), ...redactionStmts(line.session_id, line.redaction)];
+      return [
+        ...responseStmts(line, prices),
+        ...limitStmts(line),
+        ...redactionStmts(line.session_id, line.redaction),
+      ];
     case 'gap':
       return gapStmts(line, file);
     case 'block':
-      return blockStmts(line);
+      return blockStmts(line, file);
   }
 }
 

@@ -8,16 +8,20 @@ import type { ExportFormat, SearchHit, SessionView, StatusFilter } from '../../s
 import type { JsonValue } from '../../src-shared/exchange.js';
 import type { RecordLine, RequestLine, ResponseLine } from '../../src-shared/records.js';
 import { computeAnalytics, type AnalyticsArgs } from '../analytics/analytics.js';
-import type { Prices } from '../analytics/prices.js';
+import { bundledPrices, type Prices } from '../analytics/prices.js';
 import { buildExport, type ExportFile } from '../export/index.js';
 import { redactionReport } from '../export/redaction-report.js';
 import { collectSession } from '../export/session-data.js';
 import { buildTranscript } from '../export/transcript.js';
+import { fromExchanges, withInsight } from '../insight/exchanges.js';
+import { analyzeSession, type SessionAnalysis } from '../insight/session.js';
 import { VERSION } from '../version.js';
 import { rebuildBody } from '../recorder/parse/blocks.js';
 import type { ReplayComparison, ReplayRef } from '../../src-shared/replay.js';
 import { buildComparison } from '../replay/compare.js';
 import type { IndexStore } from './db.js';
+import type { Limits } from '../../src-shared/limits.js';
+import { readLimits } from '../analytics/limits.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 
 export interface QueryContext {
@@ -47,6 +51,12 @@ export interface SessionRow {
   gaps: number;
   lost_requests: number;
   last_gap_at: number | null;
+  /** The first prompt typed on the main thread; null until one was seen. */
+  title: string | null;
+  /** The working directory the client stated (full path); null when it stated none. */
+  project: string | null;
+  /** The git branch the client stated; null when it stated none (Codex and OpenCode never do). */
+  branch: string | null;
   /** Computed by listSessions/sessionRow: requests without an outcome yet. */
   in_flight?: number;
   /** Computed: end of the last finished request. */
@@ -84,24 +94,23 @@ export function ftsQuery(q: string): string | null {
     .join(' ');
 }
 
-const SNIPPET = `snippet(request_text, char(2), char(3), '…', -1, 16)`;
+export const SNIPPET = `snippet(request_text, char(2), char(3), '…', -1, 16)`;
 
 /** SELECT list of a session row with its computed columns (alias `s`); request_count counts in-flight ones too. */
-const SESSION_COLUMNS = `s.id, s.file, s.client, s.client_version, s.user_agent, s.id_source, s.started_at, s.last_at,
+export const SESSION_COLUMNS = `s.id, s.file, s.client, s.client_version, s.user_agent, s.id_source, s.started_at, s.last_at,
   s.failed_count, s.interrupted_count, s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens,
   s.reasoning_tokens, s.tool_call_count, s.models, s.gaps, s.lost_requests, s.last_gap_at, s.cost_usd, s.unpriced_count,
+  s.title, s.project, s.branch,
   (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id) AS request_count,
   (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL) AS in_flight,
   (SELECT MAX(r.ended_at) FROM requests r WHERE r.session_id = s.id) AS ended_at,
   lr.status AS last_status, lr.outcome AS last_outcome, COALESCE(lr.model, lr.model_requested) AS last_model,
   COALESCE(lr.response_preview, lr.prompt_preview) AS last_preview`;
-const LAST_REQUEST_JOIN = `LEFT JOIN requests lr ON lr.id =
+export const LAST_REQUEST_JOIN = `LEFT JOIN requests lr ON lr.id =
   (SELECT r2.id FROM requests r2 WHERE r2.session_id = s.id ORDER BY r2.at DESC, r2.id DESC LIMIT 1)`;
 
-export function listSessions(
-  ctx: QueryContext,
-  a: ListSessionsArgs = {},
-): { sessions: SessionRow[]; total: number } {
+/** The session list's filters on time, client and model (alias `s`: a sessions or session_list row). */
+export function sessionFilters(a: ListSessionsArgs): { where: string[]; params: (string | number)[] } {
   const where: string[] = [];
   const params: (string | number)[] = [];
   if (a.since !== undefined) {
@@ -120,6 +129,14 @@ export function listSessions(
     where.push("(',' || s.models || ',') LIKE ?");
     params.push(`%${a.model}%`);
   }
+  return { where, params };
+}
+
+export function listSessions(
+  ctx: QueryContext,
+  a: ListSessionsArgs = {},
+): { sessions: SessionRow[]; total: number } {
+  const { where, params } = sessionFilters(a);
   const inFlight = 'EXISTS (SELECT 1 FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL)';
   if (a.status === 'in_flight') where.push(inFlight);
   else if (a.status === 'failed') where.push('s.failed_count > 0');
@@ -243,6 +260,16 @@ export function getSession(ctx: QueryContext, a: { id: string }): SessionDetail 
   };
 }
 
+/**
+ * The insight of a session (issue #13), computed from its file when asked — never on the recording path: per
+ * request `context`, `cache_break`, `agent`, `compaction`, and the session's lanes. Null when the file is gone.
+ */
+export async function sessionInsight(ctx: QueryContext, a: { id: string }): Promise<SessionAnalysis | null> {
+  const file = await sessionLines(ctx, a);
+  if (!file) return null;
+  return analyzeSession(fromExchanges(collectSession(file.lines).exchanges), ctx.prices ?? bundledPrices());
+}
+
 /** Every line of a session's file, with its path (the JSONL is the full record). */
 export async function sessionLines(
   ctx: QueryContext,
@@ -354,9 +381,11 @@ export async function sessionView(ctx: QueryContext, a: { id: string }): Promise
   const file = await sessionLines(ctx, { id: detail.session.id });
   const lines = file?.lines ?? [];
   const data = collectSession(lines);
+  const insight = analyzeSession(fromExchanges(data.exchanges), ctx.prices ?? bundledPrices());
   return {
     session: session as unknown as SessionView['session'],
-    requests: detail.requests as unknown as SessionView['requests'],
+    requests: withInsight(detail.requests, insight.byRequest) as unknown as SessionView['requests'],
+    insight: insight.session,
     tool_calls: detail.toolCalls as unknown as SessionView['tool_calls'],
     transcript: buildTranscript(data.exchanges, { maxChars: VIEW_MAX_CHARS }),
     redaction: redactionReport(lines),
@@ -389,6 +418,8 @@ export interface IndexStats {
   unpriced: number;
   clients: string[];
   models: string[];
+  /** Plan and rate limits as last seen (src-shared/limits.ts). */
+  limits: Limits;
 }
 
 /** Totals and the values the filters offer. */
@@ -410,6 +441,7 @@ export function indexStats(ctx: QueryContext, a: { since?: number } = {}): Index
     models: q<{ m: string }>(
       'SELECT DISTINCT model AS m FROM requests WHERE model IS NOT NULL ORDER BY m LIMIT 200',
     ).map((x) => x.m),
+    limits: readLimits(ctx.index),
   };
 }
 
@@ -425,6 +457,7 @@ export const QUERIES = {
   search: (ctx: QueryContext, a: { q: string; limit?: number }) => search(ctx, a),
   export: (ctx: QueryContext, a: { id: string; format: ExportFormat }) => exportSession(ctx, a),
   stats: (ctx: QueryContext, a: { since?: number }) => indexStats(ctx, a ?? {}),
+  limits: (ctx: QueryContext) => readLimits(ctx.index),
   analytics: (ctx: QueryContext, a: AnalyticsArgs) => computeAnalytics(ctx.index, a ?? {}, ctx.prices),
 } as const;
 

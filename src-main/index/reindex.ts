@@ -263,37 +263,51 @@ export async function reconcile(
     done++;
     if (o.isOpen?.(f.abs)) continue;
     if (!o.full && known.get(f.rel) === f.size && !unfinished.has(f.rel)) continue;
-    let read: ReadResult;
-    try {
-      read = await readSessionParts(f.parts);
-    } catch (err) {
-      o.log?.('warn', `cannot read ${f.abs}: ${(err as Error).message}`);
-      continue;
-    }
-    result.skippedLines += read.skipped;
-    const crashed =
-      o.markCrashed === false
-        ? []
-        : crashResponses(read.lines, (await fs.stat(f.parts[f.parts.length - 1]!)).mtimeMs);
-    let size = f.size;
-    // Terminate a torn last line, so the torn fragment stays a line of its own: otherwise the next line
-    // appended (a crash marker here, or the session's next request later) would be glued to it and lost.
-    const terminate = read.torn && o.markCrashed !== false;
-    if ((crashed.length > 0 || terminate) && !f.compressed) {
-      const text = (read.torn ? '\n' : '') + crashed.map((c) => JSON.stringify(c) + '\n').join('');
-      await fs.appendFile(f.abs, text, { mode: PRIVATE_FILE_MODE });
-      size += Buffer.byteLength(text);
-      result.crashed += crashed.length;
-    }
-    const stmts: Stmt[] = [...forgetFile(f.rel)];
-    for (const line of [...read.lines, ...crashed]) stmts.push(...statementsFor(line, f.rel, o.prices));
-    stmts.push({
-      sql: 'INSERT OR REPLACE INTO files (path, size, lines) VALUES (?, ?, ?)',
-      params: [f.rel, size, read.lines.length + crashed.length],
-    });
+    const stmts = await fileStatements(f, o, result);
+    if (!stmts) continue;
     index.runSync(stmts);
     result.reindexed++;
     o.onProgress?.(done, files.length, f.rel);
   }
   return result;
+}
+
+/**
+ * Re-read one session file for the index: statements that forget what it contributed and index it again (with
+ * its progress row), after appending crash markers for requests left without a response. Null when unreadable.
+ */
+export async function fileStatements(
+  f: SessionFile,
+  o: ReconcileOptions,
+  result: ReconcileResult,
+): Promise<Stmt[] | null> {
+  let read: ReadResult;
+  try {
+    read = await readSessionParts(f.parts);
+  } catch (err) {
+    o.log?.('warn', `cannot read ${f.abs}: ${(err as Error).message}`);
+    return null;
+  }
+  result.skippedLines += read.skipped;
+  const crashed =
+    o.markCrashed === false
+      ? []
+      : crashResponses(read.lines, (await fs.stat(f.parts[f.parts.length - 1]!)).mtimeMs);
+  let size = f.size;
+  // Terminate a torn last line, so the torn fragment stays a line of its own: otherwise the next line
+  // appended (a crash marker here, or the session's next request later) would be glued to it and lost.
+  const terminate = read.torn && o.markCrashed !== false;
+  if ((crashed.length > 0 || terminate) && !f.compressed) {
+    const text = (read.torn ? '\n' : '') + crashed.map((c) => JSON.stringify(c) + '\n').join('');
+    await fs.appendFile(f.abs, text, { mode: PRIVATE_FILE_MODE });
+    size += Buffer.byteLength(text);
+    result.crashed += crashed.length;
+  }
+  const stmts: Stmt[] = [...forgetFile(f.rel)];
+  for (const line of [...read.lines, ...crashed]) stmts.push(...statementsFor(line, f.rel, o.prices));
+  stmts.push({
+    sql: 'INSERT OR REPLACE INTO files (path, size, lines) VALUES (?, ?, ?)',
+    params: [f.rel, size, read.lines.length + crashed.length],
+  });
+  return stmts;
 }

@@ -2,7 +2,7 @@
 // lines by `Indexer`. Bodies stay in the JSONL; the index holds the facts the list, stats and search views need.
 // Token columns are NULL when unknown (never 0 for unknown). Session totals are sums of request rows.
 
-export const INDEX_SCHEMA_VERSION = 5;
+export const INDEX_SCHEMA_VERSION = 7;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,10 +34,14 @@ CREATE TABLE IF NOT EXISTS sessions (
   lost_requests INTEGER NOT NULL DEFAULT 0, -- requests whose lines were among them (not recorded)
   last_gap_at INTEGER,            -- epoch ms of the last lost line
   cost_usd REAL,                  -- sum of the priced requests' cost (NULL when none is priced)
-  unpriced_count INTEGER NOT NULL DEFAULT 0 -- requests with usage but no (complete) price
+  unpriced_count INTEGER NOT NULL DEFAULT 0, -- requests with usage but no (complete) price
+  title TEXT,                     -- the first prompt typed on the main thread (analytics/session-facts.ts)
+  project TEXT,                   -- the working directory the client stated first (full path)
+  branch TEXT                     -- the git branch the client stated first (Claude Code only)
 );
 CREATE INDEX IF NOT EXISTS sessions_last_at ON sessions(last_at DESC);
 CREATE INDEX IF NOT EXISTS sessions_client_last ON sessions(client, last_at DESC);
+CREATE INDEX IF NOT EXISTS sessions_project ON sessions(project, last_at DESC);
 CREATE TABLE IF NOT EXISTS requests (
   id TEXT PRIMARY KEY,
   session_id TEXT NOT NULL,
@@ -111,6 +115,18 @@ CREATE TABLE IF NOT EXISTS redactions (   -- the session's redaction report: val
   detector TEXT NOT NULL,
   count INTEGER NOT NULL,
   PRIMARY KEY (session_id, detector)
+);
+CREATE TABLE IF NOT EXISTS limits (       -- plan and rate limits as last seen in response headers (analytics/limits.ts)
+  provider TEXT NOT NULL,
+  win TEXT NOT NULL,
+  utilization REAL,
+  reset_at INTEGER,
+  seen_at INTEGER NOT NULL,
+  lim REAL,
+  remaining REAL,
+  status TEXT,
+  binding INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (provider, win)
 );
 -- docid = rowid of the request row (see indexer.ts).
 CREATE VIRTUAL TABLE IF NOT EXISTS request_text USING fts4(request_id, session_id, prompt, response, tokenize=unicode61);

@@ -13,4 +13,11 @@ export interface Stmt {
 export interface IndexDb {
   run(stmts: Stmt[]): Promise<void>;
   query<T = Record<string, unknown>>(sql: string, params?: (string | number | null)[]): Promise<T[]>;
+  /**
+   * A partitioned index (partitions.ts): bring a session recorded in a closed partition into the open one before
+   * its lines are indexed again, so `query` finds its rows.
+   */
+  claimSession?(id: string): Promise<void>;
+  /** A partitioned index: a recorded request in any partition, newest first. */
+  lookupRequest?(id: string): Promise<{ session_id: string; replay_of: string | null } | null>;
 }

@@ -1,7 +1,8 @@
-// The recorder's presence on the proxy's thread: an ExchangeObserver whose taps copy bytes into a queue that is
-// posted to the recorder worker once per event-loop turn. It does no parsing, hashing or I/O, so recording
-// costs the proxy a copy and a postMessage. The bytes in flight are bounded: past the bound, exchanges stop
-// being copied (counted, shown, and marked in the JSONL) rather than slowing the proxy or growing memory.
+// The recorder's presence on the proxy's thread: an ExchangeObserver whose taps queue references to the bytes
+// in both directions; the queue goes to the recorder worker in one postMessage per event-loop turn (or every
+// `batchMs`), its chunks packed into one ArrayBuffer that is transferred, not cloned. It does no parsing,
+// hashing or I/O, so recording costs the proxy a copy per byte and a postMessage per turn. The bytes in flight are bounded: past the bound, exchanges stop being copied
+// (counted, shown, and marked in the JSONL) rather than slowing the proxy or growing memory.
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { LiveEvent } from '../../src-shared/live.js';
@@ -10,7 +11,7 @@ import type { FromWorker, HeaderRecord, ToWorker, WorkerStats } from './protocol
 
 /** What the client needs of a worker (a worker_threads Worker, or an in-thread stand-in in tests). */
 export interface WorkerPort {
-  postMessage(batch: ToWorker[]): void;
+  postMessage(batch: ToWorker[], transfer?: ArrayBuffer[]): void;
   on(event: 'message', listener: (m: FromWorker) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
   on(event: 'exit', listener: (code: number) => void): unknown;
@@ -21,6 +22,13 @@ export interface RecorderClientOptions {
   /** Bytes copied but not yet processed by the worker before new exchanges stop being copied (default 64 MiB). */
   maxInFlightBytes?: number;
   onDrop?: (count: number) => void;
+  /**
+   * How long exchange messages may wait to be posted together (default 0: once per event-loop turn). Longer
+   * batches save postMessage calls but delay lines on disk (and so what a crash can lose) by as much.
+   */
+  batchMs?: number;
+  /** Queued chunk bytes that post the batch at once (default 1 MiB). */
+  batchBytes?: number;
 }
 
 function plainHeaders(h: IncomingHttpHeaders): HeaderRecord {
@@ -31,7 +39,12 @@ function plainHeaders(h: IncomingHttpHeaders): HeaderRecord {
 
 export class RecorderClient implements ExchangeObserver {
   private queue: ToWorker[] = [];
+  /** Bytes of the chunks in `queue` (packed into one transferred buffer when posted). */
+  private queuedBytes = 0;
   private scheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly batchMs: number;
+  private readonly batchBytes: number;
   private inFlight = 0;
   private readonly maxInFlight: number;
   private seq = 0;
@@ -50,6 +63,8 @@ export class RecorderClient implements ExchangeObserver {
     private readonly options: RecorderClientOptions = {},
   ) {
     this.maxInFlight = options.maxInFlightBytes ?? 64 * 1024 * 1024;
+    this.batchMs = options.batchMs ?? 0;
+    this.batchBytes = options.batchBytes ?? 1024 * 1024;
     this.live.setMaxListeners(0);
     worker.on('message', (m) => this.onMessage(m));
   }
@@ -87,18 +102,42 @@ export class RecorderClient implements ExchangeObserver {
     }
   }
 
-  private post(msg: ToWorker): void {
+  /** Queue a message; `now` (a caller waits on it) posts the batch on this turn's end rather than after batchMs. */
+  private post(msg: ToWorker, now = false): void {
     this.queue.push(msg);
-    if (!this.scheduled) {
+    if (msg.t === 'rq' || msg.t === 'rs' || msg.t === 'ws') this.queuedBytes += msg.c.byteLength;
+    if (now || this.batchMs === 0 || this.queuedBytes >= this.batchBytes) {
+      if (this.scheduled) return;
       this.scheduled = true;
-      // One postMessage per event-loop turn, whatever the number of chunks that arrived in it.
-      setImmediate(() => {
-        this.scheduled = false;
-        const batch = this.queue;
-        this.queue = [];
-        if (batch.length > 0 && !this.closed) this.worker.postMessage(batch);
-      });
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      setImmediate(() => this.postQueued());
+    } else if (!this.scheduled && !this.timer) {
+      this.timer = setTimeout(() => this.postQueued(), this.batchMs);
     }
+  }
+
+  private postQueued(): void {
+    this.scheduled = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.queue;
+    const bytes = this.queuedBytes;
+    this.queue = [];
+    this.queuedBytes = 0;
+    if (batch.length === 0 || this.closed) return;
+    // One copy of every chunk into a single buffer that is transferred: cloning each chunk would copy the whole
+    // socket buffer behind it, and the proxy still owns those (they are on their way to the other side).
+    const packed = new Uint8Array(bytes);
+    let at = 0;
+    for (const m of batch) {
+      if (m.t === 'rq' || m.t === 'rs' || m.t === 'ws') {
+        packed.set(m.c, at);
+        m.c = packed.subarray(at, at + m.c.byteLength);
+        at += m.c.byteLength;
+      }
+    }
+    this.worker.postMessage(batch, bytes > 0 ? [packed.buffer] : []);
   }
 
   open(start: ExchangeStart): ExchangeTap | undefined {
@@ -179,20 +218,20 @@ export class RecorderClient implements ExchangeObserver {
   /** Subscribe to live events; the worker only produces them while someone listens. */
   subscribe(listener: (e: LiveEvent) => void): () => void {
     this.live.on('event', listener);
-    if (this.liveListeners++ === 0) this.post({ t: 'live', on: true });
+    if (this.liveListeners++ === 0) this.post({ t: 'live', on: true }, true);
     return () => {
       this.live.off('event', listener);
-      if (--this.liveListeners === 0) this.post({ t: 'live', on: false });
+      if (--this.liveListeners === 0) this.post({ t: 'live', on: false }, true);
     };
   }
 
   setRedaction(config: ToWorker & { t: 'redaction' }): void {
-    this.post(config);
+    this.post(config, true);
   }
 
   /** Replace the retention policy; the worker sweeps with it at once. */
   setRetention(policy: (ToWorker & { t: 'retention' })['policy']): void {
-    this.post({ t: 'retention', policy });
+    this.post({ t: 'retention', policy }, true);
   }
 
   /** Run a named read query in the worker (see queries.ts). */
@@ -202,7 +241,7 @@ export class RecorderClient implements ExchangeObserver {
     const p = new Promise<T>((resolve, reject) =>
       this.queries.set(seq, { resolve: resolve as (v: unknown) => void, reject }),
     );
-    this.post({ t: 'query', seq, name, args });
+    this.post({ t: 'query', seq, name, args }, true);
     return p;
   }
 
@@ -210,7 +249,7 @@ export class RecorderClient implements ExchangeObserver {
   flush(): Promise<WorkerStats> {
     const seq = ++this.seq;
     const done = new Promise<WorkerStats>((resolve) => this.waiting.set(seq, resolve));
-    this.post({ t: 'flush', seq });
+    this.post({ t: 'flush', seq }, true);
     return done;
   }
 
@@ -223,10 +262,7 @@ export class RecorderClient implements ExchangeObserver {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), deadlineMs)));
     // Post synchronously now rather than on the next turn: the caller may be about to exit.
-    this.scheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    this.worker.postMessage(batch);
+    this.postQueued();
     this.closed = true;
     const stats = await Promise.race([done, deadline]);
     clearTimeout(timer);

@@ -3,7 +3,7 @@
 // live events. Work per session is serialised, so a session's lines are in a deterministic order and a
 // response line never precedes its request line. Nothing here can slow the proxy: it only ever sees copies.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RequestFacts } from '../../src-shared/exchange.js';
+import type { ReassembledResponse, RequestFacts } from '../../src-shared/exchange.js';
 import type { LiveEvent } from '../../src-shared/live.js';
 import type { ClientKind, GapLine, RecordLine } from '../../src-shared/records.js';
 import type { Redactor } from '../redaction/index.js';
@@ -11,12 +11,13 @@ import type { Prices } from '../analytics/prices.js';
 import type { IndexDb } from '../index/types.js';
 import type { ExchangeEnd } from '../proxy/tap.js';
 import { extractRequestFacts } from './parse/request-facts.js';
+import { layout, RawParts } from './parse/blocks.js';
 import { decodeAll } from './decode.js';
 import { HttpExchange } from './exchange.js';
 import { IndexQueue } from './index-queue.js';
 import { Redaction } from './line-redaction.js';
 import { buildRequestLines, buildResponseLine, readBody, type ResponseInput } from './lines.js';
-import { LiveProgress } from './live-progress.js';
+import { LiveProgress, responseText } from './live-progress.js';
 import { LineWriter, type LineSink, type StoredAs } from './line-writer.js';
 import type { LostRequests } from './lost-requests.js';
 import type { OpenMsg, ToWorker, WorkerStats } from './protocol.js';
@@ -49,10 +50,6 @@ export interface EngineOptions {
   sessionIdleMs?: number;
 }
 
-function headerRecord(h: OpenMsg['headers']): IncomingHttpHeaders {
-  return h as IncomingHttpHeaders;
-}
-
 export class RecorderEngine {
   private readonly http = new Map<string, HttpExchange>();
   private readonly ws = new Map<string, WsExchange>();
@@ -63,6 +60,7 @@ export class RecorderEngine {
   private readonly indexQueue: IndexQueue;
   private readonly progress: LiveProgress;
   private readonly work = new WorkOrder();
+  private readonly rawParts = new RawParts(); // re-sent parts of request bodies, by their bytes' hash
   live = false;
   readonly stats: WorkerStats = {
     linesWritten: 0,
@@ -93,7 +91,10 @@ export class RecorderEngine {
         message: `index update failed: ${err.message}`,
       });
     });
-    this.progress = new LiveProgress((text) => this.redaction.text(text));
+    this.progress = new LiveProgress({
+      stable: (text) => this.redaction.stable(text),
+      whole: (text) => this.redaction.text(text),
+    });
     this.lines = new LineWriter({
       sink: o.sink,
       sessionsDir: o.sessionsDir,
@@ -158,11 +159,9 @@ export class RecorderEngine {
       case 'ws':
         this.ws.get(m.id)?.data(m.from, m.c, m.ms, (turn) => this.onWsTurn(m.id, turn));
         return;
-      case 'drop': {
-        const ex = this.http.get(m.id);
-        if (ex) ex.dropped = true;
+      case 'drop':
+        this.http.get(m.id)?.drop();
         return;
-      }
       case 'end': {
         const ex = this.http.get(m.id);
         if (ex) {
@@ -253,12 +252,14 @@ export class RecorderEngine {
     idOverride?: string,
   ): Promise<SessionState> {
     const id = idOverride ?? open.id;
-    const { parsed, bodyText } = readBody(body, truncated, encoding);
+    const { parsed, bodyText } =
+      this.rawParts.read(body, !truncated && !encoding, layout(open.dialect, open.endpoint)) ??
+      readBody(body, truncated, encoding);
     const facts: RequestFacts = extractRequestFacts(parsed ?? null, {
       dialect: open.dialect,
       endpoint: open.endpoint,
     });
-    const headers = headerRecord(open.headers);
+    const headers = open.headers as IncomingHttpHeaders;
     const client = recognizeClient(headers);
     const identity = open.replayOf
       ? replaySession(await this.sessions.recordedRequest(open.replayOf), open.replayOf)
@@ -302,13 +303,13 @@ export class RecorderEngine {
     const id = ex.open.id;
     try {
       const { response, bodyText } = await ex.finish();
+      this.emitProgress(id, ex, response);
       const s = await this.requestDone.get(id);
       this.requestDone.delete(id);
-      this.progress.forget(id);
       if (!s) return;
       await this.writeResponse(s, {
         id,
-        client: recognizeClient(headerRecord(ex.open.headers)),
+        client: recognizeClient(ex.open.headers as IncomingHttpHeaders),
         at: ex.open.startedAt + endMs,
         // No upstream head: the client got LunaRoute's own error reply, whose status is what it saw.
         status: ex.status ?? (end.kind === 'upstream_error' ? end.status : null),
@@ -326,6 +327,7 @@ export class RecorderEngine {
         bytes: ex.resBytes,
         chunks: ex.chunks,
         truncated: ex.resTruncated || ex.dropped,
+        dropped: ex.dropped,
       });
     } catch (err) {
       this.log('error', `recording response ${id} failed: ${(err as Error).message}`);
@@ -387,7 +389,7 @@ export class RecorderEngine {
       if (!s) return;
       await this.writeResponse(s, {
         id: turn.requestId,
-        client: recognizeClient(headerRecord(w.open.headers)),
+        client: recognizeClient(w.open.headers as IncomingHttpHeaders),
         at: w.open.startedAt + turn.ms,
         status: 101,
         headers: null,
@@ -415,18 +417,19 @@ export class RecorderEngine {
 
   // --- live progress ---------------------------------------------------------------------------------------
 
-  /** Emit text progress for streaming responses (called every ~50 ms while live is on). */
+  /** Emit text progress for streaming responses (called every ~50 ms). */
   tickProgress(): void {
-    if (!this.live) return;
-    for (const [id, ex] of this.http) {
-      if (ex.status === null || ex.sessionId === null) continue;
-      const snap = ex.snapshot();
-      if (!snap) continue;
-      let text = '';
-      for (const b of snap.content) if (b.type === 'text') text += b.text;
-      const event = this.progress.next(id, ex.sessionId, text);
-      if (event) this.emit(event);
-    }
+    for (const [id, ex] of this.http) this.emitProgress(id, ex);
+  }
+
+  /** Progress of one exchange; with its `finished` response, the rest of the text (all decided now) follows. */
+  private emitProgress(id: string, ex: HttpExchange, finished?: ReassembledResponse | null): void {
+    const ended = finished !== undefined;
+    const live = this.live && ex.status !== null && ex.sessionId !== null;
+    const text = live ? responseText(ended ? finished : ex.snapshot()) : null;
+    const e = text === null ? null : this.progress[ended ? 'last' : 'next'](id, ex.sessionId as string, text);
+    if (e) this.emit(e);
+    if (ended) this.progress.forget(id);
   }
 
   /** Whether a session file is being written to (recent activity): retention must leave it alone. */

@@ -62,8 +62,17 @@ export class HttpExchange {
     this.reqParts.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
   }
 
+  /** The proxy's thread stopped copying: if before the request ended, the body held is only its start. */
+  drop(): void {
+    this.dropped = true;
+    if (!this.requestEnded) this.reqTruncated = true;
+  }
+
+  /** The request body, handed over once: the parts are let go (they may share a batch buffer with others). */
   requestBody(): Buffer {
-    return this.reqParts.length === 1 ? this.reqParts[0]! : Buffer.concat(this.reqParts);
+    const body = this.reqParts.length === 1 ? this.reqParts[0]! : Buffer.concat(this.reqParts);
+    this.reqParts.length = 0;
+    return body;
   }
 
   requestEncoding(): string | null {
@@ -157,7 +166,17 @@ export function decideOutcome(
   end: ExchangeEnd,
   status: number | null,
   response: ReassembledResponse | null,
+  /** The proxy's thread stopped copying this exchange (the recorder fell behind): what it holds is partial. */
+  dropped = false,
 ): OutcomeFacts {
+  if (dropped && end.kind === 'completed') {
+    return {
+      outcome: 'interrupted',
+      reason: 'recording_dropped',
+      errorMessage: 'the recorder fell behind and did not receive this exchange in full',
+      errorStatus: null,
+    };
+  }
   switch (end.kind) {
     case 'client_abort':
       return { outcome: 'interrupted', reason: 'client_abort', errorMessage: null, errorStatus: null };

@@ -1,11 +1,18 @@
 // Index statements from the write path, committed in batches: at most one batch every `intervalMs`, one
-// transaction each, in order. A failed batch is counted and reported, and never stops the next one.
+// transaction each, in order. A failed batch is counted and reported, and never stops the next one. Statements
+// whose last one alone matters are kept once per batch and run at its end: a file's progress, and a session's
+// totals (recomputed from its request rows, so one recount after the batch's rows equals one after each).
+import { sessionTotals } from '../index/indexer.js';
 import type { IndexDb, Stmt } from '../index/types.js';
+
+const TOTALS_SQL = sessionTotals('', 0).sql;
 
 export class IndexQueue {
   private batch: Stmt[] = [];
   /** Per file, the latest progress statement: only the last one of a batch matters. */
   private readonly progressByFile = new Map<string, Stmt>();
+  /** Per session, its totals recount (params: session id, the latest `at`). */
+  private readonly totalsBySession = new Map<string, Stmt>();
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
 
@@ -17,7 +24,13 @@ export class IndexQueue {
 
   push(stmts: readonly Stmt[]): void {
     if (stmts.length === 0) return;
-    for (const st of stmts) this.batch.push(st);
+    for (const st of stmts) {
+      if (st.sql === TOTALS_SQL) {
+        const id = String(st.params[0]);
+        const prev = this.totalsBySession.get(id);
+        if (!prev || Number(st.params[1]) >= Number(prev.params[1])) this.totalsBySession.set(id, st);
+      } else this.batch.push(st);
+    }
     this.timer ??= setTimeout(() => void this.flush(), this.intervalMs);
   }
 
@@ -33,6 +46,8 @@ export class IndexQueue {
     this.timer = null;
     const batch = this.batch;
     this.batch = [];
+    for (const st of this.totalsBySession.values()) batch.push(st);
+    this.totalsBySession.clear();
     for (const st of this.progressByFile.values()) batch.push(st);
     this.progressByFile.clear();
     if (batch.length > 0) {

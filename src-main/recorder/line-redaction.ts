@@ -1,8 +1,9 @@
 // Redaction as the recorder's write path uses it. Every line is redacted through its own LineRedaction, which
 // collects that line's findings (what was redacted, counted by kind) for the line's `redaction` field: the state
-// lives in the object a line is built with, never in the engine. Failures are counted, never thrown.
+// lives in the object a line is built with, never in the engine. Failures are counted, never thrown. Header
+// values repeat on every request of a client, so each header's redaction is remembered (bounded, per policy).
 import type { JsonValue } from '../../src-shared/exchange.js';
-import type { Redactor } from '../redaction/index.js';
+import type { Redactor, StablePrefix } from '../redaction/index.js';
 import { addFindings, type Findings } from './parse/blocks.js';
 
 /** The counter a redaction failure increments (the worker's stats). */
@@ -10,7 +11,16 @@ export interface RedactionCounters {
   redactionFailures: number;
 }
 
+/** One header's redacted value(s) and findings, remembered by name and raw value. */
+interface HeaderMemo {
+  value: string | string[];
+  findings: Findings;
+}
+const HEADER_MEMO_MAX = 4096;
+
 export class Redaction {
+  private readonly headerMemo = new Map<string, HeaderMemo>();
+
   constructor(
     private redactor: Redactor,
     private readonly counters: RedactionCounters,
@@ -18,7 +28,35 @@ export class Redaction {
 
   setRedactor(r: Redactor): void {
     this.redactor = r;
+    this.headerMemo.clear();
   }
+
+  /** Redact a header map header by header, each remembered (the same redactor gives the same result). */
+  readonly headers = (
+    h: Record<string, string | string[]>,
+  ): { value: Record<string, string | string[]>; findings: Findings } => {
+    const value: Record<string, string | string[]> = {};
+    const findings: Findings = {};
+    for (const name of Object.keys(h)) {
+      const raw = h[name];
+      if (raw === undefined) continue;
+      const key = `${name}\u0000${Array.isArray(raw) ? raw.join('\u0000\u0001') : raw}`;
+      let m = this.headerMemo.get(key);
+      if (!m) {
+        const single = Object.create(null) as Record<string, string | string[]>;
+        single[name] = raw;
+        const r = this.redactor.redactHeaders(single);
+        m = { value: r.value[name]!, findings: r.findings };
+        if (this.headerMemo.size >= HEADER_MEMO_MAX) this.headerMemo.clear();
+        this.headerMemo.set(key, m);
+      }
+      if (name === '__proto__')
+        Object.defineProperty(value, name, { value: m.value, enumerable: true, writable: true });
+      else value[name] = m.value;
+      addFindings(findings, m.findings);
+    }
+    return { value, findings };
+  };
 
   /** A value and its findings (a failure is reported as `redaction_failed`): the form blocks use. */
   readonly value = (v: JsonValue): { value: JsonValue; findings: Findings } => {
@@ -37,9 +75,15 @@ export class Redaction {
     return r.value;
   }
 
+  /** The decided prefix of a growing text, redacted (live previews while a response streams). */
+  stable(s: string): StablePrefix | null {
+    // A failure is counted once, by the final redaction of the response; here it only holds the text back.
+    return this.redactor.stablePrefix(s);
+  }
+
   /** Start a line: its findings are collected in the returned object. */
   line(): LineRedaction {
-    return new LineRedaction(this.redactor, this.counters, this.value);
+    return new LineRedaction(this.redactor, this.counters, this.value, this.headers);
   }
 }
 
@@ -50,6 +94,7 @@ export class LineRedaction {
     private readonly redactor: Redactor,
     private readonly counters: RedactionCounters,
     private readonly redactValue: Redaction['value'],
+    private readonly redactHeaders: Redaction['headers'],
   ) {}
 
   /** Redact a value that is not a block. */
@@ -68,7 +113,7 @@ export class LineRedaction {
   }
 
   headers(h: Record<string, string | string[]>): Record<string, string | string[]> {
-    const r = this.redactor.redactHeaders(h);
+    const r = this.redactHeaders(h);
     addFindings(this.found, r.findings);
     return r.value;
   }

@@ -180,6 +180,8 @@ export interface ResponseInput {
   bytes: number;
   chunks: number;
   truncated: boolean;
+  /** The recorder did not receive the exchange in full (it fell behind): never recorded as completed. */
+  dropped?: boolean;
 }
 
 /** The value of block `hash`: written just now (in `blocks`) or earlier (then it is `value`). */
@@ -216,7 +218,7 @@ export function buildResponseLine(
   errorMessage: string | null;
 } {
   const blocks: BlockLine[] = [];
-  const o = decideOutcome(i.end, i.status, i.response);
+  const o = decideOutcome(i.end, i.status, i.response, i.dropped);
   const refs: ResponseRefs = { headersRef: null, headersVar: {}, contentRef: null, contentFix: [] };
   let response: ReassembledResponse | null = null;
   let headerBase: JsonValue = null;

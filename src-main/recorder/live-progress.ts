@@ -1,14 +1,11 @@
-// Live text of streaming responses for the window: each tick, the whole text so far is redacted (a secret split
-// across deltas is whole here) and all but a held-back tail is shown, as a delta or, when redaction changed text
-// already shown, a reset. Storage never depends on this: it redacts the reassembled response.
+// Live text of streaming responses for the window. Each tick (~50 ms) the text so far is cut where no detector can
+// still be matching (Redactor.stablePrefix): everything before the cut is redacted exactly as the final text will
+// be, everything after it waits. So a secret split across deltas is never shown in part, text without candidates
+// shows at once, and what was shown is never taken back. When the stream ends, the rest follows.
+// Storage never depends on this: it redacts the reassembled response.
 import type { LiveEvent } from '../../src-shared/live.js';
-
-/**
- * Live text is held back this many characters while a stream runs, so a secret split across deltas is whole
- * (and redacted) before any of it is shown. Longer secrets (PEM blocks) may show partly for a moment; the
- * next tick then sends a reset with the fully redacted text.
- */
-export const LIVE_HOLDBACK = 128;
+import type { StablePrefix } from '../redaction/index.js';
+import type { ReassembledResponse } from '../../src-shared/exchange.js';
 
 interface Progress {
   /** Raw characters of response text seen at the last tick. */
@@ -17,20 +14,47 @@ interface Progress {
   sent: string;
 }
 
+export interface LiveRedaction {
+  /** The decided, redacted prefix of a growing text (null: nothing may be shown). */
+  stable(text: string): StablePrefix | null;
+  /** The redaction of a finished text. */
+  whole(text: string): string;
+}
+
 export class LiveProgress {
   private readonly seen = new Map<string, Progress>();
 
-  constructor(private readonly redact: (text: string) => string) {}
+  constructor(private readonly redaction: LiveRedaction) {}
 
   /** The event that brings the window up to `text` for exchange `id`, or null when nothing new may be shown. */
   next(id: string, sessionId: string, text: string): LiveEvent | null {
-    const p = this.seen.get(id) ?? { rawChars: 0, sent: '' };
-    this.seen.set(id, p);
+    const p = this.progressOf(id);
     if (text.length <= p.rawChars) return null;
     p.rawChars = text.length;
-    const redacted = this.redact(text);
-    const visible = redacted.slice(0, Math.max(0, redacted.length - LIVE_HOLDBACK));
-    if (visible.length <= p.sent.length && visible.startsWith(p.sent)) return null;
+    const visible = this.redaction.stable(text)?.value;
+    return visible === undefined ? null : this.show(p, id, sessionId, text, visible);
+  }
+
+  /** The stream ended with `text`: the event that shows the rest (all of it is decided now), then forget it. */
+  last(id: string, sessionId: string, text: string): LiveEvent | null {
+    const p = this.progressOf(id);
+    this.seen.delete(id);
+    return text.length === 0 ? null : this.show(p, id, sessionId, text, this.redaction.whole(text));
+  }
+
+  forget(id: string): void {
+    this.seen.delete(id);
+  }
+
+  private progressOf(id: string): Progress {
+    let p = this.seen.get(id);
+    if (!p) this.seen.set(id, (p = { rawChars: 0, sent: '' }));
+    return p;
+  }
+
+  private show(p: Progress, id: string, sessionId: string, text: string, visible: string): LiveEvent | null {
+    if (visible.length <= p.sent.length && p.sent.startsWith(visible)) return null;
+    // Only a policy change mid-stream (or a redaction failure) can make the text disagree with what was shown.
     const reset = !visible.startsWith(p.sent);
     const event: LiveEvent = {
       type: 'response_progress',
@@ -43,8 +67,12 @@ export class LiveProgress {
     p.sent = visible;
     return event;
   }
+}
 
-  forget(id: string): void {
-    this.seen.delete(id);
-  }
+/** The text a live view shows of a response so far: its text blocks, joined (null: nothing parsed). */
+export function responseText(snap: ReassembledResponse | null): string | null {
+  if (!snap) return null;
+  let text = '';
+  for (const b of snap.content) if (b.type === 'text') text += b.text;
+  return text;
 }

@@ -92,6 +92,7 @@ export class SessionStore {
     const pending = new Map<string, PendingToolCall>();
     const answered = new Set<string>();
     try {
+      await this.o.index.claimSession?.(id);
       const rows = await this.o.index.query<{
         file: string;
         client: SessionLine['client'];
@@ -153,6 +154,7 @@ export class SessionStore {
   /** A recorded request as the index knows it (its session; whether it is a replay itself), or null. */
   async recordedRequest(id: string): Promise<{ session_id: string; replay_of: string | null } | null> {
     try {
+      if (this.o.index.lookupRequest) return await this.o.index.lookupRequest(id);
       const rows = await this.o.index.query<{ session_id: string; replay_of: string | null }>(
         'SELECT session_id, replay_of FROM requests WHERE id = ?',
         [id],

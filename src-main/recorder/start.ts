@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { workerScript } from '../worker-script.js';
+import { memoryLogPeriod } from '../debug-memory.js';
 import { RecorderClient, type WorkerPort } from './client.js';
 import type { FromWorker } from './protocol.js';
 import type { RecorderWorkerData } from './worker.js';
@@ -32,6 +33,8 @@ export function startRecorder(
     staleMs: (config.timeouts.idleMs || 30 * 60_000) + 60_000,
     ...(opts.wasmPath ? { wasmPath: opts.wasmPath } : {}),
     ...(opts.indexSaveIntervalMs ? { indexSaveIntervalMs: opts.indexSaveIntervalMs } : {}),
+    // The worker gets no environment: LUNAROUTE_DEBUG_MEMORY reaches it here.
+    memoryLogMs: memoryLogPeriod(),
   };
   const worker = new Worker(workerScript('recorder/worker.js'), { workerData: data, env: {} });
   let resolveReady!: () => void;

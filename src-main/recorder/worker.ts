@@ -10,17 +10,18 @@ import { buildPrices, type PriceOverrides } from '../analytics/prices.js';
 import { ensurePrivateDir } from '../storage/fsutil.js';
 import { DriftNotices } from './drift-notices.js';
 import { RecorderEngine } from './engine.js';
-import { openIndex } from '../index/db.js';
-import { reconcile } from '../index/reindex.js';
+import { PartitionedIndex } from '../index/partitions.js';
+import { reconcilePartitions } from '../index/part-reconcile.js';
+import { PART_QUERIES } from '../index/part-queries.js';
 import { JsonlWriter } from '../storage/jsonl-writer.js';
 import { startRetention, type RetentionHandle } from '../storage/retention.js';
-import { forgetFile } from '../index/indexer.js';
 import { RECORD_VERSION, type GapLine } from '../../src-shared/records.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { QUERIES, type QueryName } from '../index/queries.js';
+import type { QueryName } from '../index/queries.js';
 import { RecordedMetrics } from '../otel/aggregate.js';
 import { OtelExporter, type OtelConfig } from '../otel/exporter.js';
 import { VERSION } from '../version.js';
+import { startMemoryLog, trackWasmMemories } from '../debug-memory.js';
 
 export interface RecorderWorkerData {
   dataDir: string;
@@ -43,6 +44,8 @@ export interface RecorderWorkerData {
     compressAfterDays: number;
     intervalMinutes: number;
   } | null;
+  /** LUNAROUTE_DEBUG_MEMORY's period (ms): log this thread's memory to stderr; null = off. */
+  memoryLogMs?: number | null;
 }
 
 const port = parentPort!;
@@ -52,6 +55,10 @@ const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string): void 
   send({ t: 'log', level, message });
 
 async function main(): Promise<void> {
+  if (data.memoryLogMs) {
+    trackWasmMemories(); // before sql.js loads
+    startMemoryLog('worker', data.memoryLogMs);
+  }
   const sessionsDir = path.join(data.dataDir, 'sessions');
   await ensurePrivateDir(data.dataDir);
   await ensurePrivateDir(sessionsDir);
@@ -62,18 +69,34 @@ async function main(): Promise<void> {
     else backlog.push(batch);
   });
 
-  const { db, rebuildReason } = await openIndex(path.join(data.dataDir, 'lunaroute.db'), {
+  const prices = buildPrices(data.pricing ?? {});
+  const db = await PartitionedIndex.open({
+    dataDir: data.dataDir,
     ...(data.wasmPath ? { wasmPath: data.wasmPath } : {}),
     saveIntervalMs: data.indexSaveIntervalMs ?? 3_000,
     onError: (err) => log('error', `saving the index failed: ${err.message}`),
+    prices,
+    log,
   });
+  const rebuildReason = db.rebuildReason;
   if (rebuildReason)
     log(
       rebuildReason.includes('does not exist') ? 'debug' : 'info',
       `rebuilding the index from the session files: ${rebuildReason}`,
     );
-  const prices = buildPrices(data.pricing ?? {});
-  const r = await reconcile(db, sessionsDir, { full: rebuildReason !== null, log, prices });
+  let lastShown = 0;
+  const r = await reconcilePartitions(db, sessionsDir, {
+    full: rebuildReason !== null,
+    log,
+    prices,
+    // A rebuild (first start after an upgrade: the migration) says how far it is, at most every 10 %.
+    onProgress: (done, total) => {
+      if (!rebuildReason || total < 20 || done * 10 < (lastShown + 1) * total) return;
+      lastShown = Math.floor((done * 10) / total);
+      log('info', `indexing session files: ${done}/${total}`);
+    },
+  });
+  if (rebuildReason) await db.finishBuild();
   if (r.reindexed > 0 || r.removed > 0) {
     log(
       'info',
@@ -175,8 +198,6 @@ async function main(): Promise<void> {
     e.tickProgress();
     if (liveBatch.length > 0) send({ t: 'live', events: liveBatch.splice(0) });
   }, 50).unref();
-  engine = e;
-  for (const b of backlog.splice(0)) process(e, b);
 
   // Retention runs now and then every interval, never on a file the writer still holds, and keeps the index
   // in step: removed files leave it, compressed ones keep their rows (the key has no .zst suffix).
@@ -196,18 +217,22 @@ async function main(): Promise<void> {
       isOpen: (p) => sink.isOpen(p) || e.isActive(p),
       onRemoved: async (paths) => {
         await e.flushIndex();
-        db.runSync(paths.flatMap((p) => forgetFile(rel(p))));
+        await db.forgetFiles(paths.map(rel));
         e.forgetFiles(paths);
         log('info', `retention removed ${paths.length} session file(s)`);
       },
       onCompressed: async (_from, to) => {
         const size = (await import('node:fs')).statSync(to).size;
-        db.runSync([{ sql: 'UPDATE files SET size = ? WHERE path = ?', params: [size, rel(to)] }]);
+        db.setFileSize(rel(to), size);
       },
       onError: (err: unknown) => log('warn', `retention: ${(err as Error).message ?? String(err)}`),
     });
   };
   await applyRetention(data.retention);
+  // Messages that came during start-up, in order, only now: a retention policy among them must find the sweeper
+  // started with the configured one (and replace it), not run before it exists.
+  engine = e;
+  for (const b of backlog.splice(0)) process(e, b);
   send({ t: 'ready' });
 
   function process(eng: RecorderEngine, batch: ToWorker[]): void {
@@ -227,7 +252,8 @@ async function main(): Promise<void> {
             break;
           case 'query': {
             const seq = m.seq;
-            const fn = QUERIES[m.name as QueryName] as ((ctx: unknown, a: unknown) => unknown) | undefined;
+            const fn = PART_QUERIES[m.name as QueryName] as
+              ((ctx: unknown, a: unknown) => unknown) | undefined;
             if (!fn) {
               send({ t: 'result', seq, ok: false, error: `unknown query ${m.name}` });
               break;
@@ -238,7 +264,7 @@ async function main(): Promise<void> {
               .settle()
               .then(() => sink.flush())
               .then(() => eng.flushIndex())
-              .then(() => fn({ index: db, sessionsDir, prices }, m.args ?? {}))
+              .then(() => fn({ parts: db, sessionsDir, prices }, m.args ?? {}))
               .then(
                 (value) => send({ t: 'result', seq, ok: true, value }),
                 (err: Error) => send({ t: 'result', seq, ok: false, error: err.message }),

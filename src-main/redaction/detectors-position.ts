@@ -135,3 +135,44 @@ export const scanSecretAssignment: Scan = (s, out) => {
     out.push({ start: valueStart, end: valueStart + value.length });
   }
 };
+
+/**
+ * Streaming (see stream.ts): the first position after an operator whose value later text could still make or
+ * change. Assignments never span lines, so only the last line's operators can be undecided; a value is decided
+ * once it is closed (a quote, or for an unquoted value the first character it cannot hold).
+ */
+export const secretAssignmentTail = (s: string): number => {
+  const len = s.length;
+  const lineStart = Math.max(s.lastIndexOf('\n'), s.lastIndexOf('\r')) + 1;
+  for (let p = lineStart; p < len; p++) {
+    const op = s.charCodeAt(p);
+    if (op !== 58 && op !== 61) continue;
+    let e = p;
+    while (e > lineStart && (s.charCodeAt(e - 1) === 32 || s.charCodeAt(e - 1) === 9)) e--;
+    const q = s.charCodeAt(e - 1);
+    if (q === 34 || q === 39) {
+      e--;
+      if (s.charCodeAt(e - 1) === 92) e--;
+    }
+    if (e <= lineStart || !isKeywordEnd(s.charCodeAt(e - 1))) continue;
+    let nameStart = e;
+    while (nameStart > 0 && e - nameStart < 80 && isNameChar(s.charCodeAt(nameStart - 1))) nameStart--;
+    if (!isSecretAssignmentName(s.slice(nameStart, e))) continue;
+    let v = p + 1;
+    while (v < len && /[ \t=>:]/.test(s[v] ?? '')) v++;
+    if (v >= len) return p + 1;
+    const c = s[v] ?? '';
+    if (c === '"' || c === "'" || c === '\\') {
+      // `"…"`, `'…'` or `\"…\"`: closed by its quote or a backslash, unless that is the last character.
+      const close = c === "'" ? "'" : '"';
+      let k = c === '\\' ? v + 2 : v + 1;
+      while (k < len && s[k] !== close && s[k] !== '\\') k++;
+      if (k >= len - 1) return p + 1;
+      continue;
+    }
+    let k = v;
+    while (k < len && !/[\s"'\\`]/.test(s[k] ?? '')) k++;
+    if (k >= len) return p + 1;
+  }
+  return len;
+};

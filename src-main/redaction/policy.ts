@@ -11,6 +11,7 @@ export { hasNestedQuantifier } from './custom.js';
 import { BUILTIN_DEFS, isPlaceholderValue, isSecretName } from './detectors.js';
 import { LunaRouteError } from '../../src-shared/errors.js';
 import { redactHeaders } from './headers.js';
+import { BUILTIN_TAILS, customTail, type Tail } from './stream.js';
 import { LruCache } from './cache.js';
 import { FAILED_PLACEHOLDER, renderReplacement } from './modes.js';
 import { deriveTokenKey, keyFingerprint } from './secret.js';
@@ -26,6 +27,7 @@ import {
   type RedactionReport,
   type Redactor,
   type RedactorStats,
+  type StablePrefix,
   type StringResult,
 } from './types.js';
 
@@ -51,6 +53,8 @@ type ActiveMode = Exclude<RedactionMode, 'off'>;
 interface Active {
   def: DetectorDef;
   mode: ActiveMode;
+  /** Where the detector's matches are decided in a growing text (stream.ts); custom ones use customTail. */
+  tail: Tail | undefined;
 }
 interface Hit {
   start: number;
@@ -102,7 +106,11 @@ export function compilePolicy(config: RedactionConfig = {}, options: CompileOpti
   const seen = new Set<string>();
   const customs = (config.custom ?? []).map((c, i) => compileCustom(c, i, seen));
   const candidates: (DetectorDef & { mode?: RedactionMode })[] = [
-    ...BUILTIN_DEFS.map((d) => ({ ...d, mode: overrides[d.name as BuiltinDetectorName] })),
+    ...BUILTIN_DEFS.map((d) => ({
+      ...d,
+      mode: overrides[d.name as BuiltinDetectorName],
+      tail: BUILTIN_TAILS[d.name],
+    })),
     ...customs,
     ...(options.extraDetectors ?? []),
   ];
@@ -110,7 +118,7 @@ export function compilePolicy(config: RedactionConfig = {}, options: CompileOpti
   for (const d of candidates) {
     const mode = d.mode ?? globalMode;
     if (mode === 'off' || d.confidence < minConfidence) continue;
-    active.push({ def: d, mode });
+    active.push({ def: d, mode, tail: d.tail });
   }
 
   let tokenKey: Buffer | null = null;
@@ -352,6 +360,15 @@ class CompiledRedactor implements Redactor {
   }
 
   #scan(s: string): StringResult {
+    const hits = this.#collect(s);
+    if (hits === null) return { value: s, findings: EMPTY, failed: false };
+    const kept = this.#keep(s, hits);
+    if (kept.length === 0) return { value: s, findings: EMPTY, failed: false };
+    return this.#render(s, kept, s.length);
+  }
+
+  /** Every detector's matches in `s` (null: none), before overlaps, placeholders and the allowlist. */
+  #collect(s: string): Hit[] | null {
     this.#scanned += s.length;
     const timed = s.length >= TIMED_MIN_LENGTH;
     const t0 = timed ? this.#rt.now() : 0;
@@ -368,9 +385,12 @@ class CompiledRedactor implements Redactor {
         throw new LunaRouteError('REDACTION_BUDGET_EXCEEDED', `redaction exceeded ${this.#rt.budgetMs} ms`);
       }
     }
-    if (hits === null) return { value: s, findings: EMPTY, failed: false };
+    return hits;
+  }
 
-    // Priority (detector order), then position, then longer first; drop allowlisted, placeholders, overlaps.
+  /** The hits that are redacted, sorted by start: priority (detector order), then position, then longer first. */
+  #keep(s: string, hits: Hit[]): Hit[] {
+    // Drop allowlisted values, placeholders and overlaps.
     hits.sort((a, b) => a.d - b.d || a.start - b.start || b.end - a.end);
     const kept: Hit[] = []; // sorted by start, non-overlapping: binary search keeps this O(k log k)
     for (const h of hits) {
@@ -388,19 +408,51 @@ class CompiledRedactor implements Redactor {
       if (PLACEHOLDER_RE.test(value) || this.#allow.allows(value)) continue;
       kept.splice(lo, 0, h);
     }
-    if (kept.length === 0) return { value: s, findings: EMPTY, failed: false };
+    return kept;
+  }
 
+  /** `s` up to raw position `to` with the kept hits that end by then replaced. */
+  #render(s: string, kept: readonly Hit[], to: number): StringResult {
     const findings: Findings = {};
     let out = '';
     let pos = 0;
     for (const h of kept) {
+      if (h.end > to) break;
       const a = this.#active[h.d] as Active;
       out += s.slice(pos, h.start);
       out += renderReplacement(a.mode, a.def.label, a.def.name, s.slice(h.start, h.end), this.#key);
       pos = h.end;
       findings[a.def.name] = (findings[a.def.name] ?? 0) + 1;
     }
-    out += s.slice(pos);
+    out += s.slice(pos, to);
     return { value: out, findings, failed: false };
+  }
+
+  /**
+   * Streaming: the redacted text of the longest prefix of `s` that no appended text can change (see stream.ts).
+   * Each detector's tail bounds where its matches are decided; the cut then moves back before any match that
+   * crosses it, so every match before the cut is decided, and so is which of them win an overlap.
+   */
+  stablePrefix(s: string): StablePrefix | null {
+    let hits: Hit[] | null;
+    let cut = s.length;
+    try {
+      for (const a of this.#active) cut = Math.min(cut, (a.tail ?? customTail)(s));
+      hits = this.#collect(s);
+    } catch {
+      return null; // over budget or a detector threw: show nothing rather than something unredacted
+    }
+    if (hits === null) return { raw: cut, value: s.slice(0, cut) };
+    for (let moved = true; moved;) {
+      moved = false;
+      for (const h of hits) {
+        if (h.start < cut && h.end > cut) {
+          cut = h.start;
+          moved = true;
+        }
+      }
+    }
+    const kept = this.#keep(s, hits);
+    return { raw: cut, value: this.#render(s, kept, cut).value };
   }
 }

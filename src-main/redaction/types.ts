@@ -140,6 +140,18 @@ export interface Redactor {
   /** The mode each active detector runs in (detectors that are `off` are absent). */
   modes(): Record<string, Exclude<RedactionMode, 'off'>>;
   stats(): RedactorStats;
+  /**
+   * Streaming text (live views): the redacted form of the longest prefix of `s` that no text appended later can
+   * change, so what is shown is never a fragment of a secret and is always a prefix of the final redaction of
+   * the whole text. Null when `s` cannot be redacted (nothing may be shown).
+   */
+  stablePrefix(s: string): StablePrefix | null;
+}
+
+/** A decided prefix of a growing text: its raw length and its redacted form. */
+export interface StablePrefix {
+  raw: number;
+  value: string;
 }
 
 /** A match produced by a detector: the half-open UTF-16 range [start, end) that gets replaced. */
@@ -156,4 +168,9 @@ export interface DetectorDef {
   confidence: number;
   /** Push every match found in `s` into `out`. Must be linear in `s.length` (bounded regex quantifiers). */
   scan(s: string, out: Match[]): void;
+  /**
+   * Streaming: the position in `s` before which every match `scan` reports stays the same whatever is appended
+   * (see stream.ts). Without it the detector is assumed to read at most 256 characters per match.
+   */
+  tail?(s: string): number;
 }

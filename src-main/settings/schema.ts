@@ -26,6 +26,8 @@ export interface PersistedSettings {
   /** Cost budgets changed in the Settings view, USD; null = no budget (override budgets.* from the config file). */
   budget_daily_usd?: number | null;
   budget_weekly_usd?: number | null;
+  /** Plan/rate-limit notification threshold, percent (0 = never). */
+  budget_limit_percent?: number;
   /** Desktop only: the window's last position and size. */
   window_bounds?: WindowBounds;
   /** Desktop only: launch the tray app at login. */

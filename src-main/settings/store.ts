@@ -129,6 +129,7 @@ export function applyPersistedSettings(config: Config, s: PersistedSettings): Co
   const budgets = { ...config.budgets };
   if (saved('budgets.daily_usd', s.budget_daily_usd)) budgets.dailyUsd = s.budget_daily_usd;
   if (saved('budgets.weekly_usd', s.budget_weekly_usd)) budgets.weeklyUsd = s.budget_weekly_usd;
+  if (saved('budgets.limit_percent', s.budget_limit_percent)) budgets.limitPercent = s.budget_limit_percent;
   return {
     ...config,
     recording: { ...config.recording, enabled: recording ?? config.recording.enabled },

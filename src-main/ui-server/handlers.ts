@@ -46,7 +46,7 @@ export class UiState {
         max_size_mb: r.maxSizeMb,
         compress_after_days: r.compressAfterDays,
       },
-      budgets: { daily_usd: null, weekly_usd: null }, // read live from the config in getSettings
+      budgets: { daily_usd: null, weekly_usd: null, limit_percent: 0 }, // read live from the config in getSettings
       data_dir: core.config.dataDir,
       proxy_url: core.proxyUrl,
       ui_url: null,
@@ -58,7 +58,7 @@ export class UiState {
     return {
       ...this.settings,
       recording: this.core.recorder.enabled,
-      budgets: { daily_usd: b.dailyUsd, weekly_usd: b.weeklyUsd },
+      budgets: { daily_usd: b.dailyUsd, weekly_usd: b.weeklyUsd, limit_percent: b.limitPercent },
       ui_url: this.core.uiUrl(),
     };
   }
@@ -140,6 +140,7 @@ export class UiState {
           const b = this.core.config.budgets;
           if (a.budgets.daily_usd !== undefined) b.dailyUsd = a.budgets.daily_usd;
           if (a.budgets.weekly_usd !== undefined) b.weeklyUsd = a.budgets.weekly_usd;
+          if (a.budgets.limit_percent !== undefined) b.limitPercent = a.budgets.limit_percent;
         }
         if (a.recording !== undefined) this.core.recorder.enabled = a.recording;
         if (a.redaction_mode !== undefined && a.redaction_mode !== this.settings.redaction_mode) {
@@ -156,6 +157,7 @@ export class UiState {
             retention: a.retention ? { ...this.settings.retention } : undefined,
             budget_daily_usd: a.budgets?.daily_usd,
             budget_weekly_usd: a.budgets?.weekly_usd,
+            budget_limit_percent: a.budgets?.limit_percent,
           });
         } catch (err) {
           // Applied live anyway; the user learns that it will not survive a restart.

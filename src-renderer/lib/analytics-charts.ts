@@ -3,14 +3,14 @@
 // never drawn as $0) and requests (completed, errors, interrupted). Pure: unit-tested; BarChart.svelte draws
 // what these return.
 import type { Analytics } from '../../src-shared/contract.js';
-import { clientLabel, cost, tokens } from './format.js';
+import { clientLabel, cost, projectName, tokens } from './format.js';
 
 type Point = Analytics['series'][number];
 type Split = Analytics['split_by_model'];
 type Bucket = Analytics['bucket'];
 
-/** How the token and cost charts are split: by token kind (tokens only), by model, or by client. */
-export type SplitBy = 'kind' | 'model' | 'client';
+/** How the token and cost charts are split: by token kind (tokens only), model, client, project, or branch. */
+export type SplitBy = 'kind' | 'model' | 'client' | 'project' | 'branch';
 
 export interface ChartSegment {
   label: string;
@@ -85,12 +85,19 @@ export function bucketTitle(t: number, bucket: Bucket): string {
 
 /** The split series for a choice, or null for "by token kind". */
 export function splitOf(data: Analytics, by: SplitBy): Split | null {
-  return by === 'model' ? data.split_by_model : by === 'client' ? data.split_by_client : null;
+  if (by === 'model') return data.split_by_model;
+  if (by === 'client') return data.split_by_client;
+  if (by === 'project') return data.split_by_project;
+  if (by === 'branch') return data.split_by_branch;
+  return null;
 }
 
-/** A split key as shown: client kinds get their names ("claude_code" → "Claude Code"). */
+/** A split key as shown: client kinds get their names ("claude_code" → "Claude Code"), projects their last
+ * path segment ("/home/me/src/app" → "app"). */
 export function splitLabel(key: string, by: SplitBy): string {
-  return by === 'client' ? clientLabel(key) : key;
+  if (by === 'client') return clientLabel(key);
+  if (by === 'project' && key !== 'other' && key !== '(none)') return projectName(key);
+  return key;
 }
 
 export function splitLegend(split: Split, by: SplitBy): LegendItem[] {

@@ -114,6 +114,12 @@ export function prettyArgs(text: string): string {
 }
 
 /** A short id for display: the first 8 characters. */
+/** A project's name: the last segment of its working directory (`/home/me/src/app/` → `app`). */
+export function projectName(dir: string): string {
+  const parts = dir.split(/[\\/]+/).filter(Boolean);
+  return parts.at(-1) ?? dir;
+}
+
 export function shortId(id: string): string {
   return id.length > 12 ? `${id.slice(0, 8)}…` : id;
 }

@@ -9,7 +9,11 @@ import { describeMachine, loadavg } from './lib/machine.js';
 
 // Add a section: create sections/<name>.js exporting `name`, `description` and `async run(ctx)` returning
 // `{ tables: string[], results: object, checks?: {name, value, target, pass}[] }`, then list it here.
-const SECTIONS = ['proxy', 'recording', 'redaction', 'ui'];
+const SECTIONS = ['proxy', 'recording', 'redaction', 'live', 'ui'];
+// Long sections that run only when named: `npm run bench -- history [--sizes=10k,100k,1m] [--keep]` and
+// `npm run bench -- soak [--minutes=30]` (issue #11).
+const OPT_IN = ['history', 'soak'];
+const KNOWN = [...SECTIONS, ...OPT_IN];
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(benchDir, '../..');
@@ -32,17 +36,18 @@ async function main() {
   const { flags, names } = parseArgs(process.argv.slice(2));
   if (flags.help) {
     console.log(
-      `usage: npm run bench [-- <section…>] [--quick] [--cpu-prof] [--rounds=N] [--count=N] [--count80k=N] [--duration=ms] [--candidate-dist=<compiled tree>] [--parts=disk,cost,index] [--redaction-mb=N]\nsections: ${SECTIONS.join(', ')}`,
+      `usage: npm run bench [-- <section…>] [--quick] [--cpu-prof] [--rounds=N] [--count=N] [--count80k=N] [--duration=ms] [--candidate-dist=<compiled tree>] [--parts=cpu,disk,cost,index] [--cpu-count=N] [--cpu-dist=<tree>,<tree>] [--redaction-mb=N] [--sizes=10k,100k,1m] [--keep] [--minutes=N]
+sections: ${SECTIONS.join(', ')} (default: all of them); ${OPT_IN.join(', ')} (only when named)`,
     );
     return;
   }
-  const unknown = names.filter((n) => !SECTIONS.includes(n));
+  const unknown = names.filter((n) => !KNOWN.includes(n));
   if (unknown.length > 0) {
-    console.error(`unknown section(s): ${unknown.join(', ')} (known: ${SECTIONS.join(', ')})`);
+    console.error(`unknown section(s): ${unknown.join(', ')} (known: ${KNOWN.join(', ')})`);
     process.exitCode = 2;
     return;
   }
-  const selected = names.length > 0 ? SECTIONS.filter((n) => names.includes(n)) : SECTIONS;
+  const selected = names.length > 0 ? KNOWN.filter((n) => names.includes(n)) : SECTIONS;
   if (typeof globalThis.gc !== 'function')
     console.warn('note: run with --expose-gc (npm run bench does) for steadier numbers');
 

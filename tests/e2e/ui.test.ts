@@ -448,7 +448,7 @@ describe.skipIf(missing !== null)('the live window in Chromium', () => {
         });
         return (JSON.parse(res.body) as { value: { budgets: unknown } }).value.budgets;
       })
-      .toEqual({ daily_usd: null, weekly_usd: null });
+      .toEqual({ daily_usd: null, weekly_usd: null, limit_percent: 80 }); // limit_percent: the default
     await banner.getByRole('button', { name: 'Dismiss' }).click();
   });
 

@@ -65,6 +65,6 @@ describe('cost budgets', () => {
     await expect(
       dispatchCall(core.uiState.handlers(), 'settings.set', { budgets: { daily_usd: -3 } }),
     ).rejects.toThrow(/daily_usd/);
-    expect(core.config.budgets).toEqual({ dailyUsd: null, weeklyUsd: null });
+    expect(core.config.budgets).toEqual({ dailyUsd: null, weeklyUsd: null, limitPercent: 0 });
   });
 });

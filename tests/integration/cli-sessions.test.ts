@@ -9,6 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 import { makeTempDir } from '../support/config.js';
+import { openPartitionFile } from '../support/index-file.js';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/lunaroute.js');
@@ -139,7 +140,7 @@ describe('lunaroute sessions', () => {
     const { stdout } = await cli('sessions', 'list');
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(
-      /^SESSION\s+CLIENT\s+STARTED\s+SPAN\s+REQS\s+IN\s+OUT\s+CACHE R\/W\s+TOOLS\s+MODELS\s+STATUS$/,
+      /^SESSION\s+CLIENT\s+STARTED\s+SPAN\s+REQS\s+IN\s+OUT\s+CACHE R\/W\s+TOOLS\s+MODELS\s+STATUS\s+PROJECT\s+TITLE$/,
     );
     expect(stdout).toMatch(/cli-codex-session\s+codex\s.*1 failed/);
     const filtered = await cli('sessions', 'list', '--client', 'codex');
@@ -185,7 +186,7 @@ describe('lunaroute reindex', () => {
     const before = JSON.parse((await cli('sessions', 'list', '--json')).stdout) as unknown;
     child.kill('SIGTERM');
     expect(await new Promise((r) => child.once('exit', r))).toBe(0);
-    fs.writeFileSync(path.join(dir, 'lunaroute.db'), 'garbage, not a database');
+    fs.writeFileSync(openPartitionFile(dir), 'garbage, not a database');
     const { stdout } = await cli('reindex', '--port', port);
     expect(stdout).toMatch(/^Indexed 2 file\(s\): 2 sessions, 4 requests in [\d.]+ s\n$/);
     expect(JSON.parse((await cli('sessions', 'list', '--json')).stdout)).toEqual(before);

@@ -1,7 +1,7 @@
 // Crash safety of the recorder, on the real `lunaroute serve` process: completed requests survive a `kill -9`,
 // requests cut by it are marked `interrupted` (reason `crash`) in the index AND by a response line appended to
 // the JSONL, a torn last line is skipped and does not swallow the next line written after restart, and a
-// missing or corrupt lunaroute.db is rebuilt from the JSONL with the same rows. The index file is read with
+// missing or corrupt index partition is rebuilt from the JSONL with the same rows. The index file is read with
 // Debian's `sqlite3` CLI. Waits are on process output, on the client's first chunk, or bounded polls.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,9 +10,11 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openIndex } from '../../src-main/index/db.js';
 import { readSessionFile } from '../../src-main/index/reindex.js';
 import type { RecordLine, ResponseLine } from '../../src-shared/records.js';
 import { makeTempDir } from '../support/config.js';
+import { openPartitionFile } from '../support/index-file.js';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -198,7 +200,7 @@ async function until<T>(
   }
 }
 
-const DB = (): string => path.join(dataDir, 'lunaroute.db');
+const DB = (): string => openPartitionFile(dataDir);
 function sql(q: string): Record<string, unknown>[] {
   if (!fs.existsSync(DB())) throw new Error('no index file yet');
   const out = execFileSync('sqlite3', ['-readonly', '-json', DB(), q], {
@@ -206,6 +208,16 @@ function sql(q: string): Record<string, unknown>[] {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return out.trim() === '' ? [] : (JSON.parse(out) as Record<string, unknown>[]);
+}
+
+/** What is committed to the index (file + journal), read like the CLI reads it while a server runs. */
+async function committed(q: string): Promise<Record<string, unknown>[]> {
+  const { db } = await openIndex(DB(), { readOnly: true });
+  try {
+    return db.querySync(q);
+  } finally {
+    db.db.close();
+  }
 }
 
 const count = (lines: RecordLine[], type: RecordLine['type']): number =>
@@ -237,14 +249,18 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     );
     // Let an index save catch up with the JSONL, so T's file has exactly the size the saved index knows: the
     // restart must still find its request in flight.
-    await until('the index saved with both cut requests in flight', () =>
-      sql('SELECT COUNT(*) AS n FROM requests WHERE outcome IS NULL')[0]?.n === 2 &&
-      sql(`SELECT COUNT(*) AS n FROM requests WHERE outcome = 'completed'`)[0]?.n === N + 1
-        ? true
-        : undefined,
-    );
+    // Saves append to the index's journal while the server runs (the file is written whole at checkpoints), so
+    // this reads what is committed the way the CLI does: the file plus its journal, read-only.
+    await until('the index saved with both cut requests in flight', async () => {
+      const [r] = await committed(
+        `SELECT SUM(outcome IS NULL) AS cut, SUM(outcome = 'completed') AS done FROM requests`,
+      );
+      return r?.cut === 2 && r.done === N + 1 ? true : undefined;
+    });
     const sizeT = fs.statSync(fileOf(T)).size;
-    expect(sql(`SELECT size FROM files WHERE path LIKE '%${T}.jsonl'`)).toEqual([{ size: sizeT }]);
+    expect(await committed(`SELECT size FROM files WHERE path LIKE '%${T}.jsonl'`)).toEqual([
+      { size: sizeT },
+    ]);
 
     await stop(s, 'SIGKILL');
     cutS.destroy();
@@ -253,7 +269,18 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     fs.appendFileSync(fileOf(S), '{"type":"response","v":1,"id":"torn-');
     fs.appendFileSync(fileOf(U), '{"type":"request","v":1,"id":"torn-');
 
-    s = await serve(); // ready only after the index was reconciled and saved
+    s = await serve();
+    // Serving waits for the recorder only so long (1.5 s): on a loaded machine the reconcile may still run. Wait
+    // for its crash markers in the files and for the index saved after them.
+    await until('crash markers on disk and in the saved index', async () => {
+      for (const sid of [S, T]) {
+        const { lines } = await readSessionFile(fileOf(sid));
+        if (!lines.some((l) => l.type === 'response' && l.reason === 'crash')) return undefined;
+      }
+      return (await committed(`SELECT COUNT(*) AS n FROM requests WHERE reason = 'crash'`))[0]?.n === 2
+        ? true
+        : undefined;
+    });
     for (const sid of [S, T]) {
       const { lines, skipped } = await readSessionFile(fileOf(sid));
       expect(skipped).toBe(sid === S ? 1 : 0);
@@ -307,7 +334,7 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     sql('SELECT request_id, prompt, response FROM request_text ORDER BY request_id'),
   ];
 
-  it('a corrupt lunaroute.db is rebuilt from the JSONL with the same rows', async () => {
+  it('a corrupt index partition is rebuilt from the JSONL with the same rows', async () => {
     const before = dump();
     expect((before[1] as unknown[]).length).toBe(N + 5);
     fs.writeFileSync(DB(), Buffer.from('garbage bytes, not a database \u0000\u0001\u0002'.repeat(100)));
@@ -319,7 +346,7 @@ describe('recorder crash safety (lunaroute serve, kill -9)', () => {
     expect(fs.statSync(DB()).mode & 0o777).toBe(0o600);
   }, 30_000);
 
-  it('a deleted lunaroute.db is rebuilt from the JSONL with the same rows', async () => {
+  it('a deleted index partition is rebuilt from the JSONL with the same rows', async () => {
     const before = dump();
     fs.rmSync(DB());
     const s = await serve();

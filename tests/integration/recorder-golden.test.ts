@@ -23,6 +23,7 @@ import type { Usage } from '../../src-shared/exchange.js';
 import { makeTempDir, makeTestConfig } from '../support/config.js';
 import { FAKE_ANSWER, type RecordedRequest, type SentUsage } from '../support/fake-provider/index.js';
 import { useRecordingStack } from '../support/recording-stack.js';
+import { openPartitionFile } from '../support/index-file.js';
 
 const stack = useRecordingStack({ provider: { slowDelayMs: 40 }, dataDirPrefix: 'lunaroute-golden-' });
 const sessionsDir = (): string => path.join(stack.dataDir, 'sessions');
@@ -867,7 +868,7 @@ describe('on disk', () => {
     expect(requests).toBe(snapshot.length);
     expect(fs.statSync(sessionsDir()).mode & 0o777).toBe(0o700);
     expect(fs.statSync(stack.dataDir).mode & 0o777).toBe(0o700);
-    const db = path.join(stack.dataDir, 'lunaroute.db');
+    const db = openPartitionFile(stack.dataDir);
     expect(fs.statSync(db).mode & 0o777).toBe(0o600);
 
     const sql = (q: string): Record<string, unknown>[] => {

@@ -102,7 +102,7 @@ describe('retention', () => {
 
     // And after a restart that re-reads both parts (index deleted), nothing of either part is lost.
     await c.stop();
-    fs.rmSync(path.join(dataDir, 'lunaroute.db'));
+    fs.rmSync(path.join(dataDir, 'index'), { recursive: true });
     c = await stack.restart();
     const rebuilt = await c.recorder.client.query<SessionDetail>('sessions.get', { id: 'week-old' });
     expect(rebuilt.requests).toHaveLength(2);

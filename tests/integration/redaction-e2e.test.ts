@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import http from 'node:http';
 import { startRecordingStack, type RecordingStack } from '../support/recording-stack.js';
+import { openPartitionFile } from '../support/index-file.js';
 import type { LiveEvent } from '../../src-shared/live.js';
 import type { RedactionMode } from '../../src-main/redaction/index.js';
 
@@ -248,7 +249,8 @@ describe('nothing raw reaches the disk or the UI', () => {
       const { dataDir, events } = await exercise(mode);
       const files = dataDirText(dataDir);
       expect(files.some((f) => f.file.endsWith('.jsonl.zst'))).toBe(true);
-      expect(files.some((f) => f.file.endsWith('lunaroute.db'))).toBe(true);
+      expect(files.some((f) => /part-\d+\.db$/.test(f.file))).toBe(true);
+      expect(files.some((f) => f.file.endsWith('summary.db'))).toBe(true);
       for (const f of files)
         expect({ file: f.file, leaked: findRaw([f.text]) }).toEqual({ file: f.file, leaked: [] });
       expect(events.some((e) => e.type === 'response_progress')).toBe(true);
@@ -256,7 +258,7 @@ describe('nothing raw reaches the disk or the UI', () => {
       expect(findRaw([shown])).toEqual([]);
       // Not even the half of the card number that arrived before the pause.
       expect(shown).not.toContain(SECRETS.card.slice(0, 9));
-      const db = path.join(dataDir, 'lunaroute.db');
+      const db = openPartitionFile(dataDir);
       const rows = execFileSync('sqlite3', [
         db,
         `SELECT detector || '=' || count FROM redactions WHERE session_id = 'pii-${mode}' ORDER BY detector`,

@@ -108,9 +108,21 @@ describe('lunaroute stats', () => {
       unpriced_requests: 1,
     });
     expect(Object.keys(r).sort()).toEqual(
-      ['by', 'classes', 'groups', 'sessions', 'since', 'totals', 'tools', 'unpriced_models', 'until'].sort(),
+      [
+        'by',
+        'classes',
+        'groups',
+        'limits',
+        'sessions',
+        'since',
+        'totals',
+        'tools',
+        'unpriced_models',
+        'until',
+      ].sort(),
     );
     expect(r.classes.map((c) => c.key).sort()).toEqual(['count_tokens', 'main']);
+    expect(r.limits).toEqual({}); // the fake provider sends no rate-limit headers on success
 
     const text = await cli('stats', '--by', 'model', '--data-dir', stack.dataDir);
     expect(text.out).toMatch(/unpriced: local-model-x/);
@@ -118,7 +130,7 @@ describe('lunaroute stats', () => {
     expect(text.out).toMatch(/priced 75\.0% of requests with usage/);
     const bad = await cli('stats', '--by', 'week', '--data-dir', stack.dataDir);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--by takes day, model, client, tool, class, got "week"/);
+    expect(bad.err).toMatch(/--by takes day, model, client, tool, class, project, branch, got "week"/);
   });
 });
 

@@ -22,6 +22,8 @@ export interface TestConfigOptions {
   redaction?: Config['redaction'];
   priceOverrides?: Config['pricing']['overrides'];
   dailyBudgetUsd?: number;
+  /** Plan-limit notification threshold, percent (default 0 = never in tests). */
+  limitPercent?: number;
   otel?: Config['otel'];
   forward?: Partial<Config['forward']>;
   /** proxy.allowed_hosts (normalised, lower-case). */
@@ -61,7 +63,7 @@ export function makeTestConfig(o: TestConfigOptions = {}): Config {
     redaction: o.redaction ?? { mode: 'mask' },
     retention: { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7, intervalMinutes: 60 },
     pricing: { file: null, overrides: o.priceOverrides ?? {} },
-    budgets: { dailyUsd: o.dailyBudgetUsd ?? null, weeklyUsd: null },
+    budgets: { dailyUsd: o.dailyBudgetUsd ?? null, weeklyUsd: null, limitPercent: o.limitPercent ?? 0 },
     otel: o.otel ?? { endpoint: '', headers: {} },
     // Tests never tunnel off this machine: only loopback CONNECT targets are allowed unless a test says so.
     forward: {

@@ -60,7 +60,7 @@ describe('defaults', () => {
       retention: { maxAgeDays: 30, maxSizeMb: 1024, compressAfterDays: 7, intervalMinutes: 60 },
       pricing: { file: null, overrides: {} },
       otel: { endpoint: '', headers: {} },
-      budgets: { dailyUsd: null, weeklyUsd: null },
+      budgets: { dailyUsd: null, weeklyUsd: null, limitPercent: 80 },
       forward: { intercept: ['api.anthropic.com', 'api.openai.com', 'chatgpt.com'], tunnel: 'all' },
       explicitKeys: [],
     });

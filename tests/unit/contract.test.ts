@@ -41,6 +41,9 @@ const row: SessionRow = {
   last_outcome: null,
   last_model: 'claude-sonnet-4-5',
   last_preview: 'hi',
+  title: 'Say hi',
+  project: '/home/dev/moon-base',
+  branch: 'main',
 };
 
 const usage = {
@@ -143,6 +146,10 @@ describe('call results', () => {
       split_by_client: { keys: ['other'], points: [{ t: 0, tokens: [10], cost_usd: [0] }] },
       by_model: [{ key: 'local', ...sums, token_share: 1, cost_share: null }],
       by_client: [],
+      split_by_project: { keys: [], points: [{ t: 0, tokens: [], cost_usd: [] }] },
+      split_by_branch: { keys: [], points: [{ t: 0, tokens: [], cost_usd: [] }] },
+      by_project: [],
+      by_branch: [],
       classes: [],
       cache: {
         input_tokens: 1,

@@ -34,7 +34,7 @@ const settings = {
   recording: true,
   redaction_mode: 'mask' as const,
   retention: { max_age_days: 30, max_size_mb: 1024, compress_after_days: 7 },
-  budgets: { daily_usd: null, weekly_usd: 20 },
+  budgets: { daily_usd: null, weekly_usd: 20, limit_percent: 80 },
   data_dir: '/tmp/x',
   proxy_url: 'http://127.0.0.1:8081',
   ui_url: null,

@@ -47,6 +47,7 @@ describe('tray menu', () => {
     expect(t.map((i) => i.id ?? i.type)).toEqual([
       'status',
       'today',
+      'limits',
       'modes',
       'separator',
       'recording',
@@ -159,5 +160,44 @@ describe('tray icon and tooltip', () => {
     expect(trayTooltip({ ...running, phase: 'error', error: 'x'.repeat(300) }).length).toBeLessThanOrEqual(
       127,
     );
+  });
+
+  it('shows the most used plan window as "5 h: 42 % · resets HH:MM" in the menu and the tooltip, once seen', () => {
+    expect(
+      item(
+        buildTrayMenu(running, () => undefined),
+        'limits',
+      ).visible,
+    ).toBe(false);
+    const now = Date.now();
+    const reset = now + 3 * 3_600_000;
+    const w = (utilization: number, reset_at: number | null) => ({
+      utilization,
+      reset_at,
+      seen_at: now - 60_000,
+      limit: null,
+      remaining: null,
+      status: 'allowed',
+      binding: false,
+    });
+    const withLimits: TrayState = {
+      ...running,
+      limits: {
+        anthropic: { '5h': w(0.42, reset), '7d': w(0.12, now + 4 * 86_400_000) },
+        codex: { '5h': w(0.9, now - 1) },
+      },
+    };
+    const hm = `${String(new Date(reset).getHours()).padStart(2, '0')}:${String(new Date(reset).getMinutes()).padStart(2, '0')}`;
+    const limits = item(
+      buildTrayMenu(withLimits, () => undefined),
+      'limits',
+    );
+    // Codex's window already reset, so its 90 % is history and not shown.
+    expect(limits).toMatchObject({ visible: true, enabled: false });
+    expect(limits.label).toMatch(
+      new RegExp(`^Claude 5 h: 42 % · resets ${hm} · 7 d: 12 % · resets \\w{3} \\d\\d:\\d\\d$`),
+    );
+    expect(trayTooltip(withLimits).split('\n')[2]).toBe(`Claude 5 h: 42 % · resets ${hm}`);
+    expect(trayTooltip(withLimits).length).toBeLessThanOrEqual(127);
   });
 });

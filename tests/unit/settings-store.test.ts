@@ -104,10 +104,11 @@ describe('settings store', () => {
       retention: { max_size_mb: 250 },
       budget_daily_usd: null,
       budget_weekly_usd: 40,
+      budget_limit_percent: 95,
     });
     expect(applied.retention).toEqual({ ...config.retention, maxSizeMb: 250 });
-    expect(applied.budgets).toEqual({ dailyUsd: null, weeklyUsd: 40 });
-    expect(config.budgets).toEqual({ dailyUsd: 5, weeklyUsd: null });
+    expect(applied.budgets).toEqual({ dailyUsd: null, weeklyUsd: 40, limitPercent: 95 });
+    expect(config.budgets).toEqual({ dailyUsd: 5, weeklyUsd: null, limitPercent: 0 });
     const pinned = { ...config, explicitKeys: ['budgets.daily_usd', 'retention.max_size_mb'] };
     const kept = applyPersistedSettings(pinned, { retention: { max_size_mb: 250 }, budget_daily_usd: null });
     expect(kept.budgets.dailyUsd).toBe(5);
@@ -216,20 +217,21 @@ describe('startCore and settings.json', () => {
     const set = handle.uiState.handlers()['settings.set'];
     await set({ retention: { max_age_days: 12 } });
     await set({ retention: { compress_after_days: 3 } });
-    const next = await set({ budgets: { daily_usd: 2.5, weekly_usd: 10 } });
-    expect(next.budgets).toEqual({ daily_usd: 2.5, weekly_usd: 10 });
-    expect(handle.config.budgets).toEqual({ dailyUsd: 2.5, weeklyUsd: 10 });
+    const next = await set({ budgets: { daily_usd: 2.5, weekly_usd: 10, limit_percent: 70 } });
+    expect(next.budgets).toEqual({ daily_usd: 2.5, weekly_usd: 10, limit_percent: 70 });
+    expect(handle.config.budgets).toEqual({ dailyUsd: 2.5, weeklyUsd: 10, limitPercent: 70 });
     await set({ budgets: { weekly_usd: null } });
     expect(handle.settings.get()).toMatchObject({
       retention: { max_age_days: 12, compress_after_days: 3 },
       budget_daily_usd: 2.5,
       budget_weekly_usd: null,
+      budget_limit_percent: 70,
     });
     await handle.stop();
     handle = await startCore(makeTestConfig({ dataDir: dir }), silent);
     expect(handle.uiState.getSettings()).toMatchObject({
       retention: { max_age_days: 12, compress_after_days: 3 },
-      budgets: { daily_usd: 2.5, weekly_usd: null },
+      budgets: { daily_usd: 2.5, weekly_usd: null, limit_percent: 70 },
     });
     expect(handle.config.retention).toMatchObject({ maxAgeDays: 12, compressAfterDays: 3 });
   });

@@ -47,6 +47,9 @@ const base: SessionRow = {
   last_outcome: null,
   last_model: null,
   last_preview: null,
+  title: null,
+  project: null,
+  branch: null,
 };
 const usage = { input: 10, cacheRead: 100, cacheWrite: null, output: 5, reasoning: null, raw: null };
 

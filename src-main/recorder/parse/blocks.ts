@@ -11,6 +11,9 @@ import type { JsonValue } from '../../../src-shared/exchange.js';
 import type { BlockKind, BlockLine, ChainValue } from '../../../src-shared/records.js';
 import { RECORD_VERSION } from '../../../src-shared/records.js';
 import { LunaRouteError } from '../../../src-shared/errors.js';
+import { rawKeyOf } from './raw-body.js';
+
+export { RawParts } from './raw-body.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -42,7 +45,18 @@ export class RedactionMemo {
 
   /** Redact `value` (its JSON text is `json`), reusing a previous result for identical raw content. */
   get(json: string, value: JsonValue, redact: ValueRedactor): Redacted {
-    const rawKey = hashText(json);
+    return this.lookup(hashText(json), value, redact, json);
+  }
+
+  /**
+   * The same, keyed by the hash of the bytes `value` was parsed from (parse/raw-body.ts): no serialising to find
+   * a value seen before. Block hashes are the same either way (over the redacted value's JSON).
+   */
+  getByRawKey(rawKey: string, value: JsonValue, redact: ValueRedactor): Redacted {
+    return this.lookup(rawKey, value, redact, null);
+  }
+
+  private lookup(rawKey: string, value: JsonValue, redact: ValueRedactor, json: string | null): Redacted {
     const hit = this.map.get(rawKey);
     if (hit) {
       // Refresh recency: delete + set moves the key to the end of the insertion order.
@@ -52,7 +66,8 @@ export class RedactionMemo {
     }
     const red = redact(value);
     const entry = {
-      hash: red.value === value ? hashText(json) : hashText(JSON.stringify(red.value)),
+      hash:
+        red.value === value ? hashText(json ?? JSON.stringify(value)) : hashText(JSON.stringify(red.value)),
       value: red.value,
       findings: red.findings,
     };
@@ -68,7 +83,7 @@ export class RedactionMemo {
 }
 
 /** Which top-level fields of a body are stored as blocks, per dialect and endpoint. */
-function layout(
+export function layout(
   dialect: Dialect,
   endpoint: Endpoint,
 ): { refs: [string, BlockKind][]; chain: [string, BlockKind] | null } {
@@ -113,7 +128,11 @@ export class SessionBlocks {
   }
 
   private block(kind: BlockKind, value: JsonValue, out: BlockLine[]): string {
-    const r = this.memo.get(JSON.stringify(value), value, this.redact);
+    const rawKey = rawKeyOf(value);
+    const r =
+      rawKey !== undefined
+        ? this.memo.getByRawKey(rawKey, value, this.redact)
+        : this.memo.get(JSON.stringify(value), value, this.redact);
     if (!this.written.has(r.hash)) {
       this.written.add(r.hash);
       addFindings(this.pending, r.findings);

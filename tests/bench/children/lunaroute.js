@@ -52,6 +52,7 @@ const config = {
 const core = await startCore(config, silentLogger);
 serveIpc({
   port: core.port,
+  info: { uiPort: core.ui?.port ?? null, uiToken: core.ui?.token ?? null },
   stop: async () => {
     await core.stop();
     if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });

@@ -2,8 +2,8 @@
 // (process.cpuUsage, memory, max RSS) and GC requests from the load generator, and shut down on request.
 // Every benchmark child (upstream, LunaRoute, bare http-proxy) uses it so the parent treats them alike.
 
-/** @param {{ port: number, stop: () => Promise<void> | void }} opts */
-export function serveIpc({ port, stop }) {
+/** @param {{ port: number, stop: () => Promise<void> | void, info?: object }} opts `info` rides on the ready message. */
+export function serveIpc({ port, stop, info }) {
   if (!process.send) throw new Error('benchmark children must be started with an IPC channel (fork)');
   process.on('message', (msg) => {
     if (!msg || typeof msg !== 'object') return;
@@ -27,5 +27,5 @@ export function serveIpc({ port, stop }) {
   });
   // If the parent dies, do not linger.
   process.on('disconnect', () => process.exit(0));
-  process.send({ type: 'ready', port });
+  process.send({ type: 'ready', port, ...info });
 }

@@ -22,6 +22,7 @@ export async function startChild(script, args, opts) {
     for (const { reject } of pending.values()) reject(new Error(`${opts.name} exited`));
     pending.clear();
   });
+  let ready = null;
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${opts.name} did not start within 15 s`)), 15_000);
     child.once('exit', (code) => {
@@ -31,6 +32,7 @@ export async function startChild(script, args, opts) {
     child.on('message', (msg) => {
       if (msg?.type === 'ready') {
         clearTimeout(timer);
+        ready = msg;
         resolve(msg.port);
       } else if (msg?.type === 'snapshot') {
         pending.get(msg.id)?.resolve(msg);
@@ -43,6 +45,8 @@ export async function startChild(script, args, opts) {
     pid: child.pid,
     port,
     url: `http://127.0.0.1:${port}`,
+    /** What the child announced besides its port (the LunaRoute child: its web UI's port and token). */
+    info: ready,
     /** @returns {Promise<{cpu: {user:number, system:number}, rss:number, heapUsed:number, maxRss:number}>} */
     snapshot(gc = false) {
       const id = nextId++;

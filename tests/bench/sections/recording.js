@@ -1,4 +1,6 @@
-// Benchmark section "recording" (issues 3 and 4), three parts selectable with --parts=disk,cost,index:
+// Benchmark section "recording" (issues 3, 4 and 12), four parts selectable with --parts=cpu,disk,cost,index:
+//  cpu:   CPU per request of the whole process (/proc) and added p50/p99, bare http-proxy vs recording off vs
+//         recording + mask, 1 KB chat and ≈80 KB Claude Code SSE turns (lib/recording-cpu.js; --cpu-count=N);
 //  disk:  JSONL bytes per request of a 50-turn Claude-Code-like session sent through LunaRoute (recording on,
 //         redaction mask), with a breakdown by line type and the bytes the client sent;
 //  cost:  LunaRoute with recording off / on (redaction off) / on (redaction mask) vs direct: added latency
@@ -24,6 +26,7 @@ import { claudeCodeSession } from '../lib/claude-session.js';
 import { summarize, median, round } from '../lib/stats.js';
 import { formatTable, ms, verdict } from '../lib/report.js';
 import { loadavg } from '../lib/machine.js';
+import { cpuPart } from '../lib/recording-cpu.js';
 
 export const name = 'recording';
 export const description =
@@ -46,7 +49,8 @@ function settings(flags) {
   const quick = Boolean(flags.quick);
   const num = (key, dflt) => (flags[key] !== undefined ? Number(flags[key]) : dflt);
   return {
-    parts: String(flags.parts ?? 'disk,cost,index').split(','),
+    quick,
+    parts: String(flags.parts ?? 'cpu,disk,cost,index').split(','),
     rounds: num('rounds', quick ? 2 : 3),
     warmupFirst: num('warmup', quick ? 100 : 200),
     warmupLater: quick ? 30 : 60,
@@ -86,6 +90,7 @@ export async function run(ctx) {
   const checks = [];
   const results = { settings: s, targets: TARGETS };
   try {
+    if (s.parts.includes('cpu')) await cpuPart(ctx, s, tmp, results, tables, checks);
     if (s.parts.includes('disk')) await diskPart(ctx, tmp, results, tables, checks);
     if (s.parts.includes('cost')) await costPart(ctx, s, tmp, results, tables, checks);
     if (s.parts.includes('index')) await indexPart(ctx, s, tmp, results, tables, checks);

@@ -8,9 +8,9 @@ import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
 import { responseObject, responsesEvents, responsesItems } from './openai-responses.js';
-import { makePlan, readConversation, scenarioNames } from './scenarios.js';
+import { makePlan, readConversation, scenarioNames, scriptedPlan, scriptView } from './scenarios.js';
 import { errorReply, type Exchange, type ExchangeInit } from './transport.js';
-import type { FakeProviderOptions, RecordedRequest, WsConnectionRecord } from './types.js';
+import type { FakeProviderOptions, FakeScript, RecordedRequest, WsConnectionRecord } from './types.js';
 import { arr, delay, id, isObj, type Json } from './util.js';
 
 /** What the WebSocket side shares with the HTTP server. */
@@ -22,6 +22,8 @@ export interface WsContext {
   publish(rec: RecordedRequest): void;
   /** True once close() was called. */
   closing(): boolean;
+  /** The script set with setScript(), if any. */
+  script(): FakeScript | undefined;
 }
 
 /** Answer WebSocket upgrades on `server` (426 when opts.websocket is off, 404 off /v1/responses). */
@@ -127,7 +129,10 @@ function onWsConnection(ws: WebSocket, req: IncomingMessage, ctx: WsContext): vo
     }
     const conv = readConversation('openai-responses', body, fullInput);
     ex.rec.scenarios = scenarioNames(conv);
-    const { plan, delivery } = makePlan(conv, ex.rec.scenarios, ctx.opts);
+    const planned = makePlan(conv, ex.rec.scenarios, ctx.opts);
+    const { delivery } = planned;
+    const reply = ctx.script()?.(ex.rec, scriptView(conv));
+    const plan = reply ? scriptedPlan(planned.plan, conv, reply) : planned.plan;
     if (delivery.unknown.length > 0)
       return fail(
         400,

@@ -24,7 +24,7 @@
 // `function_call_output`…), the answer is text: FAKE_ANSWER followed by " Tool output: <the result text>".
 import { randomBytes } from 'node:crypto';
 import { FAKE_ANSWER, FAKE_TOOL_COMMAND, FAKE_USAGE } from './types.js';
-import type { Dialect, FakeProviderOptions, SentUsage } from './types.js';
+import type { Dialect, FakeProviderOptions, ScriptedReply, ScriptView, SentUsage } from './types.js';
 import { arr, id, isObj, splitInto, words, type Json } from './util.js';
 
 const SCENARIO_RE = /SCENARIO:([a-z0-9-]+)/g;
@@ -248,4 +248,30 @@ export function blockText(b: Block): string {
   if (b.kind === 'text') return b.parts.join('');
   if (b.kind === 'thinking') return b.text;
   return b.argParts.join('');
+}
+
+/** What a script sees of the conversation. */
+export function scriptView(conv: Conversation): ScriptView {
+  return {
+    lastUserText: conv.lastUserText,
+    toolResult: conv.toolResult,
+    tools: conv.tools.map((t) => t.name),
+  };
+}
+
+/** The plan for a scripted reply: its text and tool call replace the scenario's blocks; usage is merged. */
+export function scriptedPlan(plan: Plan, conv: Conversation, reply: ScriptedReply): Plan {
+  const blocks: Block[] = [];
+  if (reply.text !== undefined) blocks.push({ kind: 'text', parts: words(reply.text) });
+  if (reply.tool) {
+    const declared = conv.tools.find((t) => t.name === reply.tool?.name);
+    const custom = declared?.custom ?? false;
+    const input =
+      typeof reply.tool.input === 'string' && custom
+        ? reply.tool.input
+        : JSON.stringify(reply.tool.input ?? {});
+    blocks.push({ kind: 'tool', id: id(''), name: reply.tool.name, custom, argParts: splitInto(input, 4) });
+  }
+  const output = reply.usage?.output ?? (reply.tool ? 30 : plan.usage.output);
+  return { blocks, refusal: false, usage: { ...plan.usage, output, ...reply.usage } };
 }

@@ -13,7 +13,7 @@ import { handleEmbeddings, handleModels } from './endpoints.js';
 import { chatEvents, chatJson } from './openai-chat.js';
 import { responseObject, responsesEvents, responsesItems, responsesUsage } from './openai-responses.js';
 import { serveResponsesWebSocket } from './responses-websocket.js';
-import { makePlan, readConversation, scenarioNames } from './scenarios.js';
+import { makePlan, readConversation, scenarioNames, scriptedPlan, scriptView } from './scenarios.js';
 import {
   acceptsGzip,
   dialectOf,
@@ -25,6 +25,7 @@ import {
 } from './transport.js';
 import type {
   FakeHandler,
+  FakeScript,
   FakeProvider,
   FakeProviderOptions,
   RecordedRequest,
@@ -51,6 +52,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const live = new Set<Exchange>();
   let closing = false;
   let seq = 0;
+  let script: FakeScript | undefined;
 
   function newExchange(init: ExchangeInit): Exchange {
     let resolveDone!: (o: 'finished' | 'closed-early') => void;
@@ -167,7 +169,10 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     }
     const conv = readConversation(rec.dialect, body);
     rec.scenarios = scenarioNames(conv);
-    const { plan, delivery } = makePlan(conv, rec.scenarios, opts);
+    const planned = makePlan(conv, rec.scenarios, opts);
+    const { delivery } = planned;
+    const reply = script?.(rec, scriptView(conv));
+    const plan = reply ? scriptedPlan(planned.plan, conv, reply) : planned.plan;
     const stream = body.stream === true;
     if (delivery.unknown.length > 0) {
       const e = errorReply(
@@ -306,6 +311,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     newExchange,
     publish,
     closing: () => closing,
+    script: () => script,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -340,6 +346,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         };
         events.on('request', onReq);
       });
+    },
+    setScript(s) {
+      script = s;
     },
     clear() {
       requests.length = 0;

@@ -67,6 +67,33 @@ export interface WsConnectionRecord {
   closed: Promise<number>;
 }
 
+/** What a script sees of a generation request (any dialect). */
+export interface ScriptView {
+  /** Text of the last user message (Responses: the last user input item). */
+  lastUserText: string;
+  /** Set when the request's last message is a tool result: its text. */
+  toolResult: string | undefined;
+  /** Names of the tools the request declares. */
+  tools: string[];
+}
+
+/**
+ * A scripted answer to one generation request, rendered in the request's dialect and transport (JSON, SSE,
+ * WebSocket): optional text, then optionally one tool call. `usage` overrides the token counts reported.
+ */
+export interface ScriptedReply {
+  text?: string;
+  /** `input`: the call's arguments (a string for a Responses free-form tool such as Codex's `exec`). */
+  tool?: { name: string; input: unknown };
+  usage?: Partial<SentUsage>;
+}
+
+/**
+ * Decides the answer to a generation request before the scenarios do: return a reply to script it, undefined to
+ * fall back to the scenarios. Used to drive real clients through multi-step flows (a subagent, a compaction).
+ */
+export type FakeScript = (request: RecordedRequest, view: ScriptView) => ScriptedReply | undefined;
+
 export type FakeHandler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>;
 
 export interface FakeProviderOptions {
@@ -99,6 +126,8 @@ export interface FakeProvider {
   enqueue(handler: FakeHandler, match?: (r: RecordedRequest) => boolean): void;
   /** The first recorded request (past or future) matching the predicate. Rejects after timeoutMs (default 15 s). */
   waitForRequest(predicate?: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  /** Script the answers to generation requests (undefined: back to the scenarios). Survives clear(). */
+  setScript(script: FakeScript | undefined): void;
   /** Forget recorded requests and queued handlers. */
   clear(): void;
   /** Destroy every connection and stop listening. */

@@ -1,0 +1,488 @@
+// The index split by period, so memory and writes do not grow with the past. Each partition is one sql.js file
+// (`<dataDir>/index/part-NNNNNN.db`, the schema of schema.ts) holding whole session files; only the open one is
+// in memory and saved. It closes after MAX_ROWS requests or when a request of a new month arrives (the month alone
+// would hold a busy month in memory). Sessions active at the roll-over move to the new one (rows copied, so the
+// live write path never sees a half-moved session); a closed one that comes back later is claimed the same way.
+// Closed partitions are opened read-mostly on demand and released when idle; they change only by losing a file
+// (claimed, or removed by retention; the last file gone drops the whole partition). `<dataDir>/index/summary.db`
+// (summary.ts) is always loaded and answers the session list and analytics across all time.
+// Measured before choosing (20k requests: 400 sessions × 50 turns over 20 days, on a 2-core machine at load ~22,
+// so absolute times are ~10× slow): one database: reindex 119 s / peak RSS 277 MB, analytics 10.1 s, search
+// 2.5 s, list at offset 1,500 185 ms; partitions of 5,000 / 10,000 requests: reindex 166 / 182 s (the summary is
+// refreshed per file) at peak 213 / 253 MB, analytics 3.3 / 3.4 s (rollups answer the sums in ms; the rest is the
+// tool-latency pass over every partition), search 0.7 / 1.3 s (stops after the newest partitions), list 1 ms.
+// Month alone would hold the benchmark's 20 days in one partition, so rows are capped too (10,000 by default:
+// ~15 MB of sql.js memory in the open partition at ~1.5 KB a request); the FTS keeps its content (contentless
+// FTS4 would need the text re-read from the JSONL for snippets: not done).
+// Recovery: the JSONL is the source of truth. A missing or corrupt partition is rebuilt alone from its session
+// files (the summary lists them); a missing, corrupt or unfinished summary (and the old single-file
+// `lunaroute.db`, migrated on the first start) rebuilds the whole layout, the old file removed only after success.
+import fs from 'node:fs';
+import path from 'node:path';
+import { bundledPrices, type Prices } from '../analytics/prices.js';
+import { ensurePrivateDir } from '../storage/fsutil.js';
+import { openIndex, type IndexStore } from './db.js';
+import { journalPathFor } from './journal.js';
+import { forgetFile, statementsFor } from './indexer.js';
+import { readSessionParts, sessionParts } from './reindex.js';
+import { copyFiles } from './part-copy.js';
+import { DIRTY_SQL, dirtyStmts, SUMMARY_SQL, takeDirty, wholePartitionStmts } from './summary.js';
+import type { IndexDb, SqlValue, Stmt } from './types.js';
+
+export const INDEX_DIR = 'index';
+
+/** An index file and its statement journal (db.ts): a journal left behind could replay into a new file. */
+function removeIndexFile(file: string): void {
+  fs.rmSync(file, { force: true });
+  fs.rmSync(journalPathFor(file), { force: true });
+}
+/** The single-file index of LunaRoute before partitions (schema ≤ 5): migrated, then removed. */
+export const LEGACY_INDEX_FILE = 'lunaroute.db';
+export const DEFAULT_MAX_ROWS = 10_000;
+/** Sessions with a line this recent (or a request in flight) move to the new partition at a roll-over. */
+const CARRY_MS = 2 * 3_600_000;
+
+export interface PartitionOptions {
+  dataDir: string;
+  wasmPath?: string;
+  saveIntervalMs?: number;
+  onError?: (err: Error) => void;
+  /** The CLI while a server may own the files: nothing is written, nothing rolls over. */
+  readOnly?: boolean;
+  /** Requests per partition before it closes (default 10,000). */
+  maxRows?: number;
+  /** A closed partition unused this long is released (default 60 s). */
+  idleMs?: number;
+  /** Closed partitions kept loaded at most (default 2). */
+  maxLoaded?: number;
+  /** The price table the rollups' cache savings use (default: the bundled one). */
+  prices?: Prices;
+  log?: (level: 'info' | 'warn', message: string) => void;
+  now?: () => number;
+}
+
+export interface PartitionInfo {
+  id: number;
+  state: 'open' | 'closed';
+  requests: number;
+  first_at: number | null;
+  last_at: number | null;
+  base: number;
+  month: string | null;
+}
+
+const monthOf = (at: number): string => new Date(at).toISOString().slice(0, 7);
+
+export function partitionFile(dataDir: string, id: number): string {
+  return path.join(dataDir, INDEX_DIR, `part-${String(id).padStart(6, '0')}.db`);
+}
+
+export class PartitionedIndex implements IndexDb {
+  private readonly loaded = new Map<number, { store: IndexStore; used: number }>();
+  private readonly loading = new Map<number, Promise<IndexStore>>();
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly prices: Prices;
+  readonly sessionsDir: string;
+  /** Why the whole layout is being built from the JSONL (first start, migration, lost summary), or null. */
+  rebuildReason: string | null = null;
+  rollOvers = 0;
+
+  private constructor(
+    private readonly o: PartitionOptions,
+    readonly summary: IndexStore,
+    public open: IndexStore,
+    public openId: number,
+  ) {
+    this.prices = o.prices ?? bundledPrices();
+    this.sessionsDir = path.join(o.dataDir, 'sessions');
+  }
+
+  private get readOnly(): boolean {
+    return this.o.readOnly === true;
+  }
+
+  private now(): number {
+    return this.o.now?.() ?? Date.now();
+  }
+
+  private storeOpts(): Parameters<typeof openIndex>[1] {
+    return {
+      ...(this.o.wasmPath ? { wasmPath: this.o.wasmPath } : {}),
+      saveIntervalMs: this.o.saveIntervalMs ?? 3_000,
+      ...(this.o.onError ? { onError: this.o.onError } : {}),
+      readOnly: this.readOnly,
+    };
+  }
+
+  static async open(o: PartitionOptions): Promise<PartitionedIndex> {
+    const dir = path.join(o.dataDir, INDEX_DIR);
+    if (!o.readOnly) await ensurePrivateDir(dir);
+    const summaryFile = path.join(dir, 'summary.db');
+    const common = {
+      ...(o.wasmPath ? { wasmPath: o.wasmPath } : {}),
+      saveIntervalMs: o.saveIntervalMs ?? 3_000,
+      ...(o.onError ? { onError: o.onError } : {}),
+      readOnly: o.readOnly === true,
+    };
+    const s = await openIndex(summaryFile, { ...common, schema: SUMMARY_SQL });
+    const summary = s.db;
+    let reason = s.rebuildReason;
+    const done = summary.querySync<{ value: string }>(
+      `SELECT value FROM meta WHERE key = 'layout_complete'`,
+    )[0];
+    if (!reason && done?.value !== '1') reason = 'the partitioned index was not finished building';
+    const legacy = path.join(o.dataDir, LEGACY_INDEX_FILE);
+    if (reason) {
+      if (fs.existsSync(legacy)) reason = `migrating ${LEGACY_INDEX_FILE} to the partitioned index in ${dir}`;
+      if (!o.readOnly)
+        for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : [])
+          if (/^part-\d+\.db/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
+      summary.runSync(
+        ['partitions', 'file_parts', 'session_list', 'rollups'].map((t) => ({
+          sql: `DELETE FROM ${t}`,
+          params: [],
+        })),
+      );
+      summary.runSync([{ sql: `DELETE FROM meta WHERE key = 'layout_complete'`, params: [] }]);
+    }
+    let openId = summary.querySync<{ id: number }>(`SELECT id FROM partitions WHERE state = 'open'`)[0]?.id;
+    if (openId === undefined) {
+      openId =
+        (summary.querySync<{ m: number | null }>('SELECT MAX(id) AS m FROM partitions')[0]?.m ?? 0) + 1;
+      if (!o.readOnly) removeIndexFile(partitionFile(o.dataDir, openId));
+      summary.runSync([{ sql: `INSERT INTO partitions (id, state) VALUES (?, 'open')`, params: [openId] }]);
+    }
+    const p = await openIndex(partitionFile(o.dataDir, openId), common);
+    const pi = new PartitionedIndex(o, summary, p.db, openId);
+    pi.rebuildReason = reason;
+    if (p.rebuildReason && !reason) {
+      // Only the open partition is lost: forget what the summary says it held, so the reconcile that follows
+      // indexes those session files again (into it).
+      o.log?.('info', `index partition ${openId} is rebuilt from its session files: ${p.rebuildReason}`);
+      summary.runSync(
+        ['file_parts', 'session_list', 'rollups'].map((t) => ({
+          sql: `DELETE FROM ${t} WHERE part = ?`,
+          params: [openId],
+        })),
+      );
+    }
+    // A new open partition is on disk at once (an empty file is still the partition the summary names).
+    if (p.rebuildReason) p.db.markDirty();
+    // The summary may have been saved before or after the open partition: make it match the partition.
+    pi.open.db.exec(DIRTY_SQL);
+    takeDirty(pi.open);
+    summary.runSync(wholePartitionStmts(openId, 'open', pi.open, pi.prices));
+    return pi;
+  }
+
+  /** After the reconcile that built the layout: mark it complete and remove the old single file. */
+  async finishBuild(): Promise<void> {
+    if (this.readOnly) return;
+    this.summary.runSync([
+      { sql: `INSERT OR REPLACE INTO meta (key, value) VALUES ('layout_complete', '1')`, params: [] },
+    ]);
+    await this.save();
+    const legacy = path.join(this.o.dataDir, LEGACY_INDEX_FILE);
+    if (fs.existsSync(legacy)) {
+      removeIndexFile(legacy);
+      this.o.log?.(
+        'info',
+        `migrated ${legacy} to ${path.join(this.o.dataDir, INDEX_DIR)}; the old file is removed`,
+      );
+    }
+  }
+
+  // ---- the write path (IndexDb) ----
+
+  async run(stmts: Stmt[]): Promise<void> {
+    this.runSync(stmts);
+    if (this.needsRollOver()) await this.rollOver();
+  }
+
+  /** One transaction on the open partition, then the summary rows it touched. */
+  runSync(stmts: Stmt[]): void {
+    this.open.db.exec(DIRTY_SQL);
+    this.open.runSync(stmts);
+    try {
+      this.summary.runSync(dirtyStmts(this.openId, 'open', this.open, this.prices));
+    } catch (err) {
+      // The partition holds the batch; the summary must not miss it: recompute all of the partition's rows.
+      this.o.log?.('warn', `index summary update failed (${(err as Error).message}); recomputing it`);
+      this.summary.runSync(wholePartitionStmts(this.openId, 'open', this.open, this.prices));
+    }
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: SqlValue[] = []): Promise<T[]> {
+    return this.open.querySync<T>(sql, params);
+  }
+
+  querySync<T = Record<string, unknown>>(sql: string, params: SqlValue[] = []): T[] {
+    return this.open.querySync<T>(sql, params);
+  }
+
+  partitions(): PartitionInfo[] {
+    return this.summary.querySync<PartitionInfo>(
+      'SELECT id, state, requests, first_at, last_at, base, month FROM partitions ORDER BY COALESCE(last_at, 0) DESC, id DESC',
+    );
+  }
+
+  private openInfo(): PartitionInfo {
+    return this.summary.querySync<PartitionInfo>('SELECT * FROM partitions WHERE id = ?', [this.openId])[0]!;
+  }
+
+  private needsRollOver(): boolean {
+    if (this.readOnly) return false;
+    const p = this.openInfo();
+    if (p.last_at !== null && p.month === null && p.requests > p.base) {
+      this.summary.runSync([
+        { sql: 'UPDATE partitions SET month = ? WHERE id = ?', params: [monthOf(p.last_at), this.openId] },
+      ]);
+      return p.requests - p.base >= (this.o.maxRows ?? DEFAULT_MAX_ROWS);
+    }
+    if (p.requests - p.base >= (this.o.maxRows ?? DEFAULT_MAX_ROWS)) return true;
+    return p.month !== null && p.last_at !== null && monthOf(p.last_at) !== p.month;
+  }
+
+  /** Close the open partition and open the next; sessions still active move along. */
+  async rollOver(): Promise<void> {
+    const old = this.open;
+    const oldId = this.openId;
+    const newId =
+      (this.summary.querySync<{ m: number }>('SELECT MAX(id) AS m FROM partitions')[0]?.m ?? 0) + 1;
+    const file = partitionFile(this.o.dataDir, newId);
+    removeIndexFile(file);
+    const next = (await openIndex(file, this.storeOpts())).db;
+    const carry = old
+      .querySync<{ file: string }>(
+        `SELECT DISTINCT s.file AS file FROM sessions s WHERE s.last_at >= ?
+           OR EXISTS (SELECT 1 FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL)`,
+        [this.now() - CARRY_MS],
+      )
+      .map((r) => r.file);
+    copyFiles(old, next, carry);
+    next.db.exec(DIRTY_SQL);
+    takeDirty(next);
+    takeDirty(old);
+    this.open = next;
+    this.openId = newId;
+    const base = next.querySync<{ n: number }>('SELECT COUNT(*) AS n FROM requests')[0]!.n;
+    this.summary.runSync([
+      ...wholePartitionStmts(oldId, 'closed', old, this.prices),
+      { sql: `INSERT INTO partitions (id, state, base) VALUES (?, 'open', ?)`, params: [newId, base] },
+      ...wholePartitionStmts(newId, 'open', next, this.prices),
+    ]);
+    this.rollOvers++;
+    this.o.log?.(
+      'info',
+      `index partition ${oldId} closed; ${carry.length} active session file(s) moved to ${newId}`,
+    );
+    await old.close();
+    next.markDirty();
+    await next.save();
+    await this.summary.save();
+  }
+
+  /** A session recorded in a closed partition comes back: its file's rows move to the open one. */
+  async claimSession(id: string): Promise<void> {
+    const row = this.summary.querySync<{ part: number; file: string }>(
+      'SELECT part, file FROM session_list WHERE id = ?',
+      [id],
+    )[0];
+    if (!row || row.part === this.openId || this.readOnly) return;
+    const from = await this.store(row.part);
+    this.open.db.exec(DIRTY_SQL);
+    from.db.exec(DIRTY_SQL);
+    copyFiles(from, this.open, [row.file]);
+    this.summary.runSync([
+      ...dirtyStmts(row.part, 'closed', from, this.prices),
+      ...dirtyStmts(this.openId, 'open', this.open, this.prices),
+    ]);
+    await this.dropIfEmpty(row.part);
+  }
+
+  async lookupRequest(id: string): Promise<{ session_id: string; replay_of: string | null } | null> {
+    for (const p of this.partitions()) {
+      const store = await this.store(p.id);
+      const r = store.querySync<{ session_id: string; replay_of: string | null }>(
+        'SELECT session_id, replay_of FROM requests WHERE id = ?',
+        [id],
+      )[0];
+      if (r) return r;
+    }
+    return null;
+  }
+
+  /** Session files are gone (retention, or deleted): forget them; a partition left with none is dropped. */
+  async forgetFiles(rels: readonly string[]): Promise<void> {
+    const byPart = new Map<number, string[]>();
+    for (const rel of rels) {
+      const part =
+        this.summary.querySync<{ part: number }>('SELECT part FROM file_parts WHERE path = ?', [rel])[0]
+          ?.part ?? this.openId;
+      let list = byPart.get(part);
+      if (!list) byPart.set(part, (list = []));
+      list.push(rel);
+    }
+    for (const [part, list] of byPart) {
+      if (part === this.openId) {
+        this.runSync(list.flatMap(forgetFile));
+        continue;
+      }
+      const left = this.summary.querySync<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM file_parts WHERE part = ? AND path NOT IN (SELECT value FROM json_each(?))`,
+        [part, JSON.stringify(list)],
+      )[0]!.n;
+      if (left === 0) {
+        await this.dropPartition(part);
+        continue;
+      }
+      const store = await this.store(part);
+      store.db.exec(DIRTY_SQL);
+      store.runSync(list.flatMap(forgetFile));
+      this.summary.runSync(dirtyStmts(part, 'closed', store, this.prices));
+    }
+  }
+
+  /** Retention compressed a file: its indexed size follows (a closed partition's file is not rewritten). */
+  setFileSize(rel: string, size: number): void {
+    const part = this.summary.querySync<{ part: number }>('SELECT part FROM file_parts WHERE path = ?', [
+      rel,
+    ])[0]?.part;
+    if (part === this.openId)
+      this.runSync([{ sql: 'UPDATE files SET size = ? WHERE path = ?', params: [size, rel] }]);
+    else if (part !== undefined)
+      this.summary.runSync([{ sql: 'UPDATE file_parts SET size = ? WHERE path = ?', params: [size, rel] }]);
+  }
+
+  private async dropIfEmpty(part: number): Promise<void> {
+    const n = this.summary.querySync<{ n: number }>('SELECT COUNT(*) AS n FROM file_parts WHERE part = ?', [
+      part,
+    ])[0]!.n;
+    if (n === 0) await this.dropPartition(part);
+  }
+
+  /** Remove a closed partition: its file and every summary row of it. */
+  async dropPartition(part: number): Promise<void> {
+    if (part === this.openId) return;
+    const cached = this.loaded.get(part);
+    this.loaded.delete(part);
+    if (cached) cached.store.db.close();
+    if (!this.readOnly) removeIndexFile(partitionFile(this.o.dataDir, part));
+    this.summary.runSync(
+      ['file_parts', 'session_list', 'rollups'].map((t) => ({
+        sql: `DELETE FROM ${t} WHERE part = ?`,
+        params: [part],
+      })),
+    );
+    this.summary.runSync([{ sql: 'DELETE FROM partitions WHERE id = ?', params: [part] }]);
+    this.o.log?.('info', `index partition ${part} dropped (its session files are gone)`);
+  }
+
+  // ---- closed partitions: loaded on demand, released when idle ----
+
+  /** The store of partition `part` (the open one, or a closed one loaded now; a corrupt one is rebuilt). */
+  async store(part: number): Promise<IndexStore> {
+    if (part === this.openId) return this.open;
+    const hit = this.loaded.get(part);
+    if (hit) {
+      hit.used = this.now();
+      return hit.store;
+    }
+    let p = this.loading.get(part);
+    if (!p) {
+      p = this.load(part).finally(() => this.loading.delete(part));
+      this.loading.set(part, p);
+    }
+    return p;
+  }
+
+  private async load(part: number): Promise<IndexStore> {
+    const r = await openIndex(partitionFile(this.o.dataDir, part), this.storeOpts());
+    if (r.rebuildReason) await this.rebuildClosed(part, r.db, r.rebuildReason);
+    this.loaded.set(part, { store: r.db, used: this.now() });
+    while (this.loaded.size > (this.o.maxLoaded ?? 2)) {
+      const [oldest] = [...this.loaded.entries()].sort((a, b) => a[1].used - b[1].used);
+      this.loaded.delete(oldest![0]);
+      await oldest![1].store.close();
+    }
+    if (!this.idleTimer) {
+      const every = Math.max(1_000, Math.floor((this.o.idleMs ?? 60_000) / 2));
+      this.idleTimer = setInterval(() => void this.releaseIdle().catch(() => {}), every);
+      this.idleTimer.unref();
+    }
+    return r.db;
+  }
+
+  /** Closed partitions loaded but unused for `idleMs` leave memory; resolves with how many did. */
+  async releaseIdle(now = this.now()): Promise<number> {
+    let n = 0;
+    for (const [part, e] of [...this.loaded]) {
+      if (now - e.used < (this.o.idleMs ?? 60_000)) continue;
+      this.loaded.delete(part);
+      await e.store.close();
+      n++;
+    }
+    return n;
+  }
+
+  /** Which closed partitions are in memory now. */
+  loadedPartitions(): number[] {
+    return [...this.loaded.keys()].sort((a, b) => a - b);
+  }
+
+  /** A closed partition that does not open (corrupt, missing, old): rebuilt alone from its session files. */
+  private async rebuildClosed(part: number, store: IndexStore, why: string): Promise<void> {
+    const files = this.summary.querySync<{ path: string; size: number; lines: number }>(
+      'SELECT path, size, lines FROM file_parts WHERE part = ? ORDER BY path',
+      [part],
+    );
+    this.o.log?.(
+      'warn',
+      `index partition ${part} is rebuilt from its ${files.length} session file(s): ${why}`,
+    );
+    for (const f of files) {
+      const parts = sessionParts(this.sessionsDir, f.path);
+      if (parts.length === 0) continue;
+      let lines;
+      try {
+        lines = (await readSessionParts(parts)).lines;
+      } catch (err) {
+        this.o.log?.('warn', `cannot read ${f.path}: ${(err as Error).message}`);
+        continue;
+      }
+      const stmts: Stmt[] = [...forgetFile(f.path)];
+      for (const l of lines) stmts.push(...statementsFor(l, f.path, this.prices));
+      stmts.push({
+        sql: 'INSERT OR REPLACE INTO files (path, size, lines) VALUES (?, ?, ?)',
+        params: [f.path, f.size, f.lines],
+      });
+      store.runSync(stmts);
+    }
+    this.summary.runSync(wholePartitionStmts(part, 'closed', store, this.prices));
+    await store.save();
+  }
+
+  async save(): Promise<void> {
+    await this.open.save();
+    await this.summary.save();
+  }
+
+  /** Close every database without saving (a read-only reader is done). */
+  discard(): void {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.idleTimer = null;
+    for (const [, e] of this.loaded) e.store.db.close();
+    this.loaded.clear();
+    this.open.db.close();
+    this.summary.db.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.idleTimer = null;
+    for (const [, e] of this.loaded) await e.store.close();
+    this.loaded.clear();
+    await this.open.close();
+    await this.summary.close();
+  }
+}
