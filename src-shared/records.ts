@@ -286,7 +286,13 @@ export type RecordLine = SessionLine | BlockLine | RequestLine | ResponseLine | 
  * items). Times are rounded to 0.1 ms.
  */
 export type StoredRequestLine = Pick<RequestLine, 'type' | 'v' | 'id' | 'at' | 'body_bytes'> &
-  Partial<Omit<RequestLine, 'type' | 'v' | 'id' | 'at' | 'body_bytes'>> & {
+  Partial<Omit<RequestLine, 'type' | 'v' | 'id' | 'at' | 'body_bytes' | 'tool_results'>> & {
+    /**
+     * The tool results; one that is not an error and answers a tool call made by a response earlier in the file
+     * is just the call's id: `call_request_id` is the id of the latest such response line, `latency_ms` this
+     * line's `at` minus that line's `at` (at least 0, to 0.1 ms).
+     */
+    tool_results?: (ToolResultLine | string)[];
     /** Hash of the `request` block holding the fields this line shares with the session's other requests. */
     base_ref?: string;
     /** The upstream URL without `url` (present instead of `upstream_url` when the upstream URL ends with it). */

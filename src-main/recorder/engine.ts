@@ -340,7 +340,7 @@ export class RecorderEngine {
       this.write(s, [...blocks, { line, stored }]);
       for (const b of line.response?.content ?? []) {
         if (b.type === 'tool_call' && b.kind !== 'server' && !s.answered.has(b.id))
-          s.toolCalls.set(b.id, { requestId: r.id, endAt: r.at });
+          s.toolCalls.set(b.id, { requestId: r.id, endAt: line.at });
       }
       this.emit({
         type: 'request_finished',

@@ -9,6 +9,7 @@ import {
   type RequestLine,
   type SessionLine,
   type StoredRequestLine,
+  type ToolResultLine,
 } from '../../src-shared/records.js';
 
 /** A time or duration rounded to 0.1 ms (null stays null). */
@@ -69,8 +70,42 @@ export interface SessionFacts {
   client_version: string | null;
 }
 
+/** A tool call as a later request's tool result finds it: the request whose response made it, and when. */
+export interface RecordedCall {
+  requestId: string;
+  /** The `at` of that response line. */
+  endAt: number;
+}
+
+/** What a tool result says when its call was recorded in the same file (the short form's meaning). */
+export function resultOfCall(id: string, at: number, call: RecordedCall): ToolResultLine {
+  return {
+    id,
+    is_error: false,
+    call_request_id: call.requestId,
+    latency_ms: round1(Math.max(0, at - call.endAt)),
+  };
+}
+
+/**
+ * Tool results as stored: a result that is not an error and answers a call recorded earlier in the file (`calls`,
+ * by tool call id) is just its id; the reader finds the rest (see resultOfCall).
+ */
+function leanToolResults(
+  results: ToolResultLine[],
+  at: number,
+  calls: ReadonlyMap<string, RecordedCall>,
+): (ToolResultLine | string)[] {
+  return results.map((t) => {
+    const call = calls.get(t.id);
+    return call && JSON.stringify(resultOfCall(t.id, at, call)) === JSON.stringify(t) ? t.id : t;
+  });
+}
+
 /** Blocks a stored request line refers to besides those of its body. */
 export interface RequestRefs {
+  /** The tool calls the line's tool results answer, as the reader will find them (by tool call id). */
+  calls: ReadonlyMap<string, RecordedCall>;
   promptRef: string | null;
   /** The skeleton's block and its chain hash (see splitBody). */
   bodyRef: string | null;
@@ -113,7 +148,7 @@ export function leanRequest(full: RequestLine, session: SessionFacts, refs: Requ
   if (body_text !== null) out.body_text = body_text;
   if (body_truncated) out.body_truncated = true;
   if (body_encoding !== null) out.body_encoding = body_encoding;
-  if (tool_results.length > 0) out.tool_results = tool_results;
+  if (tool_results.length > 0) out.tool_results = leanToolResults(tool_results, full.at, refs.calls);
   if (refs.promptRef !== null) out.prompt_ref = refs.promptRef;
   else if (prompt !== null) out.prompt = prompt;
   return out;
@@ -159,6 +194,7 @@ export function hydrateRequest(
   stored: StoredRequestLine,
   session: SessionFacts,
   blocks: ReadonlyMap<string, JsonValue>,
+  calls: ReadonlyMap<string, RecordedCall> = new Map(),
 ): RequestLine {
   // Version 1 lines, and v2 lines already in the full shape (an exported JSONL), come back as they are.
   if ((stored.v ?? 1) < 2 || ('session_id' in stored && 'upstream_url' in stored && 'tool_results' in stored))
@@ -199,7 +235,13 @@ export function hydrateRequest(
       l.message_count ?? chainLength(l.body_chain === undefined ? undefined : blocks.get(l.body_chain)),
     tool_count: l.tool_count,
     system_chars: l.system_chars,
-    tool_results: l.tool_results ?? [],
+    tool_results: (l.tool_results ?? []).map((t) => {
+      if (typeof t !== 'string') return t;
+      const call = calls.get(t);
+      return call
+        ? resultOfCall(t, l.at, call)
+        : { id: t, is_error: false, call_request_id: null, latency_ms: null };
+    }),
   };
   if (l.redaction) full.redaction = l.redaction;
   if (l.replay_of !== undefined) full.replay_of = l.replay_of;

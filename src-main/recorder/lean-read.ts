@@ -3,7 +3,12 @@
 // lean-response.ts). Version 1 lines pass through unchanged.
 import type { JsonValue } from '../../src-shared/exchange.js';
 import type { RecordLine, StoredRequestLine, StoredResponseLine } from '../../src-shared/records.js';
-import { hydrateRequest, type RequestFactsForResponse, type SessionFacts } from './lean-lines.js';
+import {
+  hydrateRequest,
+  type RecordedCall,
+  type RequestFactsForResponse,
+  type SessionFacts,
+} from './lean-lines.js';
 import { hydrateResponse } from './lean-response.js';
 
 /**
@@ -22,9 +27,11 @@ export function hydrateLines(lines: RecordLine[], fallbackId: string): RecordLin
   }
   const facts: SessionFacts = session ?? { session_id: fallbackId, client: null, client_version: null };
   const requests = new Map<string, RequestFactsForResponse>();
+  // Tool calls by id, from the responses read so far (a tool result stored as an id answers the latest).
+  const calls = new Map<string, RecordedCall>();
   return lines.map((l) => {
     if (l.type === 'request') {
-      const full = hydrateRequest(l as unknown as StoredRequestLine, facts, blocks);
+      const full = hydrateRequest(l as unknown as StoredRequestLine, facts, blocks, calls);
       requests.set(full.id, {
         at: full.at,
         dialect: full.dialect,
@@ -33,8 +40,18 @@ export function hydrateLines(lines: RecordLine[], fallbackId: string): RecordLin
       });
       return full;
     }
-    if (l.type === 'response')
-      return hydrateResponse(l as unknown as StoredResponseLine, facts, requests.get(l.id) ?? null, blocks);
+    if (l.type === 'response') {
+      const full = hydrateResponse(
+        l as unknown as StoredResponseLine,
+        facts,
+        requests.get(l.id) ?? null,
+        blocks,
+      );
+      for (const b of full.response?.content ?? [])
+        if (b.type === 'tool_call' && b.kind !== 'server')
+          calls.set(b.id, { requestId: full.id, endAt: full.at });
+      return full;
+    }
     return l;
   });
 }

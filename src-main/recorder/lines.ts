@@ -25,7 +25,14 @@ import type { LineRedaction } from './line-redaction.js';
 import type { OpenMsg } from './protocol.js';
 import type { recognizeClient } from './sessions.js';
 import type { SessionState } from './session-store.js';
-import { hydrateRequest, leanRequest, round1, splitBody, splitRequestBase } from './lean-lines.js';
+import {
+  hydrateRequest,
+  leanRequest,
+  round1,
+  splitBody,
+  splitRequestBase,
+  type RecordedCall,
+} from './lean-lines.js';
 import {
   hydrateResponse,
   joinHeaders,
@@ -88,16 +95,19 @@ export function buildRequestLines(
   const skeleton =
     i.parsed !== undefined ? s.blocks.split(i.open.dialect, i.open.endpoint, i.parsed, blocks) : null;
   const toolResults: ToolResultLine[] = [];
+  const calls = new Map<string, RecordedCall>();
+  const arrivedAt = round1(i.at);
   for (const t of i.facts.toolResults) {
     if (!t.inLastTurn || s.answered.has(t.id)) continue;
     s.answered.add(t.id);
     const call = s.toolCalls.get(t.id);
     s.toolCalls.delete(t.id);
+    if (call) calls.set(t.id, call);
     toolResults.push({
       id: t.id,
       is_error: t.isError,
       call_request_id: call?.requestId ?? null,
-      latency_ms: call ? round1(Math.max(0, i.at - call.endAt)) : null,
+      latency_ms: call ? round1(Math.max(0, arrivedAt - call.endAt)) : null,
     });
   }
   const prompt = i.facts.lastUserText ? r.text(i.facts.lastUserText.slice(0, PROMPT_CHARS)) : null;
@@ -106,7 +116,7 @@ export function buildRequestLines(
     v: RECORD_VERSION,
     id: i.id,
     session_id: s.id,
-    at: round1(i.at),
+    at: arrivedAt,
     dialect: i.open.dialect,
     endpoint: i.open.endpoint,
     transport: i.open.forwardHost === undefined ? i.open.transport : `forward_${i.open.transport}`,
@@ -151,6 +161,7 @@ export function buildRequestLines(
   const chainLength = split ? (s.blocks.chainLength(split.chain) ?? null) : null;
   if (split && chainLength !== null) known.set(split.chain, { prev: null, prev_len: chainLength, items: [] });
   const lean0 = leanRequest(request, s.facts, {
+    calls,
     promptRef,
     bodyRef,
     bodyChain: split?.chain ?? null,
@@ -162,7 +173,7 @@ export function buildRequestLines(
   known.set(baseRef, base);
   const { type, v, id, at, ...own } = rest;
   const lean: StoredRequestLine = { type, v, id, at, base_ref: baseRef, ...own };
-  const back = hydrateRequest(lean, s.facts, known);
+  const back = hydrateRequest(lean, s.facts, known, calls);
   return { blocks, request, stored: sameJson(back, request) ? lean : request };
 }
 

@@ -12,7 +12,7 @@ import { getSession, type RequestBodies, type SessionDetail } from '../../src-ma
 import { readSessionFile, reconcile } from '../../src-main/index/reindex.js';
 import { expandChain } from '../../src-main/recorder/parse/blocks.js';
 import type { JsonValue } from '../../src-shared/exchange.js';
-import type { ResponseLine } from '../../src-shared/records.js';
+import type { RequestLine, ResponseLine } from '../../src-shared/records.js';
 import { FAKE_ANSWER } from '../support/fake-provider/index.js';
 import { rawRequest } from '../support/http.js';
 import { useRecordingStack } from '../support/recording-stack.js';
@@ -133,8 +133,21 @@ describe('lean lines', () => {
       expect(items[2 * turn + 1]).toEqual(blocks.get(ref));
     }
 
+    // The tool result answers a call recorded in the file: stored as the call's id alone.
+    expect(requests[1]!.tool_results).toEqual([call.id]);
+
     // Read back: full lines, exact bodies, headers and content per response.
     const { lines } = await readSessionFile(file);
+    const fullRequests = lines.filter((l): l is RequestLine => l.type === 'request');
+    const callAt = lines.find((l) => l.type === 'response' && l.id === requests[0]!.id)!.at;
+    expect(fullRequests[1]!.tool_results).toEqual([
+      {
+        id: call.id,
+        is_error: false,
+        call_request_id: requests[0]!.id,
+        latency_ms: Math.round(Math.max(0, fullRequests[1]!.at - callAt) * 10) / 10,
+      },
+    ]);
     const full = lines.filter((l): l is ResponseLine => l.type === 'response');
     for (const r of full) {
       expect(r.session_id).toBe(SID);

@@ -17,8 +17,12 @@ export { RawParts } from './raw-body.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
+/**
+ * A block's hash: the first 128 bits of the SHA-256 of its JSON, base64url (22 characters; a file names each
+ * block several times, so hex's 32 characters cost about 0.1 KB per request).
+ */
 export function hashText(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+  return createHash('sha256').update(text).digest().subarray(0, 16).toString('base64url');
 }
 
 /** Counts of redacted values by detector. */
