@@ -293,7 +293,10 @@ export type StoredRequestLine = Pick<RequestLine, 'type' | 'v' | 'id' | 'at' | '
      * line's `at` minus that line's `at` (at least 0, to 0.1 ms).
      */
     tool_results?: (ToolResultLine | string)[];
-    /** Hash of the `request` block holding the fields this line shares with the session's other requests. */
+    /**
+     * Hash of the `request` block holding the fields this line shares with the session's other requests; absent:
+     * the previous version 2 request line's in the file (stored lean), when it had one.
+     */
     base_ref?: string;
     /** The upstream URL without `url` (present instead of `upstream_url` when the upstream URL ends with it). */
     upstream?: string;
@@ -376,7 +379,10 @@ export type StoredResponseLine = Omit<
   usage_n?: Omit<Usage, 'raw'>;
   /** `[ttfb_ms, first_content_ms, duration_ms, provider_ms, overhead_ms]` (see ResponseTimings). */
   timings: (number | null)[];
-  /** Hash of the `response` block holding the parts this line shares with other responses (laid under it). */
+  /**
+   * Hash of the `response` block holding the parts this line shares with other responses (laid under it);
+   * absent: the previous version 2 response line's in the file (stored lean), when it had one.
+   */
   base_ref?: string;
   /**
    * With `usage` as an array: the raw usage object's keys in order; `usage` holds the values of those not in

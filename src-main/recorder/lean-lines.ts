@@ -102,6 +102,16 @@ function leanToolResults(
   });
 }
 
+/**
+ * The base blocks of the previous lean request and response lines of a file: a lean line without `base_ref`
+ * uses its kind's previous one (undefined: none yet, or, for the writer, not known). Hydrating a lean line
+ * updates it.
+ */
+export interface PreviousBases {
+  request?: string;
+  response?: string;
+}
+
 /** Blocks a stored request line refers to besides those of its body. */
 export interface RequestRefs {
   /** The tool calls the line's tool results answer, as the reader will find them (by tool call id). */
@@ -195,11 +205,14 @@ export function hydrateRequest(
   session: SessionFacts,
   blocks: ReadonlyMap<string, JsonValue>,
   calls: ReadonlyMap<string, RecordedCall> = new Map(),
+  previous: PreviousBases = {},
 ): RequestLine {
   // Version 1 lines, and v2 lines already in the full shape (an exported JSONL), come back as they are.
   if ((stored.v ?? 1) < 2 || ('session_id' in stored && 'upstream_url' in stored && 'tool_results' in stored))
     return stored as RequestLine;
-  const baseBlock = stored.base_ref !== undefined ? blocks.get(stored.base_ref) : undefined;
+  const baseRef = stored.base_ref ?? previous.request;
+  previous.request = baseRef;
+  const baseBlock = baseRef !== undefined ? blocks.get(baseRef) : undefined;
   const l = {
     ...(baseBlock && typeof baseBlock === 'object' && !Array.isArray(baseBlock) ? baseBlock : {}),
     ...stored,

@@ -5,6 +5,7 @@ import type { JsonValue } from '../../src-shared/exchange.js';
 import type { RecordLine, StoredRequestLine, StoredResponseLine } from '../../src-shared/records.js';
 import {
   hydrateRequest,
+  type PreviousBases,
   type RecordedCall,
   type RequestFactsForResponse,
   type SessionFacts,
@@ -29,9 +30,11 @@ export function hydrateLines(lines: RecordLine[], fallbackId: string): RecordLin
   const requests = new Map<string, RequestFactsForResponse>();
   // Tool calls by id, from the responses read so far (a tool result stored as an id answers the latest).
   const calls = new Map<string, RecordedCall>();
+  // The base blocks of the previous lean request and response lines (a lean line without `base_ref` uses them).
+  const previous: PreviousBases = {};
   return lines.map((l) => {
     if (l.type === 'request') {
-      const full = hydrateRequest(l as unknown as StoredRequestLine, facts, blocks, calls);
+      const full = hydrateRequest(l as unknown as StoredRequestLine, facts, blocks, calls, previous);
       requests.set(full.id, {
         at: full.at,
         dialect: full.dialect,
@@ -46,6 +49,7 @@ export function hydrateLines(lines: RecordLine[], fallbackId: string): RecordLin
         facts,
         requests.get(l.id) ?? null,
         blocks,
+        previous,
       );
       for (const b of full.response?.content ?? [])
         if (b.type === 'tool_call' && b.kind !== 'server')

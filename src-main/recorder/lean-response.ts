@@ -11,7 +11,7 @@ import {
   type StoredResponse,
   type StoredResponseLine,
 } from '../../src-shared/records.js';
-import { round1, type RequestFactsForResponse, type SessionFacts } from './lean-lines.js';
+import { round1, type PreviousBases, type RequestFactsForResponse, type SessionFacts } from './lean-lines.js';
 import { fromAnthropicMessage } from './parse/assistant-message.js';
 import { usageFromRaw } from './parse/usage.js';
 
@@ -244,12 +244,13 @@ export function hydrateResponse(
   session: SessionFacts,
   request: RequestFactsForResponse | null,
   blocks: ReadonlyMap<string, JsonValue>,
+  previous: PreviousBases = {},
 ): ResponseLine {
   // Version 1 lines, and v2 lines already in the full shape (an exported JSONL), come back as they are.
   if ((stored.v ?? 1) < 2 || 'headers' in stored) return stored as unknown as ResponseLine;
-  const l = (
-    stored.base_ref !== undefined ? deepMerge(blocks.get(stored.base_ref), stored) : stored
-  ) as StoredResponseLine;
+  const baseRef = stored.base_ref ?? previous.response;
+  previous.response = baseRef;
+  const l = (baseRef !== undefined ? deepMerge(blocks.get(baseRef), stored) : stored) as StoredResponseLine;
   let raw: JsonValue | null = l.usage ?? null;
   if (l.usage_keys && Array.isArray(raw)) {
     const values = raw;

@@ -74,6 +74,8 @@ export class LineWriter {
   private lineLost(s: SessionState, line: RecordLine): void {
     this.o.stats.linesDropped++;
     if (line.type !== 'request' && line.type !== 'response') return;
+    // The file lacks this line: the session's next lean lines must not leave out a base it may have named.
+    s.previousBases = {};
     if (this.lost.add(s.abs, line.id)) this.o.stats.exchangesLost++;
   }
 

@@ -172,9 +172,16 @@ export function buildRequestLines(
   const baseRef = s.blocks.storeRedacted('request', base, blocks);
   known.set(baseRef, base);
   const { type, v, id, at, ...own } = rest;
-  const lean: StoredRequestLine = { type, v, id, at, base_ref: baseRef, ...own };
-  const back = hydrateRequest(lean, s.facts, known, calls);
-  return { blocks, request, stored: sameJson(back, request) ? lean : request };
+  // The same base as the session's previous lean request line: left out (the reader uses that line's).
+  const lean: StoredRequestLine =
+    s.previousBases.request === baseRef
+      ? { type, v, id, at, ...own }
+      : { type, v, id, at, base_ref: baseRef, ...own };
+  const previous = { ...s.previousBases };
+  const back = hydrateRequest(lean, s.facts, known, calls, previous);
+  if (!sameJson(back, request)) return { blocks, request, stored: request };
+  s.previousBases = previous;
+  return { blocks, request, stored: lean };
 }
 
 export interface ResponseInput {
@@ -334,9 +341,16 @@ export function buildResponseLine(
   const baseRef = s.blocks.storeRedacted('response', base, blocks);
   known.set(baseRef, base);
   const { type, v, id, ...own } = rest;
-  const lean: StoredResponseLine = { type, v, id, base_ref: baseRef, ...own };
-  const back = hydrateResponse(lean, s.facts, request, known);
-  return { blocks, line, stored: sameJson(back, line) ? lean : line, errorMessage };
+  // The same base as the session's previous lean response line: left out (the reader uses that line's).
+  const lean: StoredResponseLine =
+    s.previousBases.response === baseRef
+      ? { type, v, id, ...own }
+      : { type, v, id, base_ref: baseRef, ...own };
+  const previous = { ...s.previousBases };
+  const back = hydrateResponse(lean, s.facts, request, known, previous);
+  if (!sameJson(back, line)) return { blocks, line, stored: line, errorMessage };
+  s.previousBases = previous;
+  return { blocks, line, stored: lean, errorMessage };
 }
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);

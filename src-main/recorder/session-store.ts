@@ -9,7 +9,7 @@ import type { IndexDb } from '../index/types.js';
 import { RedactionMemo, SessionBlocks } from './parse/blocks.js';
 import type { Redaction } from './line-redaction.js';
 import type { recognizeClient } from './sessions.js';
-import type { RequestFactsForResponse, SessionFacts } from './lean-lines.js';
+import type { PreviousBases, RequestFactsForResponse, SessionFacts } from './lean-lines.js';
 
 export interface PendingToolCall {
   requestId: string;
@@ -39,6 +39,11 @@ export interface SessionState {
   pendingRequests: Map<string, RequestFactsForResponse>;
   /** The previous response's headers (values that changed since are kept on the line, not in the block). */
   lastResponseHeaders: Record<string, string | string[]> | null;
+  /**
+   * The base blocks of the session's previous lean request and response lines in its file (lean-lines.ts);
+   * unknown (empty) after a load from the index or a lost line, so the next lines name theirs.
+   */
+  previousBases: PreviousBases;
 }
 
 export interface SessionStoreOptions {
@@ -148,6 +153,7 @@ export class SessionStore {
       facts,
       pendingRequests: new Map(),
       lastResponseHeaders: null,
+      previousBases: {},
     };
   }
 
