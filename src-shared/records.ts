@@ -281,8 +281,9 @@ export type RecordLine = SessionLine | BlockLine | RequestLine | ResponseLine | 
  * in the `request` block `base_ref` (the line's own fields win). Absent means: `session_id` — the session line's
  * (or the file name's); `client` — the session line's; `transport` — `http`; `method` — `POST`; `body_text`,
  * `body_encoding` — null; `body_truncated` — false; `tool_results` — []; `upstream_url` — `upstream` + `url`
- * when `upstream` is given; `prompt` — the `prompt` block `prompt_ref` when given, else null; `body` — the `body`
- * block `body_ref` with `body_chain` put in; `message_count` — the length of that chain (`prev_len` plus its
+ * when `upstream` is given; `prompt` — from the block `prompt_ref` when given (a `prompt` block's text, or the
+ * typed text of the user message a `message` block holds), else the previous version 2 request line's in the
+ * file (stored lean; null for the first); `body` — the `body` block `body_ref` with `body_chain` put in; `message_count` — the length of that chain (`prev_len` plus its
  * items). Times are rounded to 0.1 ms.
  */
 export type StoredRequestLine = Pick<RequestLine, 'type' | 'v' | 'id' | 'at' | 'body_bytes'> &
@@ -300,7 +301,7 @@ export type StoredRequestLine = Pick<RequestLine, 'type' | 'v' | 'id' | 'at' | '
     base_ref?: string;
     /** The upstream URL without `url` (present instead of `upstream_url` when the upstream URL ends with it). */
     upstream?: string;
-    /** Hash of the `prompt` block holding the prompt (present instead of `prompt`). */
+    /** Hash of the `prompt` block, or the user `message` block, giving the prompt (present instead of `prompt`). */
     prompt_ref?: string;
     /**
      * Hash of the `body` block holding the skeleton with `{"$chain": null}` where its chain reference was, and

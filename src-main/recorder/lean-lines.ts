@@ -4,6 +4,7 @@
 // so they cannot drift: `hydrateRequest(leanRequest(full))` gives `full` exactly, and the writer checks it for
 // every line (storing the full line when it would not). Responses: lean-response.ts; whole files: lean-read.ts.
 import type { JsonValue } from '../../src-shared/exchange.js';
+import { textOf } from './parse/request-facts.js';
 import {
   RECORD_VERSION,
   type RequestLine,
@@ -11,6 +12,19 @@ import {
   type StoredRequestLine,
   type ToolResultLine,
 } from '../../src-shared/records.js';
+
+/** The recorded prompt (the last user text) is cut to this many characters. */
+export const PROMPT_CHARS = 16 * 1024;
+
+/**
+ * The prompt a `prompt_ref` block gives: the block's text (a `prompt` block), or the typed text of the message
+ * it holds (a `message` block: the prompt is that user message's), cut to PROMPT_CHARS.
+ */
+export function promptOf(v: JsonValue | undefined, dialect: string): string | null {
+  if (typeof v === 'string') return v;
+  if (!v || typeof v !== 'object' || Array.isArray(v) || v['role'] !== 'user') return null;
+  return textOf(v['content'], dialect === 'anthropic')?.slice(0, PROMPT_CHARS) ?? null;
+}
 
 /** A time or duration rounded to 0.1 ms (null stays null). */
 export function round1<T extends number | null>(ms: T): T {
@@ -110,6 +124,8 @@ function leanToolResults(
 export interface PreviousBases {
   request?: string;
   response?: string;
+  /** The previous lean request line's prompt (a lean line without `prompt` or `prompt_ref` has the same). */
+  prompt?: string | null;
 }
 
 /** Blocks a stored request line refers to besides those of its body. */
@@ -117,6 +133,8 @@ export interface RequestRefs {
   /** The tool calls the line's tool results answer, as the reader will find them (by tool call id). */
   calls: ReadonlyMap<string, RecordedCall>;
   promptRef: string | null;
+  /** The prompt of the session's previous lean request line (undefined: not known, so none is left out). */
+  previousPrompt: string | null | undefined;
   /** The skeleton's block and its chain hash (see splitBody). */
   bodyRef: string | null;
   bodyChain: string | null;
@@ -159,8 +177,10 @@ export function leanRequest(full: RequestLine, session: SessionFacts, refs: Requ
   if (body_truncated) out.body_truncated = true;
   if (body_encoding !== null) out.body_encoding = body_encoding;
   if (tool_results.length > 0) out.tool_results = leanToolResults(tool_results, full.at, refs.calls);
-  if (refs.promptRef !== null) out.prompt_ref = refs.promptRef;
-  else if (prompt !== null) out.prompt = prompt;
+  if (refs.previousPrompt !== undefined && prompt === refs.previousPrompt) {
+    // The same prompt as the previous request line (a tool-result turn): left out.
+  } else if (refs.promptRef !== null) out.prompt_ref = refs.promptRef;
+  else out.prompt = prompt;
   return out;
 }
 
@@ -217,7 +237,13 @@ export function hydrateRequest(
     ...(baseBlock && typeof baseBlock === 'object' && !Array.isArray(baseBlock) ? baseBlock : {}),
     ...stored,
   } as StoredRequestLine & Pick<RequestLine, (typeof BASE_FIELDS)[number] & keyof RequestLine>;
-  const prompt = l.prompt_ref !== undefined ? blocks.get(l.prompt_ref) : l.prompt;
+  const prompt =
+    l.prompt !== undefined
+      ? l.prompt
+      : l.prompt_ref !== undefined
+        ? promptOf(blocks.get(l.prompt_ref), l.dialect)
+        : (previous.prompt ?? null);
+  previous.prompt = prompt;
   const full: RequestLine = {
     type: 'request',
     v: l.v,
@@ -243,7 +269,7 @@ export function hydrateRequest(
     body_encoding: l.body_encoding ?? null,
     model: l.model,
     stream: l.stream,
-    prompt: typeof prompt === 'string' ? prompt : null,
+    prompt,
     message_count:
       l.message_count ?? chainLength(l.body_chain === undefined ? undefined : blocks.get(l.body_chain)),
     tool_count: l.tool_count,

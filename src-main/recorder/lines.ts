@@ -28,6 +28,8 @@ import type { SessionState } from './session-store.js';
 import {
   hydrateRequest,
   leanRequest,
+  PROMPT_CHARS,
+  promptOf,
   round1,
   splitBody,
   splitRequestBase,
@@ -43,8 +45,6 @@ import {
 } from './lean-response.js';
 import { contentFixes, fromAnthropicMessage, toAnthropicMessage } from './parse/assistant-message.js';
 
-/** The recorded prompt (the last user text) is cut to this many characters. */
-const PROMPT_CHARS = 16 * 1024;
 /** A longer prompt is stored as a `prompt` block (a reference costs about 50 bytes). */
 const PROMPT_BLOCK_CHARS = 64;
 /** A body that is not JSON is kept as text, up to this many bytes. */
@@ -142,18 +142,25 @@ export function buildRequestLines(
   };
   const redaction = r.findings(s.blocks.takeFindings());
   if (redaction) request.redaction = redaction;
-  // A prompt Claude Code repeats on every tool-result turn is stored once, as a block.
-  const promptRef =
-    prompt !== null && prompt.length > PROMPT_BLOCK_CHARS
-      ? s.blocks.storeRedacted('prompt', prompt, blocks)
-      : null;
+  // A longer prompt that is not the previous line's is the typed text of a user message stored just now (then
+  // the reference is to that message block), else stored once, as a block.
+  const previousPrompt = s.previousBases.prompt;
+  let promptRef: string | null = null;
+  let promptValue: JsonValue = prompt;
+  if (prompt !== null && prompt !== previousPrompt && prompt.length > PROMPT_BLOCK_CHARS) {
+    const own = blocks.findLast((b) => b.kind === 'message' && promptOf(b.value, request.dialect) === prompt);
+    if (own) {
+      promptRef = own.hash;
+      promptValue = own.value;
+    } else promptRef = s.blocks.storeRedacted('prompt', prompt, blocks);
+  }
   s.pendingRequests.set(i.id, {
     at: request.at,
     dialect: request.dialect,
     endpoint: request.endpoint,
     model: request.model,
   });
-  const known = new Map<string, JsonValue>(promptRef !== null ? [[promptRef, prompt]] : []);
+  const known = new Map<string, JsonValue>(promptRef !== null ? [[promptRef, promptValue]] : []);
   // The skeleton without its chain reference is the same every turn: one block.
   const split = splitBody(skeleton);
   const bodyRef = split ? s.blocks.storeRedacted('body', split.base, blocks) : null;
@@ -163,6 +170,7 @@ export function buildRequestLines(
   const lean0 = leanRequest(request, s.facts, {
     calls,
     promptRef,
+    previousPrompt,
     bodyRef,
     bodyChain: split?.chain ?? null,
     chainLength,

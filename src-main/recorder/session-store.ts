@@ -126,6 +126,7 @@ export class SessionStore {
     } catch (err) {
       this.o.log('warn', `index lookup for session ${id} failed: ${(err as Error).message}`);
     }
+    const isNew = !file;
     if (!file) {
       file = `${dayDirName(at)}/${id}.jsonl`;
       lines.push({
@@ -153,7 +154,8 @@ export class SessionStore {
       facts,
       pendingRequests: new Map(),
       lastResponseHeaders: null,
-      previousBases: {},
+      // A new file: the reader starts with no previous prompt (null); a file the session had is not known.
+      previousBases: isNew ? { prompt: null } : {},
     };
   }
 

@@ -143,12 +143,17 @@ describe('lean lines', () => {
       expect(items[2 * turn + 1]).toEqual(blocks.get(ref));
     }
 
-    // The tool result answers a call recorded in the file: stored as the call's id alone.
+    // The tool result answers a call recorded in the file: stored as the call's id alone; its prompt is the
+    // previous request's, so the line leaves it out.
     expect(requests[1]!.tool_results).toEqual([call.id]);
+    expect(requests[1]).not.toHaveProperty('prompt');
+    expect(requests[1]).not.toHaveProperty('prompt_ref');
 
     // Read back: full lines, exact bodies, headers and content per response.
     const { lines } = await readSessionFile(file);
     const fullRequests = lines.filter((l): l is RequestLine => l.type === 'request');
+    expect(fullRequests[1]!.prompt).toBe(fullRequests[0]!.prompt);
+    expect(fullRequests[0]!.prompt).toBe('SCENARIO:tool run the tests');
     const callAt = lines.find((l) => l.type === 'response' && l.id === requests[0]!.id)!.at;
     expect(fullRequests[1]!.tool_results).toEqual([
       {
