@@ -154,7 +154,9 @@ describe('lean lines', () => {
     const fullRequests = lines.filter((l): l is RequestLine => l.type === 'request');
     expect(fullRequests[1]!.prompt).toBe(fullRequests[0]!.prompt);
     expect(fullRequests[0]!.prompt).toBe('SCENARIO:tool run the tests');
-    const callAt = lines.find((l) => l.type === 'response' && l.id === requests[0]!.id)!.at;
+    const callAt = lines.find(
+      (l): l is ResponseLine => l.type === 'response' && l.id === requests[0]!.id,
+    )!.at;
     expect(fullRequests[1]!.tool_results).toEqual([
       {
         id: call.id,
