@@ -107,9 +107,10 @@ export interface ChainValue {
   prev_len: number;
   /**
    * The blocks appended, in order: a block hash, or `{h, cc}` — the hash of the message stored without its
-   * `cache_control` markers, and the markers to put back as `[content index, key position, value]`.
+   * `cache_control` markers, and the markers to put back as `[content index, key position, value]` (version 2
+   * leaves out a value of `{"type":"ephemeral"}`, and then a position that is the part's last key).
    */
-  items: (string | { h: string; cc: [number, number, JsonValue][] })[];
+  items: (string | { h: string; cc: [number, number?, JsonValue?][] })[];
 }
 
 export interface SessionLine {

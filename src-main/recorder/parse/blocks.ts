@@ -18,11 +18,12 @@ export { RawParts } from './raw-body.js';
 type JsonObject = { [key: string]: JsonValue };
 
 /**
- * A block's hash: the first 128 bits of the SHA-256 of its JSON, base64url (22 characters; a file names each
- * block several times, so hex's 32 characters cost about 0.1 KB per request).
+ * A block's hash: the first 96 bits of the SHA-256 of its JSON, base64url (16 characters; a file names about ten
+ * blocks per request, so 32 hex characters cost 0.16 KB per request). Hashes only need to tell apart the blocks
+ * of one session file and the memo's entries (a collision among 2^24 values has odds of about 2^-48).
  */
 export function hashText(text: string): string {
-  return createHash('sha256').update(text).digest().subarray(0, 16).toString('base64url');
+  return createHash('sha256').update(text).digest().subarray(0, 12).toString('base64url');
 }
 
 /** Counts of redacted values by detector. */
@@ -254,8 +255,14 @@ export class SessionBlocks {
   }
 }
 
-/** A `cache_control` marker lifted out of a message: [content index, key position, value]. */
-type CacheMark = [number, number, JsonValue];
+/**
+ * A `cache_control` marker lifted out of a message: [content index, key position, value]. The value
+ * `{"type":"ephemeral"}` (all Claude Code sends) is left out, and so is the position when it is the part's
+ * last key.
+ */
+type CacheMark = [number, number?, JsonValue?];
+
+const EPHEMERAL = '{"type":"ephemeral"}';
 /** A chain entry: the message block's hash, or the hash plus the markers to put back. */
 export type ChainItem = string | { h: string; cc: CacheMark[] };
 
@@ -270,7 +277,10 @@ export function liftCacheControl(message: JsonValue): { base: JsonValue; marks: 
     if (!part || typeof part !== 'object' || Array.isArray(part) || !('cache_control' in part)) return;
     copied ??= content.slice();
     const keys = Object.keys(part);
-    marks.push([i, keys.indexOf('cache_control'), part['cache_control']!]);
+    const pos = keys.indexOf('cache_control');
+    const value = part['cache_control']!;
+    if (JSON.stringify(value) !== EPHEMERAL) marks.push([i, pos, value]);
+    else marks.push(pos === keys.length - 1 ? [i] : [i, pos]);
     const rest: JsonObject = {};
     for (const k of keys) if (k !== 'cache_control') rest[k] = part[k]!;
     copied[i] = rest;
@@ -286,7 +296,7 @@ function restoreCacheControl(base: JsonValue, marks: CacheMark[]): JsonValue {
   for (const [i, pos, value] of marks) {
     const part = content[i] as JsonObject;
     const entries = Object.entries(part);
-    entries.splice(pos, 0, ['cache_control', value]);
+    entries.splice(pos ?? entries.length, 0, ['cache_control', value ?? { type: 'ephemeral' }]);
     content[i] = Object.fromEntries(entries) as JsonObject;
   }
   return { ...msg, content };
