@@ -6,11 +6,34 @@
 // session-id…); a *request* is one HTTP request, or one `response.create` on a Codex WebSocket; a *block* is a
 // piece of request body that clients re-send every turn (system prompt, tool list, one message), stored once
 // per file and referenced by hash. Times are epoch milliseconds; durations are milliseconds; null = unknown.
+//
+// Two record versions exist. Version 1 lines (written before 0.3) are stored exactly as the interfaces below
+// describe. Version 2 lines are *lean*: request and response lines are stored as StoredRequestLine and
+// StoredResponseLine (see there) — what the session line or a block already holds is not repeated, defaults are
+// left out, times are rounded to 0.1 ms. Readers never see the difference: `readSessionFile` (src-main/index/
+// reindex.ts) hands out every line in the full shape below, whatever its version.
+//
+// How to get, from the full shape, a response's headers and content: `ResponseLine.headers` and
+// `ResponseLine.response.content`. From a v2 file read raw: the headers are the `headers` block `headers_ref`
+// with the values of `headers_var` put in where that block holds null; an Anthropic Messages response's content
+// is the `message` block `response.content_ref` — the assistant message exactly as the client re-sends it in its
+// next request's history (so that history refers to the same block) — turned back into content blocks by
+// `fromAnthropicMessage` (src-main/recorder/parse/assistant-message.ts); other dialects keep `response.content`.
 import type { Dialect, Endpoint } from './dialects.js';
-import type { ExchangeError, JsonValue, ReassembledResponse, UnknownItem, Usage } from './exchange.js';
+import type {
+  ContentBlock,
+  ExchangeError,
+  JsonValue,
+  ReassembledResponse,
+  UnknownItem,
+  Usage,
+} from './exchange.js';
 
-/** Bumped on any incompatible change to the lines below. Readers skip lines with a newer `v`. */
-export const RECORD_VERSION = 1;
+/**
+ * Bumped on any incompatible change to the lines below. Readers skip lines with a newer `v`. 2: lean request and
+ * response lines (StoredRequestLine, StoredResponseLine); version 1 lines are still read.
+ */
+export const RECORD_VERSION = 2;
 
 export type ClientKind = 'claude_code' | 'codex' | 'opencode' | 'sdk' | 'other';
 
@@ -48,8 +71,24 @@ export type SessionIdSource =
 /**
  * Kinds of content-addressed blocks. `chain` holds a list of message/input block hashes that extends an earlier
  * chain (`{ prev, items }`), so a conversation's growing message array costs one small block per turn.
+ * `headers`: request headers, and (v2) response headers with their per-response values left null (see
+ * StoredResponseLine.headers_var). `message` (v2): also an Anthropic response's assistant message. `prompt` (v2):
+ * a request's `prompt` text, which Claude Code repeats on every tool-result turn. `body` (v2): a request body
+ * skeleton with its chain reference left null (StoredRequestLine.body_ref), the same every turn of a session.
+ * `request`, `response` (v2): what a session's request / response lines share (their `base_ref`).
  */
-export type BlockKind = 'system' | 'tools' | 'message' | 'input' | 'instructions' | 'headers' | 'chain';
+export type BlockKind =
+  | 'system'
+  | 'tools'
+  | 'message'
+  | 'input'
+  | 'instructions'
+  | 'headers'
+  | 'chain'
+  | 'prompt'
+  | 'body'
+  | 'request'
+  | 'response';
 
 /** Stands in a request body where a block's value was: only at `system`, `tools` and `instructions`. */
 export interface BlockRef {
@@ -68,9 +107,10 @@ export interface ChainValue {
   prev_len: number;
   /**
    * The blocks appended, in order: a block hash, or `{h, cc}` — the hash of the message stored without its
-   * `cache_control` markers, and the markers to put back as `[content index, key position, value]`.
+   * `cache_control` markers, and the markers to put back as `[content index, key position, value]` (version 2
+   * leaves out a value of `{"type":"ephemeral"}`, and then a position that is the part's last key).
    */
-  items: (string | { h: string; cc: [number, number, JsonValue][] })[];
+  items: (string | { h: string; cc: [number, number?, JsonValue?][] })[];
 }
 
 export interface SessionLine {
@@ -234,3 +274,127 @@ export interface GapLine {
 }
 
 export type RecordLine = SessionLine | BlockLine | RequestLine | ResponseLine | GapLine;
+
+/**
+ * A request line as version 2 stores it: the RequestLine fields, minus what the session line says and minus
+ * defaults, with the fields that stay the same from turn to turn (dialect, endpoint, transport, method, url,
+ * upstream, client, headers_ref, credential_source, model, stream, tool_count, system_chars, redaction, body_ref)
+ * in the `request` block `base_ref` (the line's own fields win). Absent means: `session_id` — the session line's
+ * (or the file name's); `client` — the session line's; `transport` — `http`; `method` — `POST`; `body_text`,
+ * `body_encoding` — null; `body_truncated` — false; `tool_results` — []; `upstream_url` — `upstream` + `url`
+ * when `upstream` is given; `prompt` — from the block `prompt_ref` when given (a `prompt` block's text, or the
+ * typed text of the user message a `message` block holds), else the previous version 2 request line's in the
+ * file (stored lean; null for the first); `body` — the `body` block `body_ref` with `body_chain` put in; `message_count` — the length of that chain (`prev_len` plus its
+ * items). Times are rounded to 0.1 ms.
+ */
+export type StoredRequestLine = Pick<RequestLine, 'type' | 'v' | 'id' | 'at' | 'body_bytes'> &
+  Partial<Omit<RequestLine, 'type' | 'v' | 'id' | 'at' | 'body_bytes' | 'tool_results'>> & {
+    /**
+     * The tool results; one that is not an error and answers a tool call made by a response earlier in the file
+     * is just the call's id: `call_request_id` is the id of the latest such response line, `latency_ms` this
+     * line's `at` minus that line's `at` (at least 0, to 0.1 ms).
+     */
+    tool_results?: (ToolResultLine | string)[];
+    /**
+     * Hash of the `request` block holding the fields this line shares with the session's other requests; absent:
+     * the previous version 2 request line's in the file (stored lean), when it had one.
+     */
+    base_ref?: string;
+    /** The upstream URL without `url` (present instead of `upstream_url` when the upstream URL ends with it). */
+    upstream?: string;
+    /** Hash of the `prompt` block, or the user `message` block, giving the prompt (present instead of `prompt`). */
+    prompt_ref?: string;
+    /**
+     * Hash of the `body` block holding the skeleton with `{"$chain": null}` where its chain reference was, and
+     * that chain's hash (both present instead of `body`).
+     */
+    body_ref?: string;
+    body_chain?: string;
+  };
+
+/** A content block that does not come back unchanged from the assistant message block (see StoredResponse). */
+export type ContentFix =
+  /** The tool call's `arguments` is its input as JSON with `", "` and `": "` separators (Anthropic's style). */
+  | { i: number; args: 'spaced' }
+  /** The block itself (it has no exact form in the message: a refusal, a cut tool call, kept deltas…). */
+  | { i: number; block: ContentBlock };
+
+/**
+ * A reassembled response as version 2 stores it. Absent means: `dialect`, `endpoint`, `model` — the request's;
+ * `streamed`, `complete` — true; `role` — `assistant`; `stopReason` — the line's `stop_reason`; `stopDetail`,
+ * `error` — null; `hasRefusal` — false; `usage` — the line's; `firstContentAtMs` — the line's
+ * `timings.first_content_ms`; `counts.chunks` / `counts.bytes` — the line's `chunks` / `response_bytes`;
+ * `counts.parseErrors` / `counts.keepalives` — 0. `content`: inline, or (Anthropic Messages) `content_ref`, the
+ * hash of the `message` block holding the assistant message, with `content_fix` for blocks it cannot hold exactly.
+ */
+export type StoredResponse = Partial<Omit<ReassembledResponse, 'content' | 'counts' | 'usage'>> & {
+  content?: ContentBlock[];
+  content_ref?: string;
+  content_fix?: ContentFix[];
+  counts: Partial<ReassembledResponse['counts']>;
+};
+
+/**
+ * A response line as version 2 stores it. First the `response` block `base_ref`, when given, is laid under the
+ * line (objects merged key by key, the line's values winning): it holds what repeats from response to response
+ * (`headers_ref`, `stop_reason`, `usage_keys`, `usage_fixed`, `response.finishReason`,
+ * `response.counts.keepalives`). `usage`
+ * is the provider's usage object, or its values when `usage_keys` names the keys. Then, absent means: `chunks` —
+ * `response.counts.events`; `at` — the request's `at` plus `duration_ms`; `status` —
+ * 200; `outcome` — `completed`; `session_id` — the session line's; `reason`, `error`, `body_text` — null;
+ * `truncated` — false; `model` — `response.model`; `client`, `client_version` (with `unknown`) — the session
+ * line's. `timings` is an array (see below). `headers`: the `headers` block `headers_ref` with `headers_var`
+ * laid over its null values (the values that change from response to response: request id, rate-limit
+ * counters…; a `date` left out of `headers_var` is the HTTP date of `at − duration_ms + ttfb_ms`), or null when
+ * there is no `headers_ref`. The raw usage is
+ * normalised on reading by the dialect's rules (src-main/recorder/parse/usage.ts); `usage_n` holds the
+ * normalised counts instead when those rules do not give them back exactly. Times are rounded to 0.1 ms.
+ */
+export type StoredResponseLine = Omit<
+  ResponseLine,
+  | 'at'
+  | 'status'
+  | 'outcome'
+  | 'session_id'
+  | 'headers'
+  | 'reason'
+  | 'error'
+  | 'response'
+  | 'body_text'
+  | 'model'
+  | 'usage'
+  | 'timings'
+  | 'truncated'
+  | 'chunks'
+  | 'stop_reason'
+> & {
+  stop_reason?: string | null;
+  session_id?: string;
+  headers_ref?: string;
+  headers_var?: Record<string, string | string[]>;
+  reason?: OutcomeReason | null;
+  error?: ResponseLine['error'];
+  response?: StoredResponse | null;
+  body_text?: string | null;
+  model?: string | null;
+  usage: JsonValue | null;
+  usage_n?: Omit<Usage, 'raw'>;
+  /** `[ttfb_ms, first_content_ms, duration_ms, provider_ms, overhead_ms]` (see ResponseTimings). */
+  timings: (number | null)[];
+  /**
+   * Hash of the `response` block holding the parts this line shares with other responses (laid under it);
+   * absent: the previous version 2 response line's in the file (stored lean), when it had one.
+   */
+  base_ref?: string;
+  /**
+   * With `usage` as an array: the raw usage object's keys in order; `usage` holds the values of those not in
+   * `usage_fixed` (the text values, such as the service tier), in that order.
+   */
+  usage_keys?: string[];
+  usage_fixed?: Record<string, string>;
+  chunks?: number;
+  truncated?: boolean;
+  at?: number;
+  status?: number | null;
+  outcome?: Outcome;
+};

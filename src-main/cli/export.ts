@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXPORT_FORMATS, type ExportFormat } from '../../src-shared/contract.js';
 import { buildExport } from '../export/index.js';
-import { listSessionFiles, readSessionFile, type SessionFile } from '../index/reindex.js';
+import { listSessionFiles, readSessionParts, type SessionFile } from '../index/reindex.js';
 import { cliError, usageError, type Command, type CommandOption } from './command.js';
 import { CONFIG_OPTIONS } from './config-options.js';
 import { loadConfigForCli } from './serve.js';
@@ -70,7 +70,7 @@ export const exportCommand: Command = {
     }
     const config = loadConfigForCli(values, ctx);
     const file = await findSessionFile(path.join(config.dataDir, 'sessions'), id);
-    const { lines } = await readSessionFile(file.abs);
+    const { lines } = await readSessionParts(file.parts);
     const out = buildExport(lines, format as ExportFormat, ctx.version);
     const target = typeof values.out === 'string' ? path.resolve(ctx.cwd, values.out) : null;
     if (target === null) {

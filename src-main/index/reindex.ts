@@ -14,6 +14,7 @@ import {
 } from '../../src-shared/records.js';
 import { PRIVATE_FILE_MODE } from '../storage/fsutil.js';
 import { decodeAll } from '../recorder/decode.js';
+import { hydrateLines } from '../recorder/lean-read.js';
 import { forgetFile, statementsFor, type Stmt } from './indexer.js';
 import type { IndexStore } from './db.js';
 import type { Prices } from '../analytics/prices.js';
@@ -94,8 +95,22 @@ export interface ReadResult {
   torn: boolean;
 }
 
-/** Read a session file (`.jsonl` or `.jsonl.zst`), tolerating a torn last line and unknown/newer lines. */
+/** The session id a session file is named after (`<id>.jsonl`, `<id>.jsonl.zst`). */
+function fileSessionId(abs: string): string {
+  return path.basename(abs).replace(/\.jsonl(\.zst)?$/, '');
+}
+
+/**
+ * Read a session file (`.jsonl` or `.jsonl.zst`), tolerating a torn last line and unknown/newer lines. Every line
+ * comes in its full shape, whatever its record version (lean v2 lines are filled in: see lean-lines.ts).
+ */
 export async function readSessionFile(abs: string): Promise<ReadResult> {
+  const r = await readStoredLines(abs);
+  return { ...r, lines: hydrateLines(r.lines, fileSessionId(abs)) };
+}
+
+/** The lines of one file as stored. */
+async function readStoredLines(abs: string): Promise<ReadResult> {
   let buf: Buffer = await fs.readFile(abs);
   if (abs.endsWith('.zst')) {
     const d = await decodeAll('zstd', buf);
@@ -127,11 +142,13 @@ export async function readSessionFile(abs: string): Promise<ReadResult> {
 export async function readSessionParts(parts: readonly string[]): Promise<ReadResult> {
   const out: ReadResult = { lines: [], skipped: 0, torn: false };
   for (const p of parts) {
-    const r = await readSessionFile(p);
+    const r = await readStoredLines(p);
     for (const l of r.lines) out.lines.push(l);
     out.skipped += r.skipped;
     out.torn = r.torn;
   }
+  // Hydrated together: a part's lines may refer to the session line and blocks of an earlier part.
+  out.lines = hydrateLines(out.lines, parts.length > 0 ? fileSessionId(parts[0]!) : '');
   return out;
 }
 

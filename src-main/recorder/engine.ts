@@ -18,7 +18,7 @@ import { IndexQueue } from './index-queue.js';
 import { Redaction } from './line-redaction.js';
 import { buildRequestLines, buildResponseLine, readBody, type ResponseInput } from './lines.js';
 import { LiveProgress, responseText } from './live-progress.js';
-import { LineWriter, type LineSink } from './line-writer.js';
+import { LineWriter, type LineSink, type StoredAs } from './line-writer.js';
 import type { LostRequests } from './lost-requests.js';
 import type { OpenMsg, ToWorker, WorkerStats } from './protocol.js';
 import { SessionStore, type SessionState } from './session-store.js';
@@ -188,7 +188,7 @@ export class RecorderEngine {
 
   // --- writing --------------------------------------------------------------------------------------------
 
-  private write(s: SessionState, lines: RecordLine[]): void {
+  private write(s: SessionState, lines: (RecordLine | StoredAs)[]): void {
     this.sessions.touched(s);
     this.lines.write(s, lines);
   }
@@ -267,12 +267,12 @@ export class RecorderEngine {
     const lines: RecordLine[] = [];
     const s = await this.sessions.get(identity.id, at, client, identity.source, lines);
     const run = s.queue.then(() => {
-      const { blocks, request } = buildRequestLines(
+      const { blocks, request, stored } = buildRequestLines(
         s,
         { id, open, at, parsed, bodyText, bodyBytes, truncated, encoding, facts, client },
         this.redaction.line(),
       );
-      this.write(s, [...lines, ...blocks, request]);
+      this.write(s, [...lines, ...blocks, { line: request, stored }]);
       this.emit({
         type: 'request_started',
         id,
@@ -336,11 +336,11 @@ export class RecorderEngine {
 
   async writeResponse(s: SessionState, r: ResponseInput): Promise<void> {
     const run = s.queue.then(() => {
-      const { line, errorMessage } = buildResponseLine(s.id, r, this.redaction.line());
-      this.write(s, [line]);
+      const { blocks, line, stored, errorMessage } = buildResponseLine(s, r, this.redaction.line());
+      this.write(s, [...blocks, { line, stored }]);
       for (const b of line.response?.content ?? []) {
         if (b.type === 'tool_call' && b.kind !== 'server' && !s.answered.has(b.id))
-          s.toolCalls.set(b.id, { requestId: r.id, endAt: r.at });
+          s.toolCalls.set(b.id, { requestId: r.id, endAt: line.at });
       }
       this.emit({
         type: 'request_finished',

@@ -32,15 +32,22 @@ export interface LineWriterOptions {
   log: (level: 'warn', message: string) => void;
 }
 
+/** A line and the form stored for it, when that differs (the lean v2 request and response lines). */
+export interface StoredAs {
+  line: RecordLine;
+  stored: object;
+}
+
 export class LineWriter {
   private readonly lost = new LostRequestLog();
 
   constructor(private readonly o: LineWriterOptions) {}
 
-  /** Queue a session's lines, in order. */
-  write(s: SessionState, lines: readonly RecordLine[]): void {
-    for (const line of lines) {
-      const text = JSON.stringify(line);
+  /** Queue a session's lines, in order: the full line is indexed and observed, its stored form written. */
+  write(s: SessionState, lines: readonly (RecordLine | StoredAs)[]): void {
+    for (const item of lines) {
+      const line = 'stored' in item ? item.line : item;
+      const text = JSON.stringify('stored' in item ? item.stored : item);
       const ack: LineAck = {
         written: () => this.written(s, line, text),
         lost: () => this.lineLost(s, line),
@@ -67,6 +74,8 @@ export class LineWriter {
   private lineLost(s: SessionState, line: RecordLine): void {
     this.o.stats.linesDropped++;
     if (line.type !== 'request' && line.type !== 'response') return;
+    // The file lacks this line: the session's next lean lines must not leave out a base it may have named.
+    s.previousBases = {};
     if (this.lost.add(s.abs, line.id)) this.o.stats.exchangesLost++;
   }
 

@@ -9,6 +9,7 @@ import type { IndexDb } from '../index/types.js';
 import { RedactionMemo, SessionBlocks } from './parse/blocks.js';
 import type { Redaction } from './line-redaction.js';
 import type { recognizeClient } from './sessions.js';
+import type { PreviousBases, RequestFactsForResponse, SessionFacts } from './lean-lines.js';
 
 export interface PendingToolCall {
   requestId: string;
@@ -32,6 +33,17 @@ export interface SessionState {
   lines: number;
   /** Epoch ms of the last line written. */
   lastAt: number;
+  /** What the session line of its file says (lean lines leave it out). */
+  facts: SessionFacts;
+  /** Requests waiting for their response line: what it may leave out because the request line says it. */
+  pendingRequests: Map<string, RequestFactsForResponse>;
+  /** The previous response's headers (values that changed since are kept on the line, not in the block). */
+  lastResponseHeaders: Record<string, string | string[]> | null;
+  /**
+   * The base blocks of the session's previous lean request and response lines in its file (lean-lines.ts);
+   * unknown (empty) after a load from the index or a lost line, so the next lines name theirs.
+   */
+  previousBases: PreviousBases;
 }
 
 export interface SessionStoreOptions {
@@ -79,15 +91,21 @@ export class SessionStore {
     lines: RecordLine[],
   ): Promise<SessionState> {
     let file: string | null = null;
+    let facts: SessionFacts = { session_id: id, client: client.client, client_version: client.version };
     let bytes = 0;
     let lineCount = 0;
     const pending = new Map<string, PendingToolCall>();
     const answered = new Set<string>();
     try {
       await this.o.index.claimSession?.(id);
-      const rows = await this.o.index.query<{ file: string }>('SELECT file FROM sessions WHERE id = ?', [id]);
+      const rows = await this.o.index.query<{
+        file: string;
+        client: SessionLine['client'];
+        client_version: string | null;
+      }>('SELECT file, client, client_version FROM sessions WHERE id = ?', [id]);
       file = rows[0]?.file ?? null;
       if (file) {
+        facts = { session_id: id, client: rows[0]!.client, client_version: rows[0]!.client_version };
         const f = await this.o.index.query<{ size: number; lines: number }>(
           'SELECT size, lines FROM files WHERE path = ?',
           [file],
@@ -108,6 +126,7 @@ export class SessionStore {
     } catch (err) {
       this.o.log('warn', `index lookup for session ${id} failed: ${(err as Error).message}`);
     }
+    const isNew = !file;
     if (!file) {
       file = `${dayDirName(at)}/${id}.jsonl`;
       lines.push({
@@ -132,6 +151,11 @@ export class SessionStore {
       bytes,
       lines: lineCount,
       lastAt: Date.now(),
+      facts,
+      pendingRequests: new Map(),
+      lastResponseHeaders: null,
+      // A new file: the reader starts with no previous prompt (null); a file the session had is not known.
+      previousBases: isNew ? { prompt: null } : {},
     };
   }
 

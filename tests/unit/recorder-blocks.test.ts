@@ -62,6 +62,29 @@ describe('SessionBlocks', () => {
     expect(Math.max(...sizes.slice(2)) - Math.min(...sizes.slice(2))).toBeLessThan(200);
   });
 
+  it('keeps cache markers short (an ephemeral one last in its part is just the part index) and puts each back', () => {
+    const sb = new SessionBlocks(new RedactionMemo(), identity);
+    const body = {
+      model: 'm',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a', cache_control: { type: 'ephemeral' } },
+            { type: 'text', cache_control: { type: 'ephemeral' }, text: 'b' },
+            { type: 'text', text: 'c', cache_control: { type: 'ephemeral', ttl: '1h' } },
+          ],
+        },
+      ],
+    } as JsonValue;
+    const out: BlockLine[] = [];
+    const skeleton = sb.split('anthropic', 'messages', body, out);
+    const chain = out.find((b) => b.kind === 'chain')!.value as { items: { cc: JsonValue[] }[] };
+    expect(chain.items[0]!.cc).toEqual([[0], [1, 1], [2, 2, { type: 'ephemeral', ttl: '1h' }]]);
+    const blocks = new Map(out.map((b) => [b.hash, b.value]));
+    expect(JSON.stringify(rebuildBody('anthropic', 'messages', skeleton, blocks))).toBe(JSON.stringify(body));
+  });
+
   it('keeps a JSON Schema "$ref" inside tools untouched, and the client key order', () => {
     const s = new SessionBlocks(new RedactionMemo(), identity);
     const out: BlockLine[] = [];

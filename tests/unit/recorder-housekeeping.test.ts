@@ -140,7 +140,11 @@ describe('idle sessions', () => {
     const requests = sink.entries.filter((l) => l.line.type === 'request');
     expect(requests.map((r) => r.file)).toEqual([file, file]);
     expect(sink.lines.filter((l) => l.type === 'session')).toHaveLength(1);
-    const second = requests[1]!.line as Extract<RecordLine, { type: 'request' }>;
+    // As read back (the stored line names the call by its id: the reader finds the rest in the file).
+    const second = sink.lines.filter((l) => l.type === 'request')[1] as Extract<
+      RecordLine,
+      { type: 'request' }
+    >;
     expect(second.tool_results).toEqual([
       { id: 'toolu_idle', is_error: false, call_request_id: 'a1', latency_ms: expect.any(Number) as number },
     ]);

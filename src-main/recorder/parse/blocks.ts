@@ -17,8 +17,13 @@ export { RawParts } from './raw-body.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
+/**
+ * A block's hash: the first 96 bits of the SHA-256 of its JSON, base64url (16 characters; a file names about ten
+ * blocks per request, so 32 hex characters cost 0.16 KB per request). Hashes only need to tell apart the blocks
+ * of one session file and the memo's entries (a collision among 2^24 values has odds of about 2^-48).
+ */
 export function hashText(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+  return createHash('sha256').update(text).digest().subarray(0, 12).toString('base64url');
 }
 
 /** Counts of redacted values by detector. */
@@ -147,6 +152,19 @@ export class SessionBlocks {
   }
 
   /**
+   * Store a value the caller already redacted (response headers, a response's assistant message, a prompt) as a
+   * block; returns its hash, which is that of its JSON like every block's.
+   */
+  storeRedacted(kind: BlockKind, value: JsonValue, out: BlockLine[]): string {
+    const hash = hashText(JSON.stringify(value));
+    if (!this.written.has(hash)) {
+      this.written.add(hash);
+      out.push({ type: 'block', v: RECORD_VERSION, hash, kind, value });
+    }
+    return hash;
+  }
+
+  /**
    * Replace the re-sent parts of a parsed request body by references. Returns the skeleton (other fields
    * redacted as a whole) and appends the blocks this session's file does not hold yet to `out`.
    */
@@ -185,6 +203,12 @@ export class SessionBlocks {
 
   /** Prefix hash → the chain block that holds that prefix, and its length. */
   private readonly prefixes = new Map<string, { chain: string; len: number }>();
+
+  /** How many items the chain `hash` (as returned by split) expands to, when this session made it. */
+  chainLength(hash: string): number | undefined {
+    const p = this.prefixes.get(hash);
+    return p && p.chain === hash ? p.len : undefined;
+  }
 
   private chain(kind: BlockKind, items: JsonValue[], out: BlockLine[]): string {
     // Walk the prefix hashes of the array; the longest prefix some earlier chain already holds is reused (even
@@ -231,8 +255,14 @@ export class SessionBlocks {
   }
 }
 
-/** A `cache_control` marker lifted out of a message: [content index, key position, value]. */
-type CacheMark = [number, number, JsonValue];
+/**
+ * A `cache_control` marker lifted out of a message: [content index, key position, value]. The value
+ * `{"type":"ephemeral"}` (all Claude Code sends) is left out, and so is the position when it is the part's
+ * last key.
+ */
+type CacheMark = [number, number?, JsonValue?];
+
+const EPHEMERAL = '{"type":"ephemeral"}';
 /** A chain entry: the message block's hash, or the hash plus the markers to put back. */
 export type ChainItem = string | { h: string; cc: CacheMark[] };
 
@@ -247,7 +277,10 @@ export function liftCacheControl(message: JsonValue): { base: JsonValue; marks: 
     if (!part || typeof part !== 'object' || Array.isArray(part) || !('cache_control' in part)) return;
     copied ??= content.slice();
     const keys = Object.keys(part);
-    marks.push([i, keys.indexOf('cache_control'), part['cache_control']!]);
+    const pos = keys.indexOf('cache_control');
+    const value = part['cache_control']!;
+    if (JSON.stringify(value) !== EPHEMERAL) marks.push([i, pos, value]);
+    else marks.push(pos === keys.length - 1 ? [i] : [i, pos]);
     const rest: JsonObject = {};
     for (const k of keys) if (k !== 'cache_control') rest[k] = part[k]!;
     copied[i] = rest;
@@ -263,7 +296,7 @@ function restoreCacheControl(base: JsonValue, marks: CacheMark[]): JsonValue {
   for (const [i, pos, value] of marks) {
     const part = content[i] as JsonObject;
     const entries = Object.entries(part);
-    entries.splice(pos, 0, ['cache_control', value]);
+    entries.splice(pos ?? entries.length, 0, ['cache_control', value ?? { type: 'ephemeral' }]);
     content[i] = Object.fromEntries(entries) as JsonObject;
   }
   return { ...msg, content };

@@ -164,7 +164,8 @@ function measure(content: JsonValue | undefined): { chars: number; nonText: numb
 
 /** Text of a content value, text parts joined by newlines; null when it has none. `anthropic`: skip tool
  * results and Claude Code's standalone reminders. */
-function textOf(content: JsonValue | undefined, anthropic: boolean): string | null {
+/** The text of a message's content a human typed (Anthropic: tool results and system reminders left out). */
+export function textOf(content: JsonValue | undefined, anthropic: boolean): string | null {
   if (typeof content === 'string') return content === '' ? null : content;
   const out: string[] = [];
   for (const p of asArray(content) ?? []) {

@@ -78,3 +78,18 @@ export function setResponsesUsage(u: Usage, raw: unknown): boolean {
   u.raw = o;
   return true;
 }
+
+/**
+ * The normalised usage of a provider's usage object `raw` (as kept in `Usage.raw`), by the rules of the parser
+ * of `dialect` and `endpoint`. Version 2 lines store only `raw` when this gives the recorded counts back exactly.
+ */
+export function usageFromRaw(dialect: string, endpoint: string, raw: JsonValue | null): Usage {
+  const u = emptyUsage();
+  if (raw === null) return u;
+  if (dialect === 'anthropic' && (endpoint === 'messages' || endpoint === 'count_tokens'))
+    mergeAnthropicUsage(u, raw);
+  else if (endpoint === 'responses') setResponsesUsage(u, raw);
+  else setChatUsage(u, raw);
+  if (u.raw === null) u.raw = raw;
+  return u;
+}

@@ -139,6 +139,11 @@ async function diskPart(ctx, tmp, results, tables, checks) {
   }
 
   const files = jsonlFiles(path.join(dataDir, 'sessions'));
+  if (ctx.flags['keep-jsonl']) {
+    // --keep-jsonl=<dir>: keep the session file for a look at its lines.
+    fs.mkdirSync(String(ctx.flags['keep-jsonl']), { recursive: true });
+    for (const f of files) fs.copyFileSync(f, path.join(String(ctx.flags['keep-jsonl']), path.basename(f)));
+  }
   const text = files.map((f) => fs.readFileSync(f, 'utf8')).join('');
   const jsonlBytes = Buffer.byteLength(text);
   const gzBytes = zlib.gzipSync(text).length;
@@ -188,13 +193,19 @@ async function diskPart(ctx, tmp, results, tables, checks) {
       }
     }
   }
-  // Lossless check: the last request's body rebuilt from the file equals what the client sent.
+  // Lossless check: the last request's body, read back through the reader (lean lines filled in) and rebuilt
+  // from the file's blocks, equals what the client sent.
   const { rebuildBody } = await import(
     pathToFileURL(path.join(ctx.repoRoot, 'dist/src-main/recorder/parse/blocks.js')).href
   );
+  const { readSessionFile } = await import(
+    pathToFileURL(path.join(ctx.repoRoot, 'dist/src-main/index/reindex.js')).href
+  );
   const blocks = new Map(lines.filter((x) => x.o.type === 'block').map((x) => [x.o.hash, x.o.value]));
-  const requests = lines.filter((x) => x.o.type === 'request').map((x) => x.o);
-  const responses = lines.filter((x) => x.o.type === 'response').map((x) => x.o);
+  // Lines in the full shape (what every reader sees; lean v2 lines are filled in from blocks and defaults).
+  const full = files.length === 1 ? (await readSessionFile(files[0])).lines : [];
+  const requests = full.filter((l) => l.type === 'request');
+  const responses = full.filter((l) => l.type === 'response');
   let rebuiltEqual = null;
   const last = requests.at(-1);
   if (last) {
@@ -267,6 +278,36 @@ async function diskPart(ctx, tmp, results, tables, checks) {
           kb(v.bytes / TURNS),
           `${((100 * v.bytes) / jsonlBytes).toFixed(1)}%`,
         ]),
+    ),
+  );
+  // A plain streamed turn (a text answer, no tool call): its request and response lines as stored, without the
+  // blocks they refer to (content written once for the whole session).
+  const lineBytes = new Map(lines.map((x) => [`${x.o.type}:${x.o.id}`, Buffer.byteLength(x.l) + 1]));
+  const plain = responses
+    .filter((r) => r.stop_reason === 'end_turn')
+    .map((r) => ({
+      request: lineBytes.get(`request:${r.id}`) ?? 0,
+      response: lineBytes.get(`response:${r.id}`) ?? 0,
+    }));
+  const plainMedian = (k) => median(plain.map((p) => p[k]));
+  results.disk.plainTurn = {
+    turns: plain.length,
+    requestLineBytes: plainMedian('request'),
+    responseLineBytes: plainMedian('response'),
+    metadataBytes: median(plain.map((p) => p.request + p.response)),
+  };
+  tables.push(
+    formatTable(
+      `A plain streamed turn (text answer): request + response line bytes as stored, median of ${plain.length}`,
+      ['request line', 'response line', 'together', 'target'],
+      [
+        [
+          results.disk.plainTurn.requestLineBytes,
+          results.disk.plainTurn.responseLineBytes,
+          results.disk.plainTurn.metadataBytes,
+          `≤ 600 ${verdict(results.disk.plainTurn.metadataBytes <= 600)}`,
+        ],
+      ],
     ),
   );
   const fieldRows = (type) =>
