@@ -39,6 +39,8 @@ let sqlJs: Promise<SqlJsStatic> | null = null;
 /** A checkpoint (whole-file write) once the journal holds this much, or a third of the file if more. */
 export const CHECKPOINT_MIN_JOURNAL_BYTES = 4 * 1024 * 1024;
 const CHECKPOINT_FILE_RATIO = 1 / 3;
+/** Prepared statements an IndexStore keeps at most (see IndexStore.statement). */
+const PREPARED_MAX = 256;
 
 /** Where sql-wasm.wasm lives: next to the sql.js package by default; the packaged app may pass its own. */
 export function defaultWasmPath(): string {
@@ -92,6 +94,8 @@ export class IndexStore implements IndexDb {
   /** total_changes() and the schema cookie after the last journaled batch: anything else is a stray write. */
   private seen = '';
   private markStmt: Statement | null = null;
+  /** Statements prepared once (see `statement`). */
+  private readonly prepared = new Map<string, Statement>();
   private readonly journal: JournalWriter | null;
   saves = 0;
   checkpoints = 0;
@@ -130,7 +134,7 @@ export class IndexStore implements IndexDb {
     if (this.journal && this.changeMark() !== this.seen) this.strayWrite();
     this.db.exec('BEGIN');
     try {
-      for (const s of stmts) this.db.run(s.sql, s.params);
+      for (const s of stmts) this.statement(s.sql, (st) => st.run(s.params));
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
@@ -155,15 +159,43 @@ export class IndexStore implements IndexDb {
   }
 
   querySync<T = Record<string, unknown>>(sql: string, params: SqlValue[] = []): T[] {
-    const st = this.db.prepare(sql);
-    try {
-      st.bind(params);
-      const rows: T[] = [];
-      while (st.step()) rows.push(st.getAsObject() as T);
-      return rows;
-    } finally {
-      st.free();
+    return this.statement(sql, (st) => {
+      try {
+        st.bind(params);
+        const rows: T[] = [];
+        while (st.step()) rows.push(st.getAsObject() as T);
+        return rows;
+      } finally {
+        st.reset();
+      }
+    });
+  }
+
+  /**
+   * `use` with the statement for `sql`, prepared once and kept (sql.js re-parses a statement on every `db.run`,
+   * which cost about a fifth of the index's write time). An export or close frees every statement (sql.js does,
+   * whoever calls it): a freed one is prepared again. At most PREPARED_MAX are kept (SQL built per call, such as
+   * `IN (?, ?, …)` lists, would otherwise pile up): past that the cache starts over.
+   */
+  private statement<T>(sql: string, use: (st: Statement) => T): T {
+    const cached = this.prepared.get(sql);
+    if (cached) {
+      try {
+        return use(cached);
+      } catch (err) {
+        if (err !== 'Statement closed') throw err;
+        this.prepared.clear();
+      }
     }
+    if (this.prepared.size >= PREPARED_MAX) this.forgetStatements();
+    const st = this.db.prepare(sql);
+    this.prepared.set(sql, st);
+    return use(st);
+  }
+
+  private forgetStatements(): void {
+    for (const st of this.prepared.values()) st.free();
+    this.prepared.clear();
   }
 
   markDirty(): void {
@@ -292,6 +324,7 @@ export class IndexStore implements IndexDb {
     const generation = (this.generation + 1) >>> 0 || 1;
     this.db.exec(`PRAGMA user_version = ${generation}`);
     this.markStmt = null; // freed by the export
+    this.prepared.clear(); // as these
     const data = this.db.export();
     // The export holds everything so far; what commits while it is written goes to the journal after it.
     this.seen = this.changeMark();
@@ -320,6 +353,7 @@ export class IndexStore implements IndexDb {
     this.saveTimer = null;
     await this.enqueueSave(true);
     this.closed = true;
+    this.prepared.clear(); // freed by close
     this.db.close();
   }
 }
