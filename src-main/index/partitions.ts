@@ -27,6 +27,7 @@ import { forgetFile, statementsFor } from './indexer.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 import { copyFiles } from './part-copy.js';
 import { DIRTY_SQL, dirtyStmts, SUMMARY_SQL, takeDirty, wholePartitionStmts } from './summary.js';
+import { refreshOpen, SummaryRefresh } from './summary-refresh.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
 
 export const INDEX_DIR = 'index';
@@ -59,6 +60,8 @@ export interface PartitionOptions {
   prices?: Prices;
   log?: (level: 'info' | 'warn', message: string) => void;
   now?: () => number;
+  /** Refresh the summary at most this often while writing (summary-refresh.ts; default 0: every batch). */
+  summaryRefreshMs?: number;
 }
 
 export interface PartitionInfo {
@@ -86,15 +89,25 @@ export class PartitionedIndex implements IndexDb {
   /** Why the whole layout is being built from the JSONL (first start, migration, lost summary), or null. */
   rebuildReason: string | null = null;
   rollOvers = 0;
+  private readonly refresh: SummaryRefresh;
 
   private constructor(
     private readonly o: PartitionOptions,
-    readonly summary: IndexStore,
+    private readonly summaryStore: IndexStore,
     public open: IndexStore,
     public openId: number,
   ) {
     this.prices = o.prices ?? bundledPrices();
     this.sessionsDir = path.join(o.dataDir, 'sessions');
+    this.refresh = new SummaryRefresh(o, () =>
+      refreshOpen(this.summaryStore, this.openId, this.open, this.prices, o.log),
+    );
+  }
+
+  /** The summary, first brought up to date with the open partition's batches (summary-refresh.ts). */
+  get summary(): IndexStore {
+    this.refresh.flush();
+    return this.summaryStore;
   }
 
   private get readOnly(): boolean {
@@ -195,21 +208,14 @@ export class PartitionedIndex implements IndexDb {
   // ---- the write path (IndexDb) ----
 
   async run(stmts: Stmt[]): Promise<void> {
-    this.runSync(stmts);
-    if (this.needsRollOver()) await this.rollOver();
+    if (this.runSync(stmts) && this.needsRollOver()) await this.rollOver();
   }
 
-  /** One transaction on the open partition, then the summary rows it touched. */
-  runSync(stmts: Stmt[]): void {
+  /** One transaction on the open partition, then (now or soon: true if now) the summary rows it touched. */
+  runSync(stmts: Stmt[]): boolean {
     this.open.db.exec(DIRTY_SQL);
     this.open.runSync(stmts);
-    try {
-      this.summary.runSync(dirtyStmts(this.openId, 'open', this.open, this.prices));
-    } catch (err) {
-      // The partition holds the batch; the summary must not miss it: recompute all of the partition's rows.
-      this.o.log?.('warn', `index summary update failed (${(err as Error).message}); recomputing it`);
-      this.summary.runSync(wholePartitionStmts(this.openId, 'open', this.open, this.prices));
-    }
+    return this.refresh.changed();
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: SqlValue[] = []): Promise<T[]> {
@@ -474,7 +480,7 @@ export class PartitionedIndex implements IndexDb {
     for (const [, e] of this.loaded) e.store.db.close();
     this.loaded.clear();
     this.open.db.close();
-    this.summary.db.close();
+    this.summaryStore.db.close();
   }
 
   async close(): Promise<void> {
@@ -482,7 +488,8 @@ export class PartitionedIndex implements IndexDb {
     this.idleTimer = null;
     for (const [, e] of this.loaded) await e.store.close();
     this.loaded.clear();
+    this.refresh.flush();
     await this.open.close();
-    await this.summary.close();
+    await this.summaryStore.close();
   }
 }

@@ -11,6 +11,7 @@ import { ensurePrivateDir } from '../storage/fsutil.js';
 import { DriftNotices } from './drift-notices.js';
 import { RecorderEngine } from './engine.js';
 import { PartitionedIndex } from '../index/partitions.js';
+import { SUMMARY_REFRESH_MS } from '../index/summary-refresh.js';
 import { reconcilePartitions } from '../index/part-reconcile.js';
 import { PART_QUERIES } from '../index/part-queries.js';
 import { JsonlWriter } from '../storage/jsonl-writer.js';
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     onError: (err) => log('error', `saving the index failed: ${err.message}`),
     prices,
     log,
+    summaryRefreshMs: SUMMARY_REFRESH_MS,
   });
   const rebuildReason = db.rebuildReason;
   if (rebuildReason)
