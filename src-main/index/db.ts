@@ -173,8 +173,8 @@ export class IndexStore implements IndexDb {
 
   /**
    * `use` with the statement for `sql`, prepared once and kept (sql.js re-parses a statement on every `db.run`,
-   * which cost about a fifth of the index's write time). An export or close frees every statement (sql.js does,
-   * whoever calls it): a freed one is prepared again. At most PREPARED_MAX are kept (SQL built per call, such as
+   * which cost about a fifth of the index's write time). Closing the database frees them; one freed otherwise
+   * ("Statement closed") is prepared again. At most PREPARED_MAX are kept (SQL built per call, such as
    * `IN (?, ?, …)` lists, would otherwise pile up): past that the cache starts over.
    */
   private statement<T>(sql: string, use: (st: Statement) => T): T {
@@ -324,7 +324,6 @@ export class IndexStore implements IndexDb {
     const generation = (this.generation + 1) >>> 0 || 1;
     this.db.exec(`PRAGMA user_version = ${generation}`);
     this.markStmt = null; // freed by the export
-    this.prepared.clear(); // as these
     const data = this.db.export();
     // The export holds everything so far; what commits while it is written goes to the journal after it.
     this.seen = this.changeMark();

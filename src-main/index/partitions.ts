@@ -99,8 +99,8 @@ export class PartitionedIndex implements IndexDb {
   ) {
     this.prices = o.prices ?? bundledPrices();
     this.sessionsDir = path.join(o.dataDir, 'sessions');
-    this.refresh = new SummaryRefresh(o, () =>
-      refreshOpen(this.summaryStore, this.openId, this.open, this.prices, o.log),
+    this.refresh = new SummaryRefresh(o, (d) =>
+      refreshOpen(this.summaryStore, this.openId, this.open, this.prices, d, o.log),
     );
   }
 
@@ -215,7 +215,7 @@ export class PartitionedIndex implements IndexDb {
   runSync(stmts: Stmt[]): boolean {
     this.open.db.exec(DIRTY_SQL);
     this.open.runSync(stmts);
-    return this.refresh.changed();
+    return this.refresh.changed(takeDirty(this.open));
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: SqlValue[] = []): Promise<T[]> {
@@ -290,7 +290,9 @@ export class PartitionedIndex implements IndexDb {
 
   /** A session recorded in a closed partition comes back: its file's rows move to the open one. */
   async claimSession(id: string): Promise<void> {
-    const row = this.summary.querySync<{ part: number; file: string }>(
+    // Not refreshed first (per new session, that would undo summary-refresh.ts): a row the refresh has yet to
+    // write is of the open partition, and a session there has nothing to claim.
+    const row = this.summaryStore.querySync<{ part: number; file: string }>(
       'SELECT part, file FROM session_list WHERE id = ?',
       [id],
     )[0];
