@@ -115,6 +115,9 @@ export class IndexStore implements IndexDb {
     replayed = false,
   ) {
     this.journal = file && !readOnly ? new JournalWriter(journalPathFor(file)) : null;
+    // The rollback journal in memory, not as a file in sql.js's in-memory file system (created, written and
+    // deleted by every transaction). The database file there is not the durable copy either: see above.
+    db.exec('PRAGMA journal_mode = MEMORY');
     this.generation = disk.generation;
     this.fileBytes = disk.bytes;
     // A file opened whole with nothing replayed is already what the disk holds: its first save appends to a fresh

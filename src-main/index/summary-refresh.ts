@@ -10,7 +10,7 @@ import type { IndexStore } from './db.js';
 import { dirtyStmts, wholePartitionStmts, type Dirty } from './summary.js';
 
 /** The recorder's interval between summary refreshes while it writes. */
-export const SUMMARY_REFRESH_MS = 2_000;
+export const SUMMARY_REFRESH_MS = 10_000;
 
 export class SummaryRefresh {
   private sessions = new Set<string>();
