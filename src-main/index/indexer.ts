@@ -24,6 +24,23 @@ const ARGS_PREVIEW_CHARS = 2000;
 // Text put into the full-text table per request; enough to find a word in a long answer.
 const FTS_CHARS = 64 * 1024;
 
+/**
+ * The full-text row of a request: its prompt when the request line is indexed (params: prompt, id), the
+ * response text when the response line is (update, then insert if there was no prompt row; params: text, id).
+ * `both` is what the recorder's index queue runs instead when both lines are in one batch (prompt, text, id):
+ * each of the three tokenises the prompt again (FTS4 updates are a delete and an insert).
+ */
+export const FTS_SQL = {
+  prompt: `INSERT OR IGNORE INTO request_text (docid, request_id, session_id, prompt, response)
+            SELECT rowid, id, session_id, ?, '' FROM requests WHERE id = ?`,
+  response: `UPDATE request_text SET response = ? WHERE docid = (SELECT rowid FROM requests WHERE id = ?)`,
+  responseNew: `INSERT INTO request_text (docid, request_id, session_id, prompt, response)
+            SELECT r.rowid, r.id, r.session_id, '', ? FROM requests r
+            WHERE r.id = ? AND NOT EXISTS (SELECT 1 FROM request_text WHERE docid = r.rowid)`,
+  both: `INSERT OR REPLACE INTO request_text (docid, request_id, session_id, prompt, response)
+            SELECT rowid, id, session_id, ?, ? FROM requests WHERE id = ?`,
+} as const;
+
 function preview(text: string | null | undefined, max = PREVIEW_CHARS): string | null {
   if (!text) return null;
   const t = text.replace(/\s+/g, ' ').trim();
@@ -148,8 +165,7 @@ function requestStmts(l: RequestLine): Stmt[] {
     out.push({
       // Full-text rows are keyed by the request row's rowid (docid): FTS4 cannot index its other columns, so
       // finding a row by request_id would scan the whole table on every response.
-      sql: `INSERT OR IGNORE INTO request_text (docid, request_id, session_id, prompt, response)
-            SELECT rowid, id, session_id, ?, '' FROM requests WHERE id = ?`,
+      sql: FTS_SQL.prompt,
       params: [l.prompt.slice(0, FTS_CHARS), l.id],
     });
   }
@@ -213,16 +229,8 @@ function responseStmts(l: ResponseLine, prices: Prices | undefined): Stmt[] {
     });
   }
   if (text) {
-    out.push({
-      sql: `UPDATE request_text SET response = ? WHERE docid = (SELECT rowid FROM requests WHERE id = ?)`,
-      params: [text.slice(0, FTS_CHARS), l.id],
-    });
-    out.push({
-      sql: `INSERT INTO request_text (docid, request_id, session_id, prompt, response)
-            SELECT r.rowid, r.id, r.session_id, '', ? FROM requests r
-            WHERE r.id = ? AND NOT EXISTS (SELECT 1 FROM request_text WHERE docid = r.rowid)`,
-      params: [text.slice(0, FTS_CHARS), l.id],
-    });
+    out.push({ sql: FTS_SQL.response, params: [text.slice(0, FTS_CHARS), l.id] });
+    out.push({ sql: FTS_SQL.responseNew, params: [text.slice(0, FTS_CHARS), l.id] });
   }
   out.push(sessionTotals(l.session_id, l.at));
   return out;

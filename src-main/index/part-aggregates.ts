@@ -40,6 +40,15 @@ export const SPLIT_SESSIONS_MAX = 1_000;
 
 export const AGGREGATE_TABLES = ['part_aggs', 'part_tools', 'part_slowest', 'part_splits'] as const;
 
+/** Statements deleting every summary row of one partition (or of all, `part` undefined). */
+export function forgetSummaryRows(part?: number): Stmt[] {
+  return ['file_parts', 'session_list', 'rollups', ...AGGREGATE_TABLES].map((t) =>
+    part === undefined
+      ? { sql: `DELETE FROM ${t}`, params: [] }
+      : { sql: `DELETE FROM ${t} WHERE part = ?`, params: [part] },
+  );
+}
+
 /** Statements creating the tables in a summary written before they existed (none when they are there). */
 export function ensureAggregateTables(summary: IndexStore): Stmt[] {
   const have = new Set(

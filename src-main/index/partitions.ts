@@ -23,9 +23,10 @@ import { forgetFile, statementsFor } from './indexer.js';
 import { carriedFiles, freeShare, writtenElsewhere } from './part-carry.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 import { copyFiles } from './part-copy.js';
-import { AGGREGATE_TABLES, ensureAggregateTables } from './part-aggregates.js';
+import { ensureAggregateTables, forgetSummaryRows } from './part-aggregates.js';
 import { DIRTY_SQL, dirtyStmts, SUMMARY_SQL, takeDirty, wholePartitionStmts } from './summary.js';
 import { TermFilters } from './term-filter.js';
+import { refreshOpen, SummaryRefresh } from './summary-refresh.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
 
 export const INDEX_DIR = 'index';
@@ -57,6 +58,8 @@ export interface PartitionOptions {
   prices?: Prices;
   log?: (level: 'info' | 'warn', message: string) => void;
   now?: () => number;
+  /** Refresh the summary at most this often while writing (summary-refresh.ts; default 0: every batch). */
+  summaryRefreshMs?: number;
 }
 
 export interface PartitionInfo {
@@ -86,16 +89,26 @@ export class PartitionedIndex implements IndexDb {
   rollOvers = 0;
   /** The term filters of the closed partitions (term-filter.ts): search skips a partition without the words. */
   readonly terms: TermFilters;
+  private readonly refresh: SummaryRefresh;
 
   private constructor(
     private readonly o: PartitionOptions,
-    readonly summary: IndexStore,
+    private readonly summaryStore: IndexStore,
     public open: IndexStore,
     public openId: number,
   ) {
     this.prices = o.prices ?? bundledPrices();
     this.sessionsDir = path.join(o.dataDir, 'sessions');
     this.terms = new TermFilters(o.dataDir, o.readOnly === true, o.log);
+    this.refresh = new SummaryRefresh(o, (d) =>
+      refreshOpen(this.summaryStore, this.openId, this.open, this.prices, d, o.log),
+    );
+  }
+
+  /** The summary, first brought up to date with the open partition's batches (summary-refresh.ts). */
+  get summary(): IndexStore {
+    this.refresh.flush();
+    return this.summaryStore;
   }
 
   private get readOnly(): boolean {
@@ -141,13 +154,11 @@ export class PartitionedIndex implements IndexDb {
       if (!o.readOnly)
         for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : [])
           if (/^part-\d+\.(db|terms)/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
-      summary.runSync(
-        ['partitions', 'file_parts', 'session_list', 'rollups', ...AGGREGATE_TABLES].map((t) => ({
-          sql: `DELETE FROM ${t}`,
-          params: [],
-        })),
-      );
-      summary.runSync([{ sql: `DELETE FROM meta WHERE key = 'layout_complete'`, params: [] }]);
+      summary.runSync([
+        ...forgetSummaryRows(),
+        { sql: 'DELETE FROM partitions', params: [] },
+        { sql: `DELETE FROM meta WHERE key = 'layout_complete'`, params: [] },
+      ]);
     }
     let openId = summary.querySync<{ id: number }>(`SELECT id FROM partitions WHERE state = 'open'`)[0]?.id;
     if (openId === undefined) {
@@ -163,12 +174,7 @@ export class PartitionedIndex implements IndexDb {
       // Only the open partition is lost: forget what the summary says it held, so the reconcile that follows
       // indexes those session files again (into it).
       o.log?.('info', `index partition ${openId} is rebuilt from its session files: ${p.rebuildReason}`);
-      summary.runSync(
-        ['file_parts', 'session_list', 'rollups', ...AGGREGATE_TABLES].map((t) => ({
-          sql: `DELETE FROM ${t} WHERE part = ?`,
-          params: [openId],
-        })),
-      );
+      summary.runSync(forgetSummaryRows(openId));
     }
     // A new open partition is on disk at once (an empty file is still the partition the summary names).
     if (p.rebuildReason) p.db.markDirty();
@@ -200,25 +206,19 @@ export class PartitionedIndex implements IndexDb {
 
   async run(stmts: Stmt[]): Promise<void> {
     // A session the recorder still holds may have been left in a closed partition at a roll-over (not carried):
-    // the files and sessions this batch writes to are claimed first, so new rows join the old ones.
+    // the files and sessions this batch writes to are claimed first, so new rows join the old ones. (Closed
+    // partitions' summary rows are always current; only the open one's may wait for the deferred refresh.)
     if (!this.readOnly)
-      for (const [file, part] of writtenElsewhere(this.summary, this.openId, stmts))
+      for (const [file, part] of writtenElsewhere(this.summaryStore, this.openId, stmts))
         await this.claimFile(part, file);
-    this.runSync(stmts);
-    if (this.needsRollOver()) await this.rollOver();
+    if (this.runSync(stmts) && this.needsRollOver()) await this.rollOver();
   }
 
-  /** One transaction on the open partition, then the summary rows it touched. */
-  runSync(stmts: Stmt[]): void {
+  /** One transaction on the open partition, then (now or soon: true if now) the summary rows it touched. */
+  runSync(stmts: Stmt[]): boolean {
     this.open.db.exec(DIRTY_SQL);
     this.open.runSync(stmts);
-    try {
-      this.summary.runSync(dirtyStmts(this.openId, 'open', this.open, this.prices));
-    } catch (err) {
-      // The partition holds the batch; the summary must not miss it: recompute all of the partition's rows.
-      this.o.log?.('warn', `index summary update failed (${(err as Error).message}); recomputing it`);
-      this.summary.runSync(wholePartitionStmts(this.openId, 'open', this.open, this.prices));
-    }
+    return this.refresh.changed(takeDirty(this.open));
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: SqlValue[] = []): Promise<T[]> {
@@ -290,7 +290,9 @@ export class PartitionedIndex implements IndexDb {
 
   /** A session recorded in a closed partition comes back: its file's rows move to the open one. */
   async claimSession(id: string): Promise<void> {
-    const row = this.summary.querySync<{ part: number; file: string }>(
+    // Not refreshed first (per new session, that would undo summary-refresh.ts): a row the refresh has yet to
+    // write is of the open partition, and a session there has nothing to claim.
+    const row = this.summaryStore.querySync<{ part: number; file: string }>(
       'SELECT part, file FROM session_list WHERE id = ?',
       [id],
     )[0];
@@ -379,13 +381,10 @@ export class PartitionedIndex implements IndexDb {
     this.loaded.delete(part);
     if (cached) cached.store.db.close();
     if (!this.readOnly) removeIndexFile(partitionFile(this.o.dataDir, part));
-    this.summary.runSync(
-      ['file_parts', 'session_list', 'rollups', ...AGGREGATE_TABLES].map((t) => ({
-        sql: `DELETE FROM ${t} WHERE part = ?`,
-        params: [part],
-      })),
-    );
-    this.summary.runSync([{ sql: 'DELETE FROM partitions WHERE id = ?', params: [part] }]);
+    this.summary.runSync([
+      ...forgetSummaryRows(part),
+      { sql: 'DELETE FROM partitions WHERE id = ?', params: [part] },
+    ]);
     this.o.log?.('info', `index partition ${part} dropped (its session files are gone)`);
   }
 
@@ -486,7 +485,7 @@ export class PartitionedIndex implements IndexDb {
     for (const [, e] of this.loaded) e.store.db.close();
     this.loaded.clear();
     this.open.db.close();
-    this.summary.db.close();
+    this.summaryStore.db.close();
   }
 
   async close(): Promise<void> {
@@ -494,7 +493,8 @@ export class PartitionedIndex implements IndexDb {
     this.idleTimer = null;
     for (const [, e] of this.loaded) await e.store.close();
     this.loaded.clear();
+    this.refresh.flush();
     await this.open.close();
-    await this.summary.close();
+    await this.summaryStore.close();
   }
 }

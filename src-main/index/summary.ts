@@ -410,8 +410,15 @@ CREATE TEMP TRIGGER IF NOT EXISTS dirty_fi_d AFTER DELETE ON main.files BEGIN
   INSERT OR IGNORE INTO dirty_files VALUES (OLD.path); END;
 `;
 
+/** What batches on a partition touched: sessions, hours and files. */
+export interface Dirty {
+  sessions: string[];
+  hours: number[];
+  files: string[];
+}
+
 /** What the last batches on a partition touched (and forget it). */
-export function takeDirty(store: IndexStore): { sessions: string[]; hours: number[]; files: string[] } {
+export function takeDirty(store: IndexStore): Dirty {
   return store.scratch((db) => {
     const col = <T>(sql: string): T[] => (db.exec(sql)[0]?.values ?? []).map((v) => v[0] as T);
     const out = {
@@ -424,14 +431,14 @@ export function takeDirty(store: IndexStore): { sessions: string[]; hours: numbe
   });
 }
 
-/** Summary statements for what a batch touched on partition `part`. */
+/** Summary statements for what a batch touched on partition `part` (or `d`: marks taken earlier). */
 export function dirtyStmts(
   part: number,
   state: 'open' | 'closed',
   store: IndexStore,
   prices: Prices,
+  d: Dirty = takeDirty(store),
 ): Stmt[] {
-  const d = takeDirty(store);
   const out: Stmt[] = [...sessionStmts(part, store, d.sessions), ...fileStmts(part, store, d.files)];
   for (const h of d.hours)
     out.push(...rollupStmts(part, [h], cellsOf(store, h * HOUR_MS, (h + 1) * HOUR_MS, prices)));

@@ -11,6 +11,7 @@ import { ensurePrivateDir } from '../storage/fsutil.js';
 import { DriftNotices } from './drift-notices.js';
 import { RecorderEngine } from './engine.js';
 import { PartitionedIndex } from '../index/partitions.js';
+import { SUMMARY_REFRESH_MS } from '../index/summary-refresh.js';
 import { reconcilePartitions } from '../index/part-reconcile.js';
 import { PART_QUERIES } from '../index/part-queries.js';
 import { JsonlWriter } from '../storage/jsonl-writer.js';
@@ -50,7 +51,23 @@ export interface RecorderWorkerData {
 
 const port = parentPort!;
 const data = workerData as RecorderWorkerData;
-const send = (m: FromWorker): void => port.postMessage(m);
+/**
+ * Bytes processed and not yet acknowledged: one ack every ACK_MS rather than per message batch (about three per
+ * request), and always before any other message, so the client never sees a result before the bytes it follows.
+ */
+let unacked = 0;
+let ackTimer: NodeJS.Timeout | null = null;
+const ACK_MS = 10;
+const ackNow = (): void => {
+  if (ackTimer) clearTimeout(ackTimer);
+  ackTimer = null;
+  if (unacked > 0) port.postMessage({ t: 'ack', bytes: unacked } satisfies FromWorker);
+  unacked = 0;
+};
+const send = (m: FromWorker): void => {
+  ackNow();
+  port.postMessage(m);
+};
 const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string): void =>
   send({ t: 'log', level, message });
 
@@ -77,6 +94,7 @@ async function main(): Promise<void> {
     onError: (err) => log('error', `saving the index failed: ${err.message}`),
     prices,
     log,
+    summaryRefreshMs: SUMMARY_REFRESH_MS,
   });
   const rebuildReason = db.rebuildReason;
   if (rebuildReason)
@@ -315,7 +333,10 @@ async function main(): Promise<void> {
         log('error', `recorder message ${m.t} failed: ${(err as Error).message}`);
       }
     }
-    if (bytes > 0) send({ t: 'ack', bytes });
+    if (bytes > 0) {
+      unacked += bytes;
+      ackTimer ??= setTimeout(ackNow, ACK_MS);
+    }
   }
 }
 
