@@ -97,6 +97,11 @@ export class IndexStore implements IndexDb {
   /** Write statements prepared once and reused (compiling them again for every row cost a third of a rebuild). */
   private readonly prepared = new Map<string, Statement>();
   private readonly journal: JournalWriter | null;
+  /**
+   * A bulk build (a rebuild from the JSONL, which starts over when interrupted): no timed saves and no journal
+   * records; the builder saves (a whole-file checkpoint) when it is done with the file.
+   */
+  deferSaves = false;
   saves = 0;
   checkpoints = 0;
   lastSaveMs = 0;
@@ -143,7 +148,8 @@ export class IndexStore implements IndexDb {
     }
     if (this.journal) {
       this.seen = this.changeMark();
-      if (!this.needCheckpoint) {
+      if (this.deferSaves) this.strayWrite();
+      else if (!this.needCheckpoint) {
         // Kept until the next save: a copy of the list (callers must not change the Stmt objects themselves).
         this.pending.push(stmts.slice());
         this.pendingBytes += estimateBytes(stmts);
@@ -157,7 +163,8 @@ export class IndexStore implements IndexDb {
   /** One write statement through the cache of prepared statements (at most PREPARED_MAX, oldest dropped). */
   private exec1(s: Stmt): void {
     let st = this.prepared.get(s.sql);
-    if (st) this.prepared.delete(s.sql); // re-inserted below: the map's order is the order of last use
+    if (st)
+      this.prepared.delete(s.sql); // re-inserted below: the map's order is the order of last use
     else {
       st = this.db.prepare(s.sql);
       if (this.prepared.size >= PREPARED_MAX) {
@@ -193,7 +200,7 @@ export class IndexStore implements IndexDb {
 
   markDirty(): void {
     this.dirty = true;
-    if (this.file && !this.readOnly && !this.saveTimer && !this.closed) {
+    if (this.file && !this.readOnly && !this.saveTimer && !this.closed && !this.deferSaves) {
       this.saveTimer = setTimeout(() => {
         this.saveTimer = null;
         void this.save().catch(this.onError);

@@ -24,6 +24,19 @@ const ARGS_PREVIEW_CHARS = 2000;
 // Text put into the full-text table per request; enough to find a word in a long answer.
 const FTS_CHARS = 64 * 1024;
 
+/** The full-text statements of a request and its response (file-stmts.ts merges them for a whole file). */
+export const TEXT_SQL = {
+  /** [prompt, request id]: the request's row, its response still empty. */
+  prompt: `INSERT OR IGNORE INTO request_text (docid, request_id, session_id, prompt, response)
+            SELECT rowid, id, session_id, ?, '' FROM requests WHERE id = ?`,
+  /** [response text, request id]: the row's response, when the row exists. */
+  responseUpdate: `UPDATE request_text SET response = ? WHERE docid = (SELECT rowid FROM requests WHERE id = ?)`,
+  /** [response text, request id]: a row with only the response, when none exists (no prompt text). */
+  responseInsert: `INSERT INTO request_text (docid, request_id, session_id, prompt, response)
+            SELECT r.rowid, r.id, r.session_id, '', ? FROM requests r
+            WHERE r.id = ? AND NOT EXISTS (SELECT 1 FROM request_text WHERE docid = r.rowid)`,
+} as const;
+
 function preview(text: string | null | undefined, max = PREVIEW_CHARS): string | null {
   if (!text) return null;
   const t = text.replace(/\s+/g, ' ').trim();
@@ -148,8 +161,7 @@ function requestStmts(l: RequestLine): Stmt[] {
     out.push({
       // Full-text rows are keyed by the request row's rowid (docid): FTS4 cannot index its other columns, so
       // finding a row by request_id would scan the whole table on every response.
-      sql: `INSERT OR IGNORE INTO request_text (docid, request_id, session_id, prompt, response)
-            SELECT rowid, id, session_id, ?, '' FROM requests WHERE id = ?`,
+      sql: TEXT_SQL.prompt,
       params: [l.prompt.slice(0, FTS_CHARS), l.id],
     });
   }
@@ -214,13 +226,11 @@ function responseStmts(l: ResponseLine, prices: Prices | undefined): Stmt[] {
   }
   if (text) {
     out.push({
-      sql: `UPDATE request_text SET response = ? WHERE docid = (SELECT rowid FROM requests WHERE id = ?)`,
+      sql: TEXT_SQL.responseUpdate,
       params: [text.slice(0, FTS_CHARS), l.id],
     });
     out.push({
-      sql: `INSERT INTO request_text (docid, request_id, session_id, prompt, response)
-            SELECT r.rowid, r.id, r.session_id, '', ? FROM requests r
-            WHERE r.id = ? AND NOT EXISTS (SELECT 1 FROM request_text WHERE docid = r.rowid)`,
+      sql: TEXT_SQL.responseInsert,
       params: [text.slice(0, FTS_CHARS), l.id],
     });
   }

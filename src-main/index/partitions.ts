@@ -81,11 +81,13 @@ export class PartitionedIndex implements IndexDb {
   private readonly loaded = new Map<number, { store: IndexStore; used: number }>();
   private readonly loading = new Map<number, Promise<IndexStore>>();
   private idleTimer: NodeJS.Timeout | null = null;
-  private readonly prices: Prices;
+  readonly prices: Prices;
   readonly sessionsDir: string;
   /** Why the whole layout is being built from the JSONL (first start, migration, lost summary), or null. */
   rebuildReason: string | null = null;
   rollOvers = 0;
+  /** Set while a full rebuild runs in bulk (part-bulk.ts): it takes the batches, summarising per partition. */
+  bulk: ((stmts: Stmt[]) => void) | null = null;
 
   private constructor(
     private readonly o: PartitionOptions,
@@ -201,6 +203,7 @@ export class PartitionedIndex implements IndexDb {
 
   /** One transaction on the open partition, then the summary rows it touched. */
   runSync(stmts: Stmt[]): void {
+    if (this.bulk) return this.bulk(stmts);
     this.open.db.exec(DIRTY_SQL);
     this.open.runSync(stmts);
     try {
