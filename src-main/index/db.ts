@@ -162,9 +162,9 @@ export class IndexStore implements IndexDb {
 
   /** One write statement through the cache of prepared statements (at most PREPARED_MAX, oldest dropped). */
   private exec1(s: Stmt): void {
+    // Taken out and put back: the map's order is the order of last use.
     let st = this.prepared.get(s.sql);
-    if (st)
-      this.prepared.delete(s.sql); // re-inserted below: the map's order is the order of last use
+    if (st) this.prepared.delete(s.sql);
     else {
       st = this.db.prepare(s.sql);
       if (this.prepared.size >= PREPARED_MAX) {
