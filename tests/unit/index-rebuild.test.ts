@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RecordLine, ResponseLine } from '../../src-shared/records.js';
+import type { GapLine, RecordLine, ResponseLine } from '../../src-shared/records.js';
 import { openIndex, type IndexStore } from '../../src-main/index/db.js';
 import { compactFileStmts } from '../../src-main/index/file-stmts.js';
 import { forgetFile, sessionTotals, statementsFor } from '../../src-main/index/indexer.js';
@@ -70,15 +70,16 @@ describe('a whole session file indexed at once', () => {
       const cut = lines[lastResponse] as ResponseLine;
       lines = lines.filter((_, i) => i !== lastResponse);
       const firstRequest = lines.find((l) => l.type === 'request')!;
-      lines.push({
+      const gap: GapLine = {
         type: 'gap',
         v: 1,
-        session_id: firstRequest.session_id,
         at: cut.at + 1,
         dropped: 2,
+        reason: 'queue_full',
         requests_lost: 1,
         requests: [firstRequest.type === 'request' ? firstRequest.id : ''],
-      } as RecordLine);
+      };
+      lines.push(gap);
       const jsonl = lines.map((l) => JSON.stringify(l) + '\n').join('');
       fs.writeFileSync(path.join(dir, rel), jsonl);
 
