@@ -395,7 +395,8 @@ export async function run(ctx) {
   } finally {
     await upstream.stop();
     upstream.kill();
-    fs.rmSync(root, { recursive: true, force: true });
+    // --keep: the data dirs stay (measureSize said where), so the root that holds them stays too.
+    if (!ctx.flags.keep) fs.rmSync(root, { recursive: true, force: true });
   }
   return {
     tables: [table(results)],
