@@ -97,6 +97,11 @@ export class IndexStore implements IndexDb {
   /** Statements prepared once (see `statement`). */
   private readonly prepared = new Map<string, Statement>();
   private readonly journal: JournalWriter | null;
+  /**
+   * A bulk build (a rebuild from the JSONL, which starts over when interrupted): no timed saves and no journal
+   * records; the builder saves (a whole-file checkpoint) when it is done with the file.
+   */
+  deferSaves = false;
   saves = 0;
   checkpoints = 0;
   lastSaveMs = 0;
@@ -146,7 +151,8 @@ export class IndexStore implements IndexDb {
     }
     if (this.journal) {
       this.seen = this.changeMark();
-      if (!this.needCheckpoint) {
+      if (this.deferSaves) this.strayWrite();
+      else if (!this.needCheckpoint) {
         // Kept until the next save: a copy of the list (callers must not change the Stmt objects themselves).
         this.pending.push(stmts.slice());
         this.pendingBytes += estimateBytes(stmts);
@@ -212,7 +218,7 @@ export class IndexStore implements IndexDb {
 
   markDirty(): void {
     this.dirty = true;
-    if (this.file && !this.readOnly && !this.saveTimer && !this.closed) {
+    if (this.file && !this.readOnly && !this.saveTimer && !this.closed && !this.deferSaves) {
       this.saveTimer = setTimeout(() => {
         this.saveTimer = null;
         void this.save().catch(this.onError);

@@ -1,5 +1,6 @@
 // Which session files follow the write path across a partition roll-over (partitions.ts): the ones carried to
-// the new partition when the open one closes, and the ones a later write claims back from a closed partition.
+// the new partition when the open one closes, and the ones a later write claims back from a closed partition;
+// and the recorder's lookup of a recorded request in whichever partition holds it.
 import { fileProgress, sessionTotals } from './indexer.js';
 import type { IndexStore } from './db.js';
 import type { Stmt } from './types.js';
@@ -73,4 +74,20 @@ export function freeShare(db: IndexStore): number {
     'SELECT (SELECT freelist_count FROM pragma_freelist_count) AS f, (SELECT page_count FROM pragma_page_count) AS n',
   )[0]!;
   return r.n > 0 ? r.f / r.n : 0;
+}
+
+/** The session of request `id` (and what it replays), newest partition first; null when none holds it. */
+export async function findRequest(
+  parts: readonly { id: number }[],
+  store: (part: number) => Promise<IndexStore>,
+  id: string,
+): Promise<{ session_id: string; replay_of: string | null } | null> {
+  for (const p of parts) {
+    const r = (await store(p.id)).querySync<{ session_id: string; replay_of: string | null }>(
+      'SELECT session_id, replay_of FROM requests WHERE id = ?',
+      [id],
+    )[0];
+    if (r) return r;
+  }
+  return null;
 }

@@ -4,6 +4,7 @@
 // and requests cut by the end of the previous run get their crash markers. New files go to the open partition in
 // day order, which rolls over as it fills, so a full rebuild (reindex, migration) keeps memory flat.
 import type { PartitionedIndex } from './partitions.js';
+import { beginBulk, canBuildInBulk, endBulk } from './part-bulk.js';
 import { fileStatements, listSessionFiles, type ReconcileOptions, type ReconcileResult } from './reindex.js';
 
 export async function reconcilePartitions(
@@ -38,18 +39,25 @@ export async function reconcilePartitions(
           .querySync<{ file: string }>('SELECT DISTINCT file FROM session_list WHERE in_flight > 0')
           .map((r) => r.file),
   );
-  let done = 0;
-  for (const f of files) {
-    done++;
-    if (o.isOpen?.(f.abs)) continue;
-    const k = known.get(f.rel);
-    if (!o.full && k?.size === f.size && !unfinished.has(f.rel)) continue;
-    const stmts = await fileStatements(f, o, result);
-    if (!stmts) continue;
-    if (k && k.part !== pi.openId) await pi.forgetFiles([f.rel]);
-    await pi.run(stmts);
-    result.reindexed++;
-    o.onProgress?.(done, files.length, f.rel);
+  // A full rebuild of the whole layout writes the summary per partition (part-bulk.ts), not per file.
+  const bulk = o.full === true && canBuildInBulk(pi);
+  if (bulk) beginBulk(pi);
+  try {
+    let done = 0;
+    for (const f of files) {
+      done++;
+      if (o.isOpen?.(f.abs)) continue;
+      const k = known.get(f.rel);
+      if (!o.full && k?.size === f.size && !unfinished.has(f.rel)) continue;
+      const stmts = await fileStatements(f, o, result);
+      if (!stmts) continue;
+      if (k && k.part !== pi.openId) await pi.forgetFiles([f.rel]);
+      await pi.run(stmts);
+      result.reindexed++;
+      o.onProgress?.(done, files.length, f.rel);
+    }
+  } finally {
+    if (bulk) endBulk(pi);
   }
   return result;
 }

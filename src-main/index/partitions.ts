@@ -20,7 +20,7 @@ import { ensurePrivateDir } from '../storage/fsutil.js';
 import { openIndex, type IndexStore } from './db.js';
 import { journalPathFor } from './journal.js';
 import { forgetFile, statementsFor } from './indexer.js';
-import { carriedFiles, freeShare, writtenElsewhere } from './part-carry.js';
+import { carriedFiles, findRequest, freeShare, writtenElsewhere } from './part-carry.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 import { copyFiles } from './part-copy.js';
 import { ensureAggregateTables, forgetSummaryRows } from './part-aggregates.js';
@@ -82,7 +82,7 @@ export class PartitionedIndex implements IndexDb {
   private readonly loaded = new Map<number, { store: IndexStore; used: number }>();
   private readonly loading = new Map<number, Promise<IndexStore>>();
   private idleTimer: NodeJS.Timeout | null = null;
-  private readonly prices: Prices;
+  readonly prices: Prices;
   readonly sessionsDir: string;
   /** Why the whole layout is being built from the JSONL (first start, migration, lost summary), or null. */
   rebuildReason: string | null = null;
@@ -90,6 +90,8 @@ export class PartitionedIndex implements IndexDb {
   /** The term filters of the closed partitions (term-filter.ts): search skips a partition without the words. */
   readonly terms: TermFilters;
   private readonly refresh: SummaryRefresh;
+  /** Set while a full rebuild runs in bulk (part-bulk.ts): it takes the batches, summarising per partition. */
+  bulk: ((stmts: Stmt[]) => void) | null = null;
 
   private constructor(
     private readonly o: PartitionOptions,
@@ -216,6 +218,10 @@ export class PartitionedIndex implements IndexDb {
 
   /** One transaction on the open partition, then (now or soon: true if now) the summary rows it touched. */
   runSync(stmts: Stmt[]): boolean {
+    if (this.bulk) {
+      this.bulk(stmts);
+      return true;
+    }
     this.open.db.exec(DIRTY_SQL);
     this.open.runSync(stmts);
     return this.refresh.changed(takeDirty(this.open));
@@ -314,15 +320,7 @@ export class PartitionedIndex implements IndexDb {
   }
 
   async lookupRequest(id: string): Promise<{ session_id: string; replay_of: string | null } | null> {
-    for (const p of this.partitions()) {
-      const store = await this.store(p.id);
-      const r = store.querySync<{ session_id: string; replay_of: string | null }>(
-        'SELECT session_id, replay_of FROM requests WHERE id = ?',
-        [id],
-      )[0];
-      if (r) return r;
-    }
-    return null;
+    return findRequest(this.partitions(), (part) => this.store(part), id);
   }
 
   /** Session files are gone (retention, or deleted): forget them; a partition left with none is dropped. */

@@ -16,6 +16,7 @@ import { PRIVATE_FILE_MODE } from '../storage/fsutil.js';
 import { decodeAll } from '../recorder/decode.js';
 import { hydrateLines } from '../recorder/lean-read.js';
 import { forgetFile, statementsFor, type Stmt } from './indexer.js';
+import { compactFileStmts } from './file-stmts.js';
 import type { IndexStore } from './db.js';
 import type { Prices } from '../analytics/prices.js';
 
@@ -309,5 +310,5 @@ export async function fileStatements(
     sql: 'INSERT OR REPLACE INTO files (path, size, lines) VALUES (?, ?, ?)',
     params: [f.rel, size, read.lines.length + crashed.length],
   });
-  return stmts;
+  return compactFileStmts(stmts);
 }

@@ -133,6 +133,25 @@ export async function runReindex(repoRoot, dataDir, { port, env = {} } = {}) {
   return { seconds, peakRss: peak, stdout: stdout.trim() };
 }
 
+/** Run a Node script to completion with the peak RSS sampled as runReindex does: { seconds, peakRss, stdout }. */
+export async function runNodeScript(script, args) {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  let peak = 0;
+  const timer = setInterval(() => {
+    const s = procStatus(child.pid);
+    if (s && s.hwm > peak) peak = s.hwm;
+  }, 100);
+  const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`${path.basename(script)} exited with ${code}: ${stderr.trim()}`);
+  return { seconds: (performance.now() - t0) / 1000, peakRss: peak, stdout: stdout.trim() };
+}
+
 /** GET a loopback URL; resolves { status, body } or rejects on a socket error. */
 export function httpGet(port, pathName, timeoutMs = 2000) {
   return new Promise((resolve, reject) => {

@@ -125,44 +125,76 @@ export async function recordTemplate(repoRoot, upstreamUrl, kind, scratchRoot = 
 }
 
 /**
+ * The template cut once at its UUIDs, epoch-ms times of the recording and first-prompt phrase, so a copy is a
+ * concatenation instead of three regex passes over the whole text (a 1M-request history is 20k copies).
+ */
+export function compileTemplate(template) {
+  const phrase = template.phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`${UUID.source}|${EPOCH_MS.source}|${phrase}`, 'g');
+  const parts = [];
+  const slots = new Map();
+  let last = 0;
+  for (const m of template.text.matchAll(re)) {
+    const s = m[0];
+    parts.push(template.text.slice(last, m.index));
+    last = m.index + s.length;
+    if (s === template.phrase) parts.push({ phrase: true });
+    else if (s.includes('-')) {
+      if (!slots.has(s)) slots.set(s, slots.size);
+      parts.push({ uuid: slots.get(s) });
+    } else if (Math.abs(Number(s) - template.started) > DAY)
+      parts.push(s); // only times of the recording (within a day of it) move; other 13-digit numbers stay
+    else parts.push({ at: Number(s), decimals: s.includes('.') ? s.length - s.indexOf('.') - 1 : -1 });
+  }
+  parts.push(template.text.slice(last));
+  return {
+    parts,
+    slots: slots.size,
+    base: template.started,
+    phrase: template.phrase,
+    requests: template.requests,
+  };
+}
+
+/** Copy k of `sessions` (see writeHistory): its JSONL text, start, day folder and session id. */
+export function copySession(compiled, k, { sessions, days = 20, endAt = Date.now() - 3_600_000 }) {
+  const span = days * DAY;
+  const start = endAt - span + Math.floor((k * span) / sessions);
+  const delta = start - compiled.base;
+  const ids = Array.from({ length: compiled.slots }, () => randomUUID());
+  const rare = k % RARE_EVERY === RARE_AT;
+  const phrase = `${compiled.phrase} copy${k}${rare ? ` ${RARE_WORD}` : ''}`;
+  let text = '';
+  for (const p of compiled.parts) {
+    if (typeof p === 'string') text += p;
+    else if (p.uuid !== undefined) text += ids[p.uuid];
+    else if (p.phrase) text += phrase;
+    else text += p.decimals < 0 ? String(p.at + delta) : (p.at + delta).toFixed(p.decimals);
+  }
+  const sessionId = /"session_id":"([^"]+)"/.exec(text)?.[1] ?? randomUUID();
+  return { text, start, day: new Date(start).toISOString().slice(0, 10), sessionId, rare };
+}
+
+/**
  * Write `sessions` copies of `template` into `<dataDir>/sessions/YYYY-MM-DD/`, their starts spread evenly
  * over the `days` before `endAt`. Returns { files, bytes, requests, rareSessions, seconds }.
  */
 export function writeHistory(dataDir, template, { sessions, days = 20, endAt = Date.now() - 3_600_000 }) {
   const t0 = performance.now();
-  const base = template.started;
-  const span = days * DAY;
+  const compiled = compileTemplate(template);
   let bytes = 0;
   let rare = 0;
   const madeDirs = new Set();
   for (let k = 0; k < sessions; k++) {
-    const start = endAt - span + Math.floor((k * span) / sessions);
-    const delta = start - base;
-    const ids = new Map();
-    let text = template.text.replace(UUID, (u) => {
-      let v = ids.get(u);
-      if (!v) ids.set(u, (v = randomUUID()));
-      return v;
-    });
-    text = text.replace(EPOCH_MS, (n) => {
-      const v = Number(n);
-      // Only times of the recording (within a day of it) move; other 13-digit numbers stay.
-      if (Math.abs(v - base) > DAY) return n;
-      const dot = n.indexOf('.');
-      return dot < 0 ? String(v + delta) : (v + delta).toFixed(n.length - dot - 1);
-    });
-    const marker = k % RARE_EVERY === RARE_AT ? ` ${RARE_WORD}` : '';
-    if (marker) rare += 1;
-    text = text.replaceAll(template.phrase, `${template.phrase} copy${k}${marker}`);
-    const day = new Date(start).toISOString().slice(0, 10);
-    const dir = path.join(dataDir, 'sessions', day);
+    const c = copySession(compiled, k, { sessions, days, endAt });
+    if (c.rare) rare += 1;
+    const dir = path.join(dataDir, 'sessions', c.day);
     if (!madeDirs.has(dir)) {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       madeDirs.add(dir);
     }
-    const sessionId = /"session_id":"([^"]+)"/.exec(text)?.[1] ?? randomUUID();
-    fs.writeFileSync(path.join(dir, `${sessionId}.jsonl`), text, { mode: 0o600 });
-    bytes += Buffer.byteLength(text);
+    fs.writeFileSync(path.join(dir, `${c.sessionId}.jsonl`), c.text, { mode: 0o600 });
+    bytes += Buffer.byteLength(c.text);
   }
   return {
     files: sessions,
