@@ -90,6 +90,7 @@ export class PartitionedIndex implements IndexDb {
   /** The term filters of the closed partitions (term-filter.ts): search skips a partition without the words. */
   readonly terms: TermFilters;
   private readonly refresh: SummaryRefresh;
+  private flushesChecked = 0;
   /** Set while a full rebuild runs in bulk (part-bulk.ts): it takes the batches, summarising per partition. */
   bulk: ((stmts: Stmt[]) => void) | null = null;
 
@@ -213,7 +214,12 @@ export class PartitionedIndex implements IndexDb {
     if (!this.readOnly)
       for (const [file, part] of writtenElsewhere(this.summaryStore, this.openId, stmts))
         await this.claimFile(part, file);
-    if (this.runSync(stmts) && this.needsRollOver()) await this.rollOver();
+    // The roll-over test reads the summary's partition row: after every refresh, whether this batch's, the
+    // timer's or a reader's (checking only after this batch's own starved it under steady traffic).
+    if (this.runSync(stmts) || this.refresh.flushes !== this.flushesChecked) {
+      this.flushesChecked = this.refresh.flushes;
+      if (this.needsRollOver()) await this.rollOver();
+    }
   }
 
   /** One transaction on the open partition, then (now or soon: true if now) the summary rows it touched. */

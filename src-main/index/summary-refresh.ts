@@ -19,6 +19,8 @@ export class SummaryRefresh {
   private behind = false;
   private at = -Infinity;
   private timer: NodeJS.Timeout | null = null;
+  /** Refreshes so far (by a batch, the timer or a reader): the roll-over test runs after each. */
+  flushes = 0;
   private readonly now = (): number => this.o.now?.() ?? Date.now();
 
   constructor(
@@ -29,7 +31,10 @@ export class SummaryRefresh {
     },
     /** Bring the summary up to date with what the batches since the last call touched. */
     private readonly refresh: (d: Dirty) => void,
-  ) {}
+  ) {
+    // Opening computed the open partition's rows (and a bulk rebuild refreshes none): the interval starts now.
+    this.at = this.now();
+  }
 
   /**
    * A batch touched `d` on the open partition: refresh now if the interval has passed (true), or arm the timer.
@@ -67,6 +72,7 @@ export class SummaryRefresh {
     this.hours = new Set();
     this.files = new Set();
     this.behind = false;
+    this.flushes++;
     this.at = this.now();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

@@ -5,7 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { reconcilePartitions } from '../../src-main/index/part-reconcile.js';
 import { listSessions } from '../../src-main/index/part-queries.js';
 import { PartitionedIndex } from '../../src-main/index/partitions.js';
-import { forgetFile } from '../../src-main/index/indexer.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileProgress, forgetFile, statementsFor } from '../../src-main/index/indexer.js';
+import type { RecordLine } from '../../src-shared/records.js';
 import { SummaryRefresh } from '../../src-main/index/summary-refresh.js';
 import type { Dirty } from '../../src-main/index/summary.js';
 import { makeTempDir } from '../support/config.js';
@@ -82,6 +85,9 @@ describe('deferred summary refresh', () => {
       got.push(d);
       refreshed?.(d);
     });
+    // The interval starts when the index opens (it computed the summary then): a batch within it waits.
+    expect(r.changed({ sessions: ['a'], hours: [1], files: ['f1'] })).toBe(false);
+    now += 30;
     expect(r.changed({ sessions: ['a'], hours: [1], files: ['f1'] })).toBe(true);
     expect(got).toEqual([{ sessions: ['a'], hours: [1], files: ['f1'] }]);
     now += 10;
@@ -95,5 +101,53 @@ describe('deferred summary refresh', () => {
     expect([...d.files].sort()).toEqual(['f2']);
     r.flush(); // nothing left behind: no empty refresh
     expect(got).toHaveLength(2);
+  });
+
+  it('rolls the open partition over while batches keep coming and readers keep refreshing the summary', async () => {
+    const dir = makeTempDir('lr-sumref-');
+    let t = NOW;
+    const pi = await PartitionedIndex.open({
+      dataDir: dir,
+      saveIntervalMs: 60_000,
+      now: () => t,
+      summaryRefreshMs: 1_000,
+      maxRows: 8,
+    });
+    open.push(pi);
+    await reconcilePartitions(pi, `${dir}/sessions`, { full: true });
+    await pi.finishBuild();
+    const more: HistorySession[] = Array.from({ length: 6 }, (_, i) => ({
+      id: `more-${i}`,
+      at: D0 + i * HOUR,
+      turns: 3,
+    }));
+    writeHistory(dir, more);
+    for (const s of more) {
+      const rel = sessionRel(s);
+      const text = fs.readFileSync(path.join(dir, 'sessions', rel), 'utf8');
+      const lines = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as RecordLine);
+      await pi.run([
+        ...lines.flatMap((l) => statementsFor(l, rel)),
+        fileProgress(rel, Buffer.byteLength(text), lines.length),
+      ]);
+      // The window reads the session list between batches (which refreshes the summary first).
+      await ids(pi);
+      t += 250;
+    }
+    // 18 requests at 8 a partition: the open one closed twice, though no batch found the interval passed.
+    expect(pi.rollOvers).toBe(2);
+    expect(
+      pi
+        .partitions()
+        .map((p) => [p.id, p.state, p.requests])
+        .sort((a, b) => Number(a[0]) - Number(b[0])),
+    ).toEqual([
+      [1, 'closed', 9],
+      [2, 'closed', 9],
+      [3, 'open', 0],
+    ]);
   });
 });
