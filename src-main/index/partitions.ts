@@ -208,14 +208,12 @@ export class PartitionedIndex implements IndexDb {
   // ---- the write path (IndexDb) ----
 
   async run(stmts: Stmt[]): Promise<void> {
-    // A session the recorder still holds may have been left in a closed partition at a roll-over (not carried):
-    // the files and sessions this batch writes to are claimed first, so new rows join the old ones. (Closed
+    // A session left in a closed partition at a roll-over (not carried) is claimed by its next write. (Closed
     // partitions' summary rows are always current; only the open one's may wait for the deferred refresh.)
     if (!this.readOnly)
       for (const [file, part] of writtenElsewhere(this.summaryStore, this.openId, stmts))
         await this.claimFile(part, file);
-    // The roll-over test reads the summary's partition row: after every refresh, whether this batch's, the
-    // timer's or a reader's (checking only after this batch's own starved it under steady traffic).
+    // The roll-over test reads the summary: after every refresh (this batch's, the timer's or a reader's).
     if (this.runSync(stmts) || this.refresh.flushes !== this.flushesChecked) {
       this.flushesChecked = this.refresh.flushes;
       if (this.needsRollOver()) await this.rollOver();
@@ -224,10 +222,7 @@ export class PartitionedIndex implements IndexDb {
 
   /** One transaction on the open partition, then (now or soon: true if now) the summary rows it touched. */
   runSync(stmts: Stmt[]): boolean {
-    if (this.bulk) {
-      this.bulk(stmts);
-      return true;
-    }
+    if (this.bulk) return (this.bulk(stmts), true);
     this.open.db.exec(DIRTY_SQL);
     this.open.runSync(stmts);
     return this.refresh.changed(takeDirty(this.open));
