@@ -16,6 +16,9 @@ const dist = (m) => import(pathToFileURL(path.join(o.repoRoot, 'dist/src-main/in
 const { PartitionedIndex } = await dist('partitions.js');
 const { beginBulk, endBulk } = await dist('part-bulk.js');
 const { forgetFile, statementsFor } = await dist('indexer.js');
+const { hydrateLines } = await import(
+  pathToFileURL(path.join(o.repoRoot, 'dist/src-main/recorder/lean-read.js')).href
+);
 const { compactFileStmts } = await dist('file-stmts.js');
 
 const t0 = performance.now();
@@ -49,10 +52,14 @@ for (let k = 0; k < o.sessions; k++) {
     size = Buffer.byteLength(c.text);
     jsonlBytes += size;
   } else fs.linkSync(standIn, abs);
-  const lines = c.text
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l));
+  // The lines in their full shape, as the reader gives them to the indexer (lean v2 lines are filled in).
+  const lines = hydrateLines(
+    c.text
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l)),
+    path.basename(rel, '.jsonl'),
+  );
   const stmts = [...forgetFile(rel)];
   for (const l of lines) stmts.push(...statementsFor(l, rel));
   stmts.push({
