@@ -165,4 +165,40 @@ describe('SessionBlocks', () => {
     expect(JSON.stringify(o1)).not.toContain('4111111111111111');
     expect(o1.find((b) => b.kind === 'message')!.hash).toBe(o2.find((b) => b.kind === 'message')!.hash);
   });
+
+  it('keeps only hashes of values redaction left alone, and a bounded amount of the values it changed', () => {
+    const redact = (v: JsonValue) => {
+      const text = JSON.stringify(v);
+      if (!text.includes('secret')) return { value: v, findings: {} };
+      return { value: JSON.parse(text.replace(/secret/g, '[SECRET]')) as JsonValue, findings: { secret: 1 } };
+    };
+    const memo = new RedactionMemo(100, 10_000);
+    const s = new SessionBlocks(memo, redact);
+    const out: BlockLine[] = [];
+    const big = 'x'.repeat(5_000);
+    for (let i = 0; i < 50; i++)
+      s.split('openai', 'chat_completions', { messages: [{ role: 'user', content: `plain ${i} ${big}` }] }, out);
+    // Fifty 5 KB messages with nothing to redact: fifty hashes, no values held.
+    expect(memo.size).toEqual({ entries: 50, valueBytes: 0 });
+    for (let i = 0; i < 10; i++)
+      s.split('openai', 'chat_completions', { messages: [{ role: 'user', content: `secret ${i} ${big}` }] }, out);
+    // Ten changed values of ~5 KB each: only the newest that fit in 10 000 bytes stay.
+    expect(memo.size.valueBytes).toBeLessThanOrEqual(10_000);
+    expect(memo.size.valueBytes).toBeGreaterThan(5_000);
+    for (let i = 0; i < 200; i++)
+      s.split('openai', 'chat_completions', { messages: [{ role: 'user', content: `more ${i}` }] }, out);
+    expect(memo.size.entries).toBe(100);
+    // A value seen again (memo hit or not) still gives the same redacted block and hash.
+    const again: BlockLine[] = [];
+    const t = new SessionBlocks(memo, redact);
+    t.split('openai', 'chat_completions', { messages: [{ role: 'user', content: `secret 9 ${big}` }] }, again);
+    t.split('openai', 'chat_completions', { messages: [{ role: 'user', content: `plain 49 ${big}` }] }, again);
+    const first = out.filter((b) => b.kind === 'message');
+    for (const b of again.filter((x) => x.kind === 'message')) {
+      const same = first.find((x) => x.hash === b.hash)!;
+      expect(same.value).toEqual(b.value);
+    }
+    expect(JSON.stringify(again)).toContain('[SECRET] 9');
+    expect(JSON.stringify(again)).not.toContain('"secret 9');
+  });
 });

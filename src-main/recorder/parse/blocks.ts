@@ -43,10 +43,33 @@ export function addFindings(into: Findings, from: Findings): void {
   for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
 }
 
-/** A bounded map from raw-JSON hash to its redacted form, shared by all sessions of one recorder. */
+/** Memo bounds: entries, and the JSON size of the redacted values it holds (only values redaction changed). */
+const MEMO_MAX_ENTRIES = 20_000;
+const MEMO_MAX_VALUE_BYTES = 4 * 2 ** 20;
+const NO_FINDINGS: Findings = Object.freeze({}) as Findings;
+
+interface MemoEntry {
+  hash: string;
+  /** The redacted value when redaction changed it; absent when the raw value is its own redacted form. */
+  value?: JsonValue;
+  findings: Findings;
+  /** JSON length of `value` (0 without one): what the byte bound counts. */
+  bytes: number;
+}
+
+/**
+ * A bounded map from raw-JSON hash to its redacted form, shared by all sessions of one recorder. Most blocks
+ * hold nothing to redact: for those it keeps only the hash (about 100 bytes an entry), since the caller holds
+ * the value anyway; a value redaction changed is kept, within MEMO_MAX_VALUE_BYTES of JSON. Holding every value
+ * (20 000 parsed messages of up to ~100 KB) was the recorder's growing heap in the 30-minute soak.
+ */
 export class RedactionMemo {
-  private readonly map = new Map<string, Redacted>();
-  constructor(private readonly max = 20_000) {}
+  private readonly map = new Map<string, MemoEntry>();
+  private valueBytes = 0;
+  constructor(
+    private readonly max = MEMO_MAX_ENTRIES,
+    private readonly maxValueBytes = MEMO_MAX_VALUE_BYTES,
+  ) {}
 
   /** Redact `value` (its JSON text is `json`), reusing a previous result for identical raw content. */
   get(json: string, value: JsonValue, redact: ValueRedactor): Redacted {
@@ -61,29 +84,42 @@ export class RedactionMemo {
     return this.lookup(rawKey, value, redact, null);
   }
 
+  /** How many entries, and how many bytes of redacted JSON, the memo holds (for tests and the soak). */
+  get size(): { entries: number; valueBytes: number } {
+    return { entries: this.map.size, valueBytes: this.valueBytes };
+  }
+
   private lookup(rawKey: string, value: JsonValue, redact: ValueRedactor, json: string | null): Redacted {
     const hit = this.map.get(rawKey);
     if (hit) {
       // Refresh recency: delete + set moves the key to the end of the insertion order.
       this.map.delete(rawKey);
       this.map.set(rawKey, hit);
-      return hit;
+      return { hash: hit.hash, value: hit.value ?? value, findings: hit.findings };
     }
     const red = redact(value);
-    const entry = {
-      hash:
-        red.value === value ? hashText(json ?? JSON.stringify(value)) : hashText(JSON.stringify(red.value)),
-      value: red.value,
-      findings: red.findings,
-    };
+    const findings = Object.keys(red.findings).length === 0 ? NO_FINDINGS : red.findings;
+    let entry: MemoEntry;
+    if (red.value === value) {
+      entry = { hash: hashText(json ?? JSON.stringify(value)), findings, bytes: 0 };
+    } else {
+      const text = JSON.stringify(red.value);
+      entry = { hash: hashText(text), value: red.value, findings, bytes: text.length };
+    }
     this.map.set(rawKey, entry);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
-    return entry;
+    this.valueBytes += entry.bytes;
+    while (this.map.size > this.max || this.valueBytes > this.maxValueBytes) {
+      const [oldest, e] = this.map.entries().next().value!;
+      this.map.delete(oldest);
+      this.valueBytes -= e.bytes;
+    }
+    return { hash: entry.hash, value: red.value, findings };
   }
 
   /** Forget everything (after the redaction policy changes). */
   clear(): void {
     this.map.clear();
+    this.valueBytes = 0;
   }
 }
 
