@@ -21,7 +21,7 @@ import { LiveProgress, responseText } from './live-progress.js';
 import { LineWriter, type LineSink, type StoredAs } from './line-writer.js';
 import type { LostRequests } from './lost-requests.js';
 import type { OpenMsg, ToWorker, WorkerStats } from './protocol.js';
-import { SessionStore, type SessionState } from './session-store.js';
+import { SESSION_IDLE_MS, SessionStore, type SessionState } from './session-store.js';
 import { recognizeClient, replaySession, resolveSession } from './sessions.js';
 import { WorkOrder } from './work-order.js';
 import { WsExchange, type WsTurnEvent } from './ws-exchange.js';
@@ -434,7 +434,7 @@ export class RecorderEngine {
 
   /** Whether a session file is being written to (recent activity): retention must leave it alone. */
   isActive(abs: string): boolean {
-    return this.sessions.isActive(abs, this.o.sessionIdleMs ?? 30 * 60_000);
+    return this.sessions.isActive(abs, this.o.sessionIdleMs ?? SESSION_IDLE_MS);
   }
 
   /** Retention removed these files: forget their sessions, so a returning session starts a new file. */
@@ -462,7 +462,7 @@ export class RecorderEngine {
     }
     const busy = new Set<string>();
     for (const ex of this.http.values()) if (ex.sessionId) busy.add(ex.sessionId);
-    this.sessions.dropIdle(now, this.o.sessionIdleMs ?? 30 * 60_000, busy);
+    this.sessions.dropIdle(now, this.o.sessionIdleMs ?? SESSION_IDLE_MS, busy);
   }
 
   /** Resolves when every exchange already ended has its lines queued (requests and responses written). */

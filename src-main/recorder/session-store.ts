@@ -1,8 +1,10 @@
 // The recorder's open sessions: which file each writes to, its stored blocks, the tool calls still waiting for a
 // result (for tool latency) and the results already counted. A session seen before (earlier today, yesterday,
 // before a restart) is reloaded from the index and keeps its file: one session, one file. Idle sessions leave
-// memory and come back the same way.
+// memory (after SESSION_IDLE_MS) and come back the same way; the block hashes its file holds are read back from
+// the file, so a session that resumes after a pause writes no block again.
 import path from 'node:path';
+import { heldBlockHashes } from './held-blocks.js';
 import { RECORD_VERSION, type RecordLine, type SessionLine } from '../../src-shared/records.js';
 import { dayDirName } from '../storage/fsutil.js';
 import type { IndexDb } from '../index/types.js';
@@ -53,6 +55,9 @@ export interface SessionStoreOptions {
   log: (level: 'warn', message: string) => void;
 }
 
+/** A session with no line for this long leaves memory (it comes back from its file and the index). */
+export const SESSION_IDLE_MS = 5 * 60_000;
+
 export class SessionStore {
   private readonly sessions = new Map<string, Promise<SessionState>>();
   private readonly resolved = new Map<string, SessionState>();
@@ -96,6 +101,7 @@ export class SessionStore {
     let lineCount = 0;
     const pending = new Map<string, PendingToolCall>();
     const answered = new Set<string>();
+    let held: Set<string> | undefined;
     try {
       await this.o.index.claimSession?.(id);
       const rows = await this.o.index.query<{
@@ -122,6 +128,7 @@ export class SessionStore {
           if (c.result_request_id) answered.add(c.id);
           else pending.set(c.id, { requestId: c.request_id, endAt: c.called_at });
         }
+        held = await heldBlockHashes(path.join(this.o.sessionsDir, file));
       }
     } catch (err) {
       this.o.log('warn', `index lookup for session ${id} failed: ${(err as Error).message}`);
@@ -144,7 +151,7 @@ export class SessionStore {
       id,
       file,
       abs: path.join(this.o.sessionsDir, file),
-      blocks: new SessionBlocks(this.memo, this.o.redaction.value),
+      blocks: new SessionBlocks(this.memo, this.o.redaction.value, held),
       toolCalls: pending,
       answered,
       queue: Promise.resolve(),

@@ -153,10 +153,14 @@ export function layout(
 export class SessionBlocks {
   private readonly written = new Set<string>();
 
+  /** `held`: hashes of the blocks the session's file already holds (a session coming back after leaving memory). */
   constructor(
     private readonly memo: RedactionMemo,
     private readonly redact: ValueRedactor,
-  ) {}
+    held?: Iterable<string>,
+  ) {
+    if (held) for (const h of held) this.written.add(h);
+  }
 
   /** Findings of the blocks newly written by the current call (drained by the caller). */
   private pending: Findings = {};

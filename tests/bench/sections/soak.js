@@ -109,9 +109,17 @@ export async function run(ctx) {
   });
   writeBenchConfig(dataDir, upstream.url);
   const latest = { main: null, worker: null };
+  // --serve-log=FILE: every stderr line of serve, prefixed with the time since start (with --memory-ms=1000, a
+  // finer memory trace to line up with the index's own log lines: partition roll-overs, rewrites).
+  const serveLog = ctx.flags['serve-log'] ? fs.createWriteStream(String(ctx.flags['serve-log'])) : null;
+  const logT0 = Date.now();
   const serve = await startServe(ctx.repoRoot, dataDir, {
-    env: { ...serveEnv, LUNAROUTE_DEBUG_MEMORY: String(SAMPLE_MS) },
+    env: {
+      ...serveEnv,
+      LUNAROUTE_DEBUG_MEMORY: String(Number(ctx.flags['memory-ms'] ?? SAMPLE_MS)),
+    },
     onStderr: (line) => {
+      serveLog?.write(`${((Date.now() - logT0) / 1000).toFixed(1)} ${line}\n`);
       if (!line.startsWith(MEMORY_PREFIX)) return;
       try {
         const m = JSON.parse(line.slice(MEMORY_PREFIX.length));
@@ -286,6 +294,7 @@ export async function run(ctx) {
   ctx.log('load stopped; stopping serve (the long streams in flight are cut by the shutdown)');
   const stopT = Date.now();
   await serve.stop(60_000);
+  serveLog?.end();
   const stopMs = Date.now() - stopT;
   await Promise.allSettled(streamLoops);
   agent.destroy();
