@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The `lunaroute` command. A plain-JS shim over the compiled CLI in dist/ (built by `npm run build`, which
 // `npm install` runs through the prepare script), so it needs no TypeScript at run time.
+import { tuneAllocator } from './tune-allocator.js';
+
+if (process.argv[2] === 'serve') tuneAllocator();
 let cli;
 try {
   cli = await import('../dist/src-main/cli.js');

@@ -1,6 +1,7 @@
 // The index split by period, so memory and writes do not grow with the past. Each partition is one sql.js file
 // (`<dataDir>/index/part-NNNNNN.db`, the schema of schema.ts) holding whole session files; only the open one is
-// in memory and saved. It closes after MAX_ROWS requests or when a request of a new month arrives. Recently active
+// in memory and saved. It closes after MAX_ROWS requests, at MAX_BYTES (part-carry.ts), or when a request of a new
+// month arrives. Recently active
 // sessions move to the new one (part-carry.ts); a closed one written again is claimed by the write. Closed
 // partitions are opened on demand and released when idle; they change only by losing a file (claimed, or removed
 // by retention; the last file gone drops the partition). `index/summary.db` (summary.ts) is always loaded.
@@ -18,9 +19,15 @@ import path from 'node:path';
 import { bundledPrices, type Prices } from '../analytics/prices.js';
 import { ensurePrivateDir } from '../storage/fsutil.js';
 import { openIndex, type IndexStore } from './db.js';
-import { journalPathFor } from './journal.js';
 import { forgetFile, statementsFor } from './indexer.js';
-import { carriedFiles, findRequest, freeShare, writtenElsewhere } from './part-carry.js';
+import {
+  carriedFiles,
+  DEFAULT_MAX_BYTES,
+  findRequest,
+  freeShare,
+  rollOverDue,
+  writtenElsewhere,
+} from './part-carry.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 import { copyFiles } from './part-copy.js';
 import { ensureAggregateTables, forgetSummaryRows } from './part-aggregates.js';
@@ -28,55 +35,25 @@ import { DIRTY_SQL, dirtyStmts, SUMMARY_SQL, takeDirty, wholePartitionStmts } fr
 import { TermFilters } from './term-filter.js';
 import { refreshOpen, SummaryRefresh } from './summary-refresh.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
+import {
+  DEFAULT_MAX_ROWS,
+  INDEX_DIR,
+  LEGACY_INDEX_FILE,
+  monthOf,
+  partitionFile,
+  removeIndexFile,
+  type PartitionInfo,
+  type PartitionOptions,
+} from './part-layout.js';
 
-export const INDEX_DIR = 'index';
-
-/** An index file and its statement journal (db.ts): a journal left behind could replay into a new file. */
-function removeIndexFile(file: string): void {
-  fs.rmSync(file, { force: true });
-  fs.rmSync(journalPathFor(file), { force: true });
-  fs.rmSync(file.replace(/\.db$/, '.terms'), { force: true }); // its term filter (term-filter.ts)
-}
-/** The single-file index of LunaRoute before partitions (schema ≤ 5): migrated, then removed. */
-export const LEGACY_INDEX_FILE = 'lunaroute.db';
-export const DEFAULT_MAX_ROWS = 10_000;
-
-export interface PartitionOptions {
-  dataDir: string;
-  wasmPath?: string;
-  saveIntervalMs?: number;
-  onError?: (err: Error) => void;
-  /** The CLI while a server may own the files: nothing is written, nothing rolls over. */
-  readOnly?: boolean;
-  /** Requests per partition before it closes (default 10,000). */
-  maxRows?: number;
-  /** A closed partition unused this long is released (default 60 s). */
-  idleMs?: number;
-  /** Closed partitions kept loaded at most (default 2). */
-  maxLoaded?: number;
-  /** The price table the rollups' cache savings use (default: the bundled one). */
-  prices?: Prices;
-  log?: (level: 'info' | 'warn', message: string) => void;
-  now?: () => number;
-  /** Refresh the summary at most this often while writing (summary-refresh.ts; default 0: every batch). */
-  summaryRefreshMs?: number;
-}
-
-export interface PartitionInfo {
-  id: number;
-  state: 'open' | 'closed';
-  requests: number;
-  first_at: number | null;
-  last_at: number | null;
-  base: number;
-  month: string | null;
-}
-
-const monthOf = (at: number): string => new Date(at).toISOString().slice(0, 7);
-
-export function partitionFile(dataDir: string, id: number): string {
-  return path.join(dataDir, INDEX_DIR, `part-${String(id).padStart(6, '0')}.db`);
-}
+export {
+  DEFAULT_MAX_ROWS,
+  INDEX_DIR,
+  LEGACY_INDEX_FILE,
+  partitionFile,
+  type PartitionInfo,
+  type PartitionOptions,
+} from './part-layout.js';
 
 export class PartitionedIndex implements IndexDb {
   private readonly loaded = new Map<number, { store: IndexStore; used: number }>();
@@ -249,14 +226,17 @@ export class PartitionedIndex implements IndexDb {
   private needsRollOver(): boolean {
     if (this.readOnly) return false;
     const p = this.info(this.openId);
-    if (p.last_at !== null && p.month === null && p.requests > p.base) {
+    if (p.last_at !== null && p.month === null && p.requests > p.base)
       this.summary.runSync([
         { sql: 'UPDATE partitions SET month = ? WHERE id = ?', params: [monthOf(p.last_at), this.openId] },
       ]);
-      return p.requests - p.base >= (this.o.maxRows ?? DEFAULT_MAX_ROWS);
-    }
-    if (p.requests - p.base >= (this.o.maxRows ?? DEFAULT_MAX_ROWS)) return true;
-    return p.month !== null && p.last_at !== null && monthOf(p.last_at) !== p.month;
+    else if (p.month !== null && p.last_at !== null && monthOf(p.last_at) !== p.month) return true;
+    return rollOverDue(
+      p,
+      this.open,
+      this.o.maxRows ?? DEFAULT_MAX_ROWS,
+      this.o.maxBytes ?? DEFAULT_MAX_BYTES,
+    );
   }
 
   /** Close the open partition and open the next; sessions still active move along. */
@@ -268,7 +248,11 @@ export class PartitionedIndex implements IndexDb {
     const file = partitionFile(this.o.dataDir, newId);
     removeIndexFile(file);
     const next = (await openIndex(file, this.storeOpts())).db;
-    const carry = carriedFiles(old, this.now(), this.o.maxRows ?? DEFAULT_MAX_ROWS);
+    const carry = carriedFiles(
+      old,
+      this.now(),
+      Math.min(this.o.maxRows ?? DEFAULT_MAX_ROWS, this.info(oldId).requests),
+    );
     copyFiles(old, next, carry);
     next.db.exec(DIRTY_SQL);
     takeDirty(next);

@@ -315,4 +315,50 @@ describe('partitioned index', () => {
       await partGetSession({ parts: pi, sessionsDir: path.join(dir, 'sessions') }, { id: 'live-0' }),
     ).toEqual(Q.getSession({ index: one, sessionsDir: path.join(dir, 'sessions') }, { id: 'live-0' }));
   });
+
+  it('closes the open partition at maxBytes too, whatever its rows: only the open one lives in memory', async () => {
+    const sizes: number[] = [];
+    for (const maxBytes of [undefined, 'small'] as const) {
+      const dir = makeTempDir();
+      writeHistory(dir, SESSIONS);
+      let limit: number | undefined;
+      if (maxBytes === 'small') {
+        // An empty partition's pages, plus a third of what the whole history adds to one database.
+        const { db: empty } = await openIndex(null);
+        const one = await single(path.join(dir, 'sessions'));
+        const bytes = (db: IndexStore) =>
+          db.querySync<{ b: number }>(
+            'SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size) AS b',
+          )[0]!.b;
+        limit = bytes(empty) + (bytes(one) - bytes(empty)) / 3;
+        empty.db.close();
+      }
+      const pi = await PartitionedIndex.open({
+        dataDir: dir,
+        maxRows: 1_000,
+        ...(limit ? { maxBytes: limit } : {}),
+        saveIntervalMs: 60_000,
+        now: () => NOW,
+      });
+      open.push(pi);
+      await reconcilePartitions(pi, path.join(dir, 'sessions'), { full: true });
+      await pi.finishBuild();
+      const parts = pi.partitions();
+      expect(parts.reduce((n, p) => n + p.requests, 0)).toBe(24);
+      const closed = parts.filter((p) => p.state === 'closed');
+      sizes.push(closed.length);
+      // Each closed partition reached the limit; the open one is below it (else it would have closed).
+      if (limit) {
+        for (const p of closed)
+          expect(fs.statSync(partitionFile(dir, p.id)).size).toBeGreaterThanOrEqual(limit);
+        const open = pi.querySync<{ b: number }>(
+          'SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size) AS b',
+        )[0]!.b;
+        expect(open).toBeLessThan(limit);
+      }
+    }
+    // Without a byte limit the 24 requests stay in the open partition (maxRows is 1 000); with it, one closes.
+    expect(sizes[0]).toBe(0);
+    expect(sizes[1]).toBeGreaterThanOrEqual(1);
+  });
 });

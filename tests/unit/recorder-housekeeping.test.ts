@@ -193,7 +193,11 @@ describe('a session that left memory', () => {
     }));
   async function turn(e: RecorderEngine, id: string, messages: unknown[]) {
     e.handle(open(id, 'paused-session'));
-    e.handle({ t: 'rq', id, c: Buffer.from(JSON.stringify({ model: 'm', system: 'S'.repeat(500), messages })) });
+    e.handle({
+      t: 'rq',
+      id,
+      c: Buffer.from(JSON.stringify({ model: 'm', system: 'S'.repeat(500), messages })),
+    });
     e.handle({ t: 'rqEnd', id, ms: 1 });
     e.handle({ t: 'head', id, status: 200, headers: { 'content-type': 'application/json' }, ms: 2 });
     e.handle({
