@@ -36,7 +36,13 @@ export function startRecorder(
     // The worker gets no environment: LUNAROUTE_DEBUG_MEMORY reaches it here.
     memoryLogMs: memoryLogPeriod(),
   };
-  const worker = new Worker(workerScript('recorder/worker.js'), { workerData: data, env: {} });
+  const worker = new Worker(workerScript('recorder/worker.js'), {
+    workerData: data,
+    env: {},
+    // V8 sizes a thread's young generation for throughput (up to 3 × 16 MB semi-spaces here); the recorder's
+    // short-lived objects are parsed bodies and lines, so 12 MB keeps scavenges cheap and the heap small.
+    resourceLimits: { maxYoungGenerationSizeMb: 12 },
+  });
   let resolveReady!: () => void;
   let rejectReady!: (err: Error) => void;
   const ready = new Promise<void>((res, rej) => {
