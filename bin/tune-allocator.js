@@ -5,7 +5,10 @@
 // a copy), so RSS climbed by 100-150 MB of freed-but-kept memory in a 10-minute soak while every V8 figure stayed
 // flat. A fixed threshold (MALLOC_MMAP_THRESHOLD_, read by glibc only at process start) keeps blocks over 128 KiB
 // in their own mappings, returned to the system when freed: the same soak kept that part flat (30-55 MB).
-// So the process re-executes itself once, in place (process.execve: same pid, signals and stdio), with it set.
+// So the process re-executes itself once, in place (process.execve: same pid, signals and stdio), with it set,
+// and with two V8 flags: --expose-gc, so the recorder worker can collect dead chunk buffers before V8's 64 MB
+// external-memory trigger would (src-main/recorder/external-gc.ts), and --max-semi-space-size=4: the proxy
+// thread's young generation grew to ~30 MB of mostly empty semi-spaces (its live young objects are a few MB).
 // Needs Node >= 22.15 (older Node runs untuned); Linux only; skipped when the variable is already set (the
 // user's own choice, or this re-execution) or LUNAROUTE_NO_ALLOCATOR_TUNING is set. Other C libraries ignore it.
 const THRESHOLD = '131072';
@@ -14,10 +17,15 @@ export function tuneAllocator() {
   if (process.platform !== 'linux' || typeof process.execve !== 'function') return;
   if (process.env.MALLOC_MMAP_THRESHOLD_ !== undefined || process.env.LUNAROUTE_NO_ALLOCATOR_TUNING) return;
   try {
-    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-      ...process.env,
-      MALLOC_MMAP_THRESHOLD_: THRESHOLD,
-    });
+    const flags = ['--expose-gc', '--max-semi-space-size=4'];
+    process.execve(
+      process.execPath,
+      [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)],
+      {
+        ...process.env,
+        MALLOC_MMAP_THRESHOLD_: THRESHOLD,
+      },
+    );
   } catch {
     // Not re-executed: run as we are.
   }

@@ -1,8 +1,8 @@
 // The index split by period, so memory and writes do not grow with the past. Each partition is one sql.js file
 // (`<dataDir>/index/part-NNNNNN.db`, the schema of schema.ts) holding whole session files; only the open one is
-// in memory and saved. It closes after MAX_ROWS requests, at MAX_BYTES (part-carry.ts), or when a request of a new
-// month arrives. Recently active
-// sessions move to the new one (part-carry.ts); a closed one written again is claimed by the write. Closed
+// in memory and saved. It closes after DEFAULT_MAX_ROWS requests, at DEFAULT_MAX_BYTES of pages (part-carry.ts: its
+// size is the index's share of RSS), or when a request of a new month arrives. Recently active sessions move to
+// the new one (part-carry.ts); a closed one written again is claimed by the write. Closed
 // partitions are opened on demand and released when idle; they change only by losing a file (claimed, or removed
 // by retention; the last file gone drops the partition). `index/summary.db` (summary.ts) is always loaded.
 // Measured before choosing (20k requests: 400 sessions × 50 turns over 20 days, on a 2-core machine at load ~22,

@@ -23,6 +23,7 @@ import { RecordedMetrics } from '../otel/aggregate.js';
 import { OtelExporter, type OtelConfig } from '../otel/exporter.js';
 import { VERSION } from '../version.js';
 import { startMemoryLog, trackWasmMemories } from '../debug-memory.js';
+import { startExternalGc } from './external-gc.js';
 
 export interface RecorderWorkerData {
   dataDir: string;
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
     trackWasmMemories(); // before sql.js loads
     startMemoryLog('worker', data.memoryLogMs);
   }
+  startExternalGc();
   const sessionsDir = path.join(data.dataDir, 'sessions');
   await ensurePrivateDir(data.dataDir);
   await ensurePrivateDir(sessionsDir);
