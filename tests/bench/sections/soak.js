@@ -345,6 +345,10 @@ export async function run(ctx) {
     ],
     rows,
   );
+  // RSS swings with the collector and each partition's fill: its level over the last half, besides the last sample.
+  const halfRss = secondHalf.map((s) => s.rss / MB).sort((x, y) => x - y);
+  const q = (p) => round(halfRss[Math.min(halfRss.length - 1, Math.floor(p * halfRss.length))], 1);
+  const lastHalfRss = { median: q(0.5), p95: q(0.95), max: round(halfRss[halfRss.length - 1], 1) };
   const rssSlope = components['process RSS (/proc VmRSS)'].slopeLastHalfMbPerMin;
   const endRss = components['process RSS (/proc VmRSS)'].endMb;
   const checks = [
@@ -353,6 +357,12 @@ export async function run(ctx) {
       value: endRss,
       target: `<= ${TARGETS.rssMb}`,
       pass: endRss <= TARGETS.rssMb,
+    },
+    {
+      name: `Soak: RSS over the last half, median (MB; p95 ${lastHalfRss.p95}, max ${lastHalfRss.max})`,
+      value: lastHalfRss.median,
+      target: `<= ${TARGETS.rssMb}`,
+      pass: lastHalfRss.median <= TARGETS.rssMb,
     },
     {
       name: 'Soak: RSS slope over the last half (MB/min; plateau)',
@@ -367,6 +377,7 @@ export async function run(ctx) {
       settings: { minutes, rate, streams, streamEvents: STREAM_EVENTS, streamGapMs: STREAM_GAP_MS, serveEnv },
       counts: { ...counts, lastError },
       peakRssMb: round(last.hwm / MB, 0),
+      lastHalfRss,
       stopMs,
       finalIndexBytes,
       finalSessionsBytes,
