@@ -30,7 +30,7 @@ export interface PartitionOptions {
   maxBytes?: number;
   /** A closed partition unused this long is released (default 60 s). */
   idleMs?: number;
-  /** Closed partitions kept loaded at most (default 2). */
+  /** Closed partitions kept loaded at most (default 4: about 32 MiB at the 8 MiB cap). */
   maxLoaded?: number;
   /** The price table the rollups' cache savings use (default: the bundled one). */
   prices?: Prices;

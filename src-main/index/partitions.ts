@@ -393,7 +393,7 @@ export class PartitionedIndex implements IndexDb {
     const r = await openIndex(partitionFile(this.o.dataDir, part), this.storeOpts());
     if (r.rebuildReason) await this.rebuildClosed(part, r.db, r.rebuildReason);
     this.loaded.set(part, { store: r.db, used: this.now() });
-    while (this.loaded.size > (this.o.maxLoaded ?? 2)) {
+    while (this.loaded.size > (this.o.maxLoaded ?? 4)) {
       const [oldest] = [...this.loaded.entries()].sort((a, b) => a[1].used - b[1].used);
       this.loaded.delete(oldest![0]);
       await oldest![1].store.close();
