@@ -167,7 +167,7 @@ describe('SessionBlocks', () => {
   });
 
   it('keeps only hashes of values redaction left alone, and a bounded amount of the values it changed', () => {
-    const redact = (v: JsonValue) => {
+    const redact = (v: JsonValue): { value: JsonValue; findings: Record<string, number> } => {
       const text = JSON.stringify(v);
       if (!text.includes('secret')) return { value: v, findings: {} };
       return { value: JSON.parse(text.replace(/secret/g, '[SECRET]')) as JsonValue, findings: { secret: 1 } };
