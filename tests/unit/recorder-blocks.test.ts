@@ -177,11 +177,21 @@ describe('SessionBlocks', () => {
     const out: BlockLine[] = [];
     const big = 'x'.repeat(5_000);
     for (let i = 0; i < 50; i++)
-      s.split('openai', 'chat_completions', { messages: [{ role: 'user', content: `plain ${i} ${big}` }] }, out);
+      s.split(
+        'openai',
+        'chat_completions',
+        { messages: [{ role: 'user', content: `plain ${i} ${big}` }] },
+        out,
+      );
     // Fifty 5 KB messages with nothing to redact: fifty hashes, no values held.
     expect(memo.size).toEqual({ entries: 50, valueBytes: 0 });
     for (let i = 0; i < 10; i++)
-      s.split('openai', 'chat_completions', { messages: [{ role: 'user', content: `secret ${i} ${big}` }] }, out);
+      s.split(
+        'openai',
+        'chat_completions',
+        { messages: [{ role: 'user', content: `secret ${i} ${big}` }] },
+        out,
+      );
     // Ten changed values of ~5 KB each: only the newest that fit in 10 000 bytes stay.
     expect(memo.size.valueBytes).toBeLessThanOrEqual(10_000);
     expect(memo.size.valueBytes).toBeGreaterThan(5_000);
@@ -191,8 +201,18 @@ describe('SessionBlocks', () => {
     // A value seen again (memo hit or not) still gives the same redacted block and hash.
     const again: BlockLine[] = [];
     const t = new SessionBlocks(memo, redact);
-    t.split('openai', 'chat_completions', { messages: [{ role: 'user', content: `secret 9 ${big}` }] }, again);
-    t.split('openai', 'chat_completions', { messages: [{ role: 'user', content: `plain 49 ${big}` }] }, again);
+    t.split(
+      'openai',
+      'chat_completions',
+      { messages: [{ role: 'user', content: `secret 9 ${big}` }] },
+      again,
+    );
+    t.split(
+      'openai',
+      'chat_completions',
+      { messages: [{ role: 'user', content: `plain 49 ${big}` }] },
+      again,
+    );
     const first = out.filter((b) => b.kind === 'message');
     for (const b of again.filter((x) => x.kind === 'message')) {
       const same = first.find((x) => x.hash === b.hash)!;
