@@ -40,8 +40,9 @@ export function carriedFiles(old: IndexStore, now: number, maxRows: number): str
  * Only the open partition lives in memory, so its size is the index's share of RSS: in sql.js's in-memory file
  * (grown by copying, up to 1.125× its size) plus, at each checkpoint and at the close, a file-sized export. Rows
  * alone do not bound it (the 30-minute soak's 10,000 requests made a 43 MB partition; the history bench's, 27 MB),
- * so a partition also closes at this many bytes of pages. In 10-minute soaks a 16 MiB cap still swung RSS by
- * 40-60 MB at checkpoints; 8 MiB halves that, for ~3,000 requests per partition (more, smaller files to search).
+ * so a partition also closes at this many bytes of pages. With a 16 MiB cap, 10-minute soaks peaked at 311-319 MB
+ * at checkpoints; with 8 MiB, a 30-minute one at 288 (before the worker's GC fix). About 3,000 requests of the
+ * history bench per partition: more, smaller files to search (tests/bench/README.md).
  */
 export const DEFAULT_MAX_BYTES = 8 * 2 ** 20;
 
