@@ -171,7 +171,17 @@ export class PartitionedIndex implements IndexDb {
     this.summary.runSync([
       { sql: `INSERT OR REPLACE INTO meta (key, value) VALUES ('layout_complete', '1')`, params: [] },
     ]);
-    await this.save();
+    try {
+      await this.save();
+    } catch (err) {
+      // A full disk must not stop start-up: the layout is whole in memory and a later save writes it (a restart
+      // before then rebuilds again). The old single file stays until the new layout is on disk.
+      this.o.log?.(
+        'warn',
+        `the rebuilt index is not saved yet (${(err as Error).message}); it is kept in memory`,
+      );
+      return;
+    }
     const legacy = path.join(this.o.dataDir, LEGACY_INDEX_FILE);
     if (fs.existsSync(legacy)) {
       removeIndexFile(legacy);
