@@ -7,6 +7,7 @@
 // (its session's history plus one new turn, turns 3-9 of seeded sessions) answered with an SSE stream.
 // --cpu-dist=<tree>[,<tree>…] runs LunaRoute from other builds: recording off from the first, and one recording +
 // mask child per build, all interleaved in the same blocks (so each change is measured under the same load).
+// --cpu-shapes=1KB|cc80k runs only the shapes named (comma-separated).
 import fs from 'node:fs';
 import path from 'node:path';
 import { startChild } from './children.js';
@@ -133,7 +134,9 @@ export async function cpuPart(ctx, s, tmp, results, tables, checks) {
       ...Object.fromEntries(paths.slice(1).map((p) => [p, children[p].port])),
     };
     const out = {};
+    const only = ctx.flags['cpu-shapes'] ? String(ctx.flags['cpu-shapes']).split(',') : null;
     for (const [si, shape] of shapes().entries()) {
+      if (only && !only.includes(shape.key)) continue;
       ctx.log(
         `cpu: ${shape.label}: ${count} sequential requests per path in blocks of ${block} (+${pauseMs} ms)`,
       );
