@@ -38,8 +38,13 @@ export interface StoredAs {
   stored: object;
 }
 
+/** Requests whose request line was lost, remembered until their response line (bounded: a response may never come). */
+const LOST_REQUESTS_MAX = 10_000;
+
 export class LineWriter {
   private readonly lost = new LostRequestLog();
+  /** `file \0 id` of requests whose request line is not in their file (see `written`). */
+  private readonly requestLineLost = new Set<string>();
 
   constructor(private readonly o: LineWriterOptions) {}
 
@@ -62,6 +67,9 @@ export class LineWriter {
     this.o.stats.linesWritten++;
     this.o.index.push(statementsFor(line, s.file, this.o.prices));
     this.o.index.progress(fileProgress(s.file, s.bytes, s.lines));
+    // A response whose request line was lost (the disk filled between them) is an exchange counted as lost: the
+    // observers (metrics, OpenTelemetry) must not count it as recorded too.
+    if (line.type === 'response' && this.requestLineLost.delete(`${s.abs}\u0000${line.id}`)) return;
     if (this.o.onLine) {
       try {
         this.o.onLine(line);
@@ -74,6 +82,12 @@ export class LineWriter {
   private lineLost(s: SessionState, line: RecordLine): void {
     this.o.stats.linesDropped++;
     if (line.type !== 'request' && line.type !== 'response') return;
+    const key = `${s.abs}\u0000${line.id}`;
+    if (line.type === 'response') this.requestLineLost.delete(key);
+    else {
+      if (this.requestLineLost.size >= LOST_REQUESTS_MAX) this.requestLineLost.clear();
+      this.requestLineLost.add(key);
+    }
     // The file lacks this line: the session's next lean lines must not leave out a base it may have named.
     s.previousBases = {};
     if (this.lost.add(s.abs, line.id)) this.o.stats.exchangesLost++;

@@ -85,4 +85,69 @@ describe('recorder engine and a sink that refuses lines', () => {
     const files = await db.query<{ lines: number }>('SELECT lines FROM files');
     expect(files[0]!.lines).toBe(sink.accepted.length);
   });
+
+  it('does not observe a response as recorded when its request line was lost to a write error', async () => {
+    // The disk filled under the request line, then the response line fit: the exchange is counted lost once, and
+    // the metrics must not also count it as a recorded completion.
+    const accepted: RecordLine[] = [];
+    const sink: LineSink = {
+      append(_file: string, text: string, ack: LineAck): boolean {
+        const line = JSON.parse(text) as RecordLine;
+        queueMicrotask(() => {
+          if (line.type === 'request') ack.lost('ENOSPC');
+          else {
+            accepted.push(line);
+            ack.written();
+          }
+        });
+        return true;
+      },
+      flush: () => Promise.resolve(),
+    };
+    const { db } = await openIndex(null);
+    const observed: string[] = [];
+    const engine = new RecorderEngine({
+      sessionsDir: '/nonexistent',
+      sink,
+      index: db,
+      redactor: compilePolicy({ mode: 'off' }),
+      maxBodyBytes: 1 << 20,
+      indexIntervalMs: 1,
+      onLine: (l) => observed.push(l.type),
+    });
+    const t0 = Date.now();
+    for (const id of ['A', 'B']) {
+      engine.handle({
+        t: 'open',
+        id,
+        dialect: 'anthropic',
+        endpoint: 'messages',
+        transport: 'http',
+        method: 'POST',
+        url: '/v1/messages',
+        upstreamUrl: 'http://127.0.0.1:9/v1/messages',
+        headers: { 'x-claude-code-session-id': 'torn', 'content-type': 'application/json' },
+        credentialSource: 'client',
+        startedAt: t0,
+      });
+      const body = { model: 'claude-test', messages: [{ role: 'user', content: `hello ${id}` }] };
+      engine.handle({ t: 'rq', id, c: Buffer.from(JSON.stringify(body)) });
+      engine.handle({ t: 'rqEnd', id, ms: 1 });
+      engine.handle({ t: 'head', id, status: 200, headers: { 'content-type': 'application/json' }, ms: 2 });
+      const reply = {
+        type: 'message',
+        model: 'claude-test',
+        content: [],
+        usage: { input_tokens: 1, output_tokens: 1 },
+      };
+      engine.handle({ t: 'rs', id, c: Buffer.from(JSON.stringify(reply)), ms: 3 });
+      engine.handle({ t: 'end', id, end: { kind: 'completed' }, ms: 4, dispatchMs: 1, overheadMs: 0 });
+      await engine.settle();
+    }
+    await engine.close();
+
+    expect(accepted.filter((l) => l.type === 'response')).toHaveLength(2);
+    expect(engine.stats.exchangesLost).toBe(2);
+    expect(observed).not.toContain('response');
+  });
 });
