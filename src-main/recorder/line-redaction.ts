@@ -106,7 +106,8 @@ export class LineRedaction {
 
   text(s: string | null): string | null {
     if (s === null) return null;
-    const r = this.redactor.redactText(s);
+    // Through the redactor's string cache: a line's prompt, URL and upstream repeat from turn to turn.
+    const r = this.redactor.redactString(s);
     if (r.failed) this.counters.redactionFailures++;
     addFindings(this.found, r.failed ? { ...r.findings, redaction_failed: 1 } : r.findings);
     return r.value;

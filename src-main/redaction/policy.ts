@@ -4,7 +4,7 @@
 // `[REDACTION_FAILED]`, never raw. It cannot see secrets no detector describes (an unlabelled password in prose),
 // and it never touches the bytes forwarded upstream. Synchronous and CPU-bound: callers on the proxy's event loop
 // should run it in a worker or in slices (see README.md for costs).
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { compileAllowlist, type Allowlist } from './allowlist.js';
 import { BUILTIN_NAMES, compileCustom, isMode, modeError } from './custom.js';
 export { hasNestedQuantifier } from './custom.js';
@@ -44,6 +44,9 @@ export const DEFAULT_CACHE_MIN_LENGTH = 256;
 const TIMED_MIN_LENGTH = 4096;
 /** Object keys repeat endlessly (`role`, `content`, `type`): memoize their results up to this many. */
 const KEY_MEMO_MAX = 10_000;
+/** Strings below the cache's minimum length, up to this long, are remembered by their text (≤ ~2 MB). */
+const SHORT_MEMO_MAX = 4_096;
+const SHORT_MEMO_CHARS = 256;
 
 export interface CompileOptions {
   /** Programmatic detectors run after built-ins and custom ones (integrations, tests). */
@@ -192,6 +195,7 @@ class CompiledRedactor implements Redactor {
   readonly #rt: Runtime;
   readonly #secretAssignment: Active | undefined;
   readonly #keyMemo = new Map<string, StringResult>();
+  readonly #shortMemo = new Map<string, StringResult>();
   readonly #tmp: Match[] = [];
   #failures = 0;
   #hits = 0;
@@ -213,8 +217,21 @@ class CompiledRedactor implements Redactor {
   }
 
   redactString(s: string): StringResult {
-    if (s.length < this.#rt.cacheMinLength) return this.#safe(s);
-    const h = createHash('sha1').update(s).digest('base64');
+    if (s.length < this.#rt.cacheMinLength) {
+      if (s.length > SHORT_MEMO_CHARS) return this.#safe(s);
+      // Short strings (model names, roles, ids, URLs) are remembered by their text: hashing would cost more than
+      // the lookup saves, and scanning each again costs ~1.5 µs.
+      let r = this.#shortMemo.get(s);
+      if (r === undefined) {
+        r = this.#safe(s);
+        if (!r.failed) {
+          if (this.#shortMemo.size >= SHORT_MEMO_MAX) this.#shortMemo.clear();
+          this.#shortMemo.set(s, r);
+        }
+      }
+      return r;
+    }
+    const h = hash('sha1', s, 'base64');
     const cached = this.#rt.cache.get(h);
     if (cached !== undefined) {
       this.#hits++;

@@ -5,7 +5,7 @@
 //
 // Hashes are over the *redacted* JSON (a stored hash must not confirm a guessed secret); the redaction of a
 // value is cached by the hash of its raw JSON so re-sent history is neither re-redacted nor re-hashed twice.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Dialect, Endpoint } from '../../../src-shared/dialects.js';
 import type { JsonValue } from '../../../src-shared/exchange.js';
 import type { BlockKind, BlockLine, ChainValue } from '../../../src-shared/records.js';
@@ -23,7 +23,9 @@ type JsonObject = { [key: string]: JsonValue };
  * of one session file and the memo's entries (a collision among 2^24 values has odds of about 2^-48).
  */
 export function hashText(text: string): string {
-  return createHash('sha256').update(text).digest().subarray(0, 12).toString('base64url');
+  // One-shot hash (no Hash object): ~5× cheaper for the short texts most blocks are. 16 base64url characters
+  // are exactly the first 12 bytes.
+  return hash('sha256', text, 'base64url').slice(0, 16);
 }
 
 /** Counts of redacted values by detector. */

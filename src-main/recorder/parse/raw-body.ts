@@ -5,7 +5,7 @@
 // native indexOf); each large part is hashed from its bytes and parsed only when no earlier request carried the
 // same bytes. Parts come back frozen (they are shared between requests) and the result equals JSON.parse(body);
 // anything the scanner does not follow makes it give up, and the caller parses the whole body as before.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { JsonValue } from '../../../src-shared/exchange.js';
 
 const QUOTE = 0x22;
@@ -140,7 +140,7 @@ export class RawParts {
 
   private part(b: Buffer, start: number, end: number): JsonValue {
     if (end - start < MIN_CACHED) return JSON.parse(b.toString('utf8', start, end)) as JsonValue;
-    const key = createHash('sha256').update(b.subarray(start, end)).digest('base64');
+    const key = hash('sha256', b.subarray(start, end), 'base64');
     const hit = this.map.get(key);
     if (hit) {
       this.hits++;
