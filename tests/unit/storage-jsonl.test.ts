@@ -15,7 +15,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JsonlWriter } from '../../src-main/storage/jsonl-writer.js';
+import { encodeLines, JsonlWriter } from '../../src-main/storage/jsonl-writer.js';
 import type { JsonlWriteError } from '../../src-main/storage/jsonl-writer.js';
 import { readSessionFile } from '../../src-main/index/reindex.js';
 import { ManualTimers } from '../support/timers.js';
@@ -319,5 +319,17 @@ describe('readSessionFile (the reader reindex and queries use)', () => {
 
   it('rejects with ENOENT when the file does not exist', async () => {
     await expect(readSessionFile(path.join(root, 'nope.jsonl'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('encodeLines', () => {
+  it('gives the same bytes as joining the lines, for ASCII, Latin-1, astral and mixed lines', () => {
+    const lines = ['{"a":1}', '{"t":"café — ✓"}', '{"e":"🙂🙂"}', '', '{"x":"plain"}'];
+    for (const lead of [false, true]) {
+      const expected = Buffer.from((lead ? '\n' : '') + lines.join('\n') + '\n', 'utf8');
+      expect(encodeLines(lines, lead).equals(expected)).toBe(true);
+    }
+    expect(encodeLines([], false).length).toBe(0);
+    expect(encodeLines([], true).toString()).toBe('\n');
   });
 });
