@@ -70,7 +70,7 @@ export class HttpExchange {
 
   /** The request body, handed over once: the parts are let go (they may share a batch buffer with others). */
   requestBody(): Buffer {
-    const body = this.reqParts.length === 1 ? this.reqParts[0]! : Buffer.concat(this.reqParts);
+    const body = joined(this.reqParts);
     this.reqParts.length = 0;
     return body;
   }
@@ -231,4 +231,21 @@ export function decideOutcome(
     };
   }
   return { outcome: 'completed', reason: null, errorMessage: null, errorStatus: null };
+}
+
+/**
+ * The parts as one buffer. Parts that lie back to back in one batch buffer (a body that came in one hand-off,
+ * the common case) are viewed in place: copying an 80 KB body cost more than parsing its new parts.
+ */
+export function joined(parts: readonly Buffer[]): Buffer {
+  if (parts.length === 1) return parts[0]!;
+  const first = parts[0];
+  if (!first) return Buffer.alloc(0);
+  let end = first.byteOffset + first.byteLength;
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p.buffer !== first.buffer || p.byteOffset !== end) return Buffer.concat(parts);
+    end += p.byteLength;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
