@@ -14,6 +14,7 @@ import {
 import { round1, type PreviousBases, type RequestFactsForResponse, type SessionFacts } from './lean-lines.js';
 import { fromAnthropicMessage } from './parse/assistant-message.js';
 import { usageFromRaw } from './parse/usage.js';
+import { sameJson } from './same-json.js';
 
 type Headers = Record<string, string | string[]>;
 
@@ -72,8 +73,6 @@ export interface ResponseRefs {
   contentRef: string | null;
   contentFix: ContentFix[];
 }
-
-const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 function leanResponseBody(
   r: ReassembledResponse,

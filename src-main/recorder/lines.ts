@@ -44,6 +44,7 @@ import {
   type ResponseRefs,
 } from './lean-response.js';
 import { contentFixes, fromAnthropicMessage, toAnthropicMessage } from './parse/assistant-message.js';
+import { sameJson } from './same-json.js';
 
 /** A longer prompt is stored as a `prompt` block (a reference costs about 50 bytes). */
 const PROMPT_BLOCK_CHARS = 64;
@@ -360,5 +361,3 @@ export function buildResponseLine(
   s.previousBases = previous;
   return { blocks, line, stored: lean, errorMessage };
 }
-
-const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
