@@ -55,10 +55,19 @@ export function joinHeaders(
   return out;
 }
 
+/** The last HTTP date made (by its second). */
+const lastDate = { second: NaN, text: '' };
+
 /** The HTTP date of the moment a response's headers arrived (its start plus its time to first byte). */
 export function headersDate(at: number, t: ResponseLine['timings']): string | null {
   if (t.ttfb_ms === null || t.duration_ms === null) return null;
-  return new Date(Math.floor(at - t.duration_ms + t.ttfb_ms)).toUTCString();
+  // The text changes once a second; writing and checking a line asks for it twice.
+  const second = Math.floor(Math.floor(at - t.duration_ms + t.ttfb_ms) / 1000);
+  if (second !== lastDate.second) {
+    lastDate.second = second;
+    lastDate.text = new Date(second * 1000).toUTCString();
+  }
+  return lastDate.text;
 }
 
 /** A response line's `at` as its request's arrival plus its duration. */
