@@ -19,7 +19,8 @@ interface HeaderMemo {
 const HEADER_MEMO_MAX = 4096;
 
 export class Redaction {
-  private readonly headerMemo = new Map<string, HeaderMemo>();
+  private readonly headerMemo = new Map<string, Map<string, HeaderMemo>>();
+  private headerMemoSize = 0;
 
   constructor(
     private redactor: Redactor,
@@ -29,6 +30,7 @@ export class Redaction {
   setRedactor(r: Redactor): void {
     this.redactor = r;
     this.headerMemo.clear();
+    this.headerMemoSize = 0;
   }
 
   /** Redact a header map header by header, each remembered (the same redactor gives the same result). */
@@ -40,15 +42,23 @@ export class Redaction {
     for (const name of Object.keys(h)) {
       const raw = h[name];
       if (raw === undefined) continue;
-      const key = `${name}\u0000${Array.isArray(raw) ? raw.join('\u0000\u0001') : raw}`;
-      let m = this.headerMemo.get(key);
+      // By name, then by value (no key string built per header per request).
+      const value1 = Array.isArray(raw) ? `\u0001${raw.join('\u0000\u0001')}` : raw;
+      let byValue = this.headerMemo.get(name);
+      let m = byValue?.get(value1);
       if (!m) {
         const single = Object.create(null) as Record<string, string | string[]>;
         single[name] = raw;
         const r = this.redactor.redactHeaders(single);
         m = { value: r.value[name]!, findings: r.findings };
-        if (this.headerMemo.size >= HEADER_MEMO_MAX) this.headerMemo.clear();
-        this.headerMemo.set(key, m);
+        if (this.headerMemoSize >= HEADER_MEMO_MAX) {
+          this.headerMemo.clear();
+          this.headerMemoSize = 0;
+          byValue = undefined;
+        }
+        if (!byValue) this.headerMemo.set(name, (byValue = new Map()));
+        byValue.set(value1, m);
+        this.headerMemoSize++;
       }
       if (name === '__proto__')
         Object.defineProperty(value, name, { value: m.value, enumerable: true, writable: true });
