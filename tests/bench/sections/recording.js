@@ -1,11 +1,14 @@
-// Benchmark section "recording" (issues 3, 4 and 12), four parts selectable with --parts=cpu,disk,cost,index:
+// Benchmark section "recording" (issues 3, 4 and 12), parts selectable with --parts=cpu,disk,cost,index,engine
+// (default: the first four):
 //  cpu:   CPU per request of the whole process (/proc) and added p50/p99, bare http-proxy vs recording off vs
 //         recording + mask, 1 KB chat and ≈80 KB Claude Code SSE turns (lib/recording-cpu.js; --cpu-count=N);
 //  disk:  JSONL bytes per request of a 50-turn Claude-Code-like session sent through LunaRoute (recording on,
 //         redaction mask), with a breakdown by line type and the bytes the client sent;
 //  cost:  LunaRoute with recording off / on (redaction off) / on (redaction mask) vs direct: added latency
 //         (1 KB, 80 KB, Claude-Code session replay), throughput at c=16, CPU per request (all threads), RSS;
-//  index: listSessions / getSession / FTS search over an index of 100 k sessions, db size, export and re-open.
+//  index: listSessions / getSession / FTS search over an index of 100 k sessions, db size, export and re-open;
+//  engine: the recorder worker's CPU per request alone, this build and --cpu-dist builds alternately
+//         (lib/recording-engine.js).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +30,7 @@ import { summarize, median, round } from '../lib/stats.js';
 import { formatTable, ms, verdict } from '../lib/report.js';
 import { loadavg } from '../lib/machine.js';
 import { cpuPart } from '../lib/recording-cpu.js';
+import { enginePart } from '../lib/recording-engine.js';
 
 export const name = 'recording';
 export const description =
@@ -94,6 +98,7 @@ export async function run(ctx) {
     if (s.parts.includes('disk')) await diskPart(ctx, tmp, results, tables, checks);
     if (s.parts.includes('cost')) await costPart(ctx, s, tmp, results, tables, checks);
     if (s.parts.includes('index')) await indexPart(ctx, s, tmp, results, tables, checks);
+    if (s.parts.includes('engine')) await enginePart(ctx, results, tables);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,0 +1,50 @@
+// The recording benchmark's "engine" part (issue 12): the recorder worker's CPU per request measured alone
+// (children/engine-bench.js: the exchange messages fed to a RecorderEngine in one process, no proxy or sockets),
+// for the repo's build and each --cpu-dist build, run alternately --engine-rounds times (default 3) per shape;
+// medians. On a shared machine the end-to-end cpu part moves by ±20 % between runs of one build; this resolves
+// single changes. --engine-count=N requests per run (default 2000 for 1 KB, 700 for ≈80 KB turns).
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { median } from './stats.js';
+import { formatTable } from './report.js';
+import { loadavg } from './machine.js';
+
+export async function enginePart(ctx, results, tables) {
+  const dists = [
+    ...(ctx.flags['cpu-dist'] ? String(ctx.flags['cpu-dist']).split(',') : []),
+    path.join(ctx.benchDir, '../../dist'),
+  ].map((d) => path.resolve(d));
+  const names = dists.map((d, i) => (i === dists.length - 1 ? 'this build' : path.basename(path.dirname(d))));
+  const rounds = Number(ctx.flags['engine-rounds'] ?? 3);
+  const script = path.join(ctx.benchDir, 'children/engine-bench.js');
+  const out = {};
+  for (const shape of ['1KB', 'cc80k']) {
+    const count = Number(ctx.flags['engine-count'] ?? (shape === '1KB' ? 2000 : 700));
+    const warm = Math.round(count / 4);
+    const runs = dists.map(() => []);
+    for (let r = 0; r < rounds; r++) {
+      for (const [k, d] of dists.entries()) {
+        ctx.log(`engine: ${shape}, ${names[k]}, round ${r + 1}/${rounds}`);
+        const line = execFileSync(process.execPath, [script, d, shape, String(count), String(warm)], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        runs[k].push(JSON.parse(line.trim().split('\n').at(-1)));
+      }
+    }
+    out[shape] = dists.map((d, k) => ({
+      build: names[k],
+      dist: d,
+      cpuUsPerReq: runs[k].map((x) => Math.round(x.cpuUsPerReq)),
+      median: Math.round(median(runs[k].map((x) => x.cpuUsPerReq))),
+    }));
+    tables.push(
+      formatTable(
+        `Recorder engine alone, ${shape === '1KB' ? '1 KB chat' : '≈80 KB Claude Code turn, SSE reply'}: CPU µs per request (process, all threads), ${count} requests after ${warm}, ${rounds} alternating rounds; load ${Object.values(loadavg()).join(' / ')}`,
+        ['build', 'median', 'runs'],
+        out[shape].map((o) => [o.build, String(o.median), o.cpuUsPerReq.join(' / ')]),
+      ),
+    );
+  }
+  results.engine = out;
+}
