@@ -36,7 +36,15 @@ export const name = 'recording';
 export const description =
   'Disk bytes per request (50-turn Claude Code session), recording/redaction cost on the proxy, index queries at 100 k sessions';
 
-const TARGETS = { bytesPerRequest: 3 * 1024, redactionLatencyRatio: 1.1, listMs: 50 };
+const TARGETS = {
+  bytesPerRequest: 3 * 1024,
+  // Issue #12's disk bar and goal (3.2 / 2.5 KB per request) were set on a session whose distinct content was
+  // ~2.1 KB per request (4.7 KB written, 2.6 KB of it request and response lines): as ratios to that floor,
+  // 1.52× and 1.19×. This benchmark's session carries more distinct content, so the ratio is what is judged.
+  floorRatio: { bar: 3.2 / 2.1, goal: 2.5 / 2.1 },
+  redactionLatencyRatio: 1.1,
+  listMs: 50,
+};
 const TURNS = 50;
 const CONFIGS = {
   off: { label: 'recording off', args: ['--recording=off'] },
@@ -332,6 +340,13 @@ async function diskPart(ctx, tmp, results, tables, checks) {
     value: round(perReq / 1024, 2),
     target: `<= ${TARGETS.bytesPerRequest / 1024}`,
     pass: perReq <= TARGETS.bytesPerRequest,
+  });
+  const ratio = perReq / (novel / TURNS);
+  checks.push({
+    name: `JSONL per request over the session's distinct content per request (${kb(novel / TURNS)} KB; #12: bar ${round(TARGETS.floorRatio.bar, 2)}×, goal ${round(TARGETS.floorRatio.goal, 2)}×)`,
+    value: round(ratio, 3),
+    target: `<= ${round(TARGETS.floorRatio.bar, 2)} (goal <= ${round(TARGETS.floorRatio.goal, 2)}) ${verdict(ratio <= TARGETS.floorRatio.goal)}`,
+    pass: ratio <= TARGETS.floorRatio.bar,
   });
 }
 
