@@ -1,11 +1,12 @@
 // The recorder's index write path alone (its own process): every line of the session files under <sessions dir>
-// goes through statementsFor → IndexQueue → PartitionedIndex as the recorder worker sends it (line-writer.ts:
-// the line's statements, then its file's progress), with a batch committed after every `--batch=K` request lines
-// (the queue's 250 ms at K requests per 250 ms: ~70 for sequential 1 KB requests on the bench upstream, 1 when a
-// model takes seconds to answer). Reports the CPU (process.cpuUsage) per request of the whole path, excluding the
-// first `--warm` requests, and with `--per-stmt` the wall µs per statement kind and per COMMIT (slower: timed one
-// by one). `--dist=<dir>` loads another compiled tree (a candidate patch); `--dump=<file>` writes every table of
-// the open partition and the summary as JSON after the run (to compare two trees' results).
+// goes through statementsFor → IndexQueue → PartitionedIndex as the recorder worker sends it (line-writer.ts: the
+// line's statements, then its file's progress), a batch committed after every `--batch=K` request lines (the
+// queue's 250 ms at K requests per 250 ms: ~70 for sequential 1 KB requests on the bench upstream), or after every
+// line with `--batch=0` (a model that answers in seconds: each response in a later batch than its request).
+// Reports the CPU (process.cpuUsage) per request of the whole path after the first `--warm` requests; with
+// `--per-stmt` the wall µs per statement kind and per COMMIT (timed one by one). `--dist=<dir>` loads another
+// compiled tree (a candidate patch); `--dump=<file>` writes every table of the open partition and the summary, and
+// some MATCH results, as JSON (to compare two trees' results); `--pragma=<sql>` runs on the partition first.
 // Usage: node index-write-bench.js <sessions dir> [--batch=70] [--warm=200] [--per-stmt] [--dist=<dir>] [--dump=<file>]
 import fs from 'node:fs';
 import os from 'node:os';
@@ -74,7 +75,10 @@ const files = await listSessionFiles(sessionsDir);
 const work = [];
 for (const f of files) {
   const { lines } = await readSessionParts(f.parts);
-  work.push({ rel: f.rel, lines });
+  // Each line's stored size (the progress row's byte count): plain files only, one line each, in order.
+  const raw = f.compressed ? [] : fs.readFileSync(f.parts.at(-1), 'utf8').split('\n').filter(Boolean);
+  const sizes = raw.length === lines.length ? raw.map((l) => Buffer.byteLength(l) + 1) : null;
+  work.push({ rel: f.rel, lines, sizes });
 }
 const q = new IndexQueue(pi, 3_600_000, (err) => {
   throw err;
@@ -82,10 +86,10 @@ const q = new IndexQueue(pi, 3_600_000, (err) => {
 let requests = 0;
 let measured = 0;
 let cpu0 = null;
-let bytes = 0;
 let sinceFlush = 0;
-for (const { rel, lines } of work) {
+for (const { rel, lines, sizes } of work) {
   let n = 0;
+  let bytes = 0;
   for (const line of lines) {
     if (line.type === 'request') {
       requests++;
@@ -101,10 +105,10 @@ for (const { rel, lines } of work) {
         sinceFlush = 1;
       }
     }
-    // The byte count only feeds the progress row: the line's JSON length stands in for the stored form's.
-    bytes += 100;
+    bytes += sizes?.[n] ?? 100;
     q.push(statementsFor(line, rel, pi.prices));
     q.progress(fileProgress(rel, bytes, ++n));
+    if (BATCH === 0) await q.flush();
   }
 }
 await q.flush();
@@ -140,7 +144,7 @@ if (DUMP) {
     );
   const dump = { open: tables(pi.open), summary: tables(pi.summary) };
   // Search results: the FTS's own view of the rows (MATCH on words of the prompts and the answers).
-  dump.match = ['prompt:aaaa*', 'response:*', 'bench', 'hello'].map((m) => {
+  dump.match = ['prompt:aaaa*', 'response:fox', 'lazy dog', 'otters'].map((m) => {
     try {
       return pi.open.querySync(`SELECT docid FROM request_text WHERE request_text MATCH ? ORDER BY docid`, [
         m,
