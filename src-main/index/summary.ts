@@ -419,16 +419,34 @@ export interface Dirty {
 
 /** What the last batches on a partition touched (and forget it). */
 export function takeDirty(store: IndexStore): Dirty {
-  return store.scratch((db) => {
-    const col = <T>(sql: string): T[] => (db.exec(sql)[0]?.values ?? []).map((v) => v[0] as T);
+  // Prepared once (querySync), not parsed again for every batch as db.exec would: ~50 µs less per batch.
+  return store.scratch(() => {
     const out = {
-      sessions: col<string>('SELECT id FROM temp.dirty_sessions'),
-      hours: col<number>('SELECT h FROM temp.dirty_hours'),
-      files: col<string>('SELECT path FROM temp.dirty_files'),
+      sessions: store.querySync<{ id: string }>('SELECT id FROM temp.dirty_sessions').map((r) => r.id),
+      hours: store.querySync<{ h: number }>('SELECT h FROM temp.dirty_hours').map((r) => r.h),
+      files: store.querySync<{ path: string }>('SELECT path FROM temp.dirty_files').map((r) => r.path),
     };
-    db.exec('DELETE FROM temp.dirty_sessions; DELETE FROM temp.dirty_hours; DELETE FROM temp.dirty_files;');
+    for (const table of ['dirty_sessions', 'dirty_hours', 'dirty_files'])
+      store.querySync(`DELETE FROM temp.${table}`);
     return out;
   });
+}
+
+/** The temp tables and triggers DIRTY_SQL makes. */
+const DIRTY_NAMES = [...DIRTY_SQL.matchAll(/CREATE TEMP (?:TABLE|TRIGGER) IF NOT EXISTS (\w+)/g)].map(
+  (m) => m[1]!,
+);
+const DIRTY_PRESENT = `SELECT COUNT(*) AS n FROM temp.sqlite_master
+  WHERE type IN ('table', 'trigger') AND name IN (${DIRTY_NAMES.map((n) => `'${n}'`).join(', ')})`;
+
+/**
+ * DIRTY_SQL on `store` unless all its tables and triggers are there: one prepared count instead of parsing its
+ * thirteen statements before every batch (~0.1 ms each time). They are missing on a new connection and after a
+ * bulk build dropped the triggers.
+ */
+export function ensureDirtyMarks(store: IndexStore): void {
+  if (store.querySync<{ n: number }>(DIRTY_PRESENT)[0]?.n === DIRTY_NAMES.length) return;
+  store.db.exec(DIRTY_SQL);
 }
 
 /** Summary statements for what a batch touched on partition `part` (or `d`: marks taken earlier). */
