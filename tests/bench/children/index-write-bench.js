@@ -144,15 +144,17 @@ if (DUMP) {
     );
   const dump = { open: tables(pi.open), summary: tables(pi.summary) };
   // Search results: the FTS's own view of the rows (MATCH on words of the prompts and the answers).
-  dump.match = ['prompt:aaaa*', 'response:fox', 'lazy dog', 'otters'].map((m) => {
-    try {
-      return pi.open.querySync(`SELECT docid FROM request_text WHERE request_text MATCH ? ORDER BY docid`, [
-        m,
-      ]);
-    } catch (err) {
-      return String(err);
-    }
-  });
+  dump.match = ['prompt:aaaa*', 'response:fox', 'lazy dog', 'const', 'async value', 'response:the'].map(
+    (m) => {
+      try {
+        return pi.open.querySync(`SELECT docid FROM request_text WHERE request_text MATCH ? ORDER BY docid`, [
+          m,
+        ]);
+      } catch (err) {
+        return String(err);
+      }
+    },
+  );
   fs.writeFileSync(DUMP, JSON.stringify(dump));
 }
 console.log(JSON.stringify(out, null, 1));
