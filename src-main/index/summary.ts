@@ -432,21 +432,22 @@ export function takeDirty(store: IndexStore): Dirty {
   });
 }
 
-/** The temp tables and triggers DIRTY_SQL makes. */
-const DIRTY_NAMES = [...DIRTY_SQL.matchAll(/CREATE TEMP (?:TABLE|TRIGGER) IF NOT EXISTS (\w+)/g)].map(
-  (m) => m[1]!,
-);
-const DIRTY_PRESENT = `SELECT COUNT(*) AS n FROM temp.sqlite_master
-  WHERE type IN ('table', 'trigger') AND name IN (${DIRTY_NAMES.map((n) => `'${n}'`).join(', ')})`;
+/** Stores whose dirty-mark tables and triggers (DIRTY_SQL) are known to be there. */
+const marked = new WeakSet<IndexStore>();
 
 /**
- * DIRTY_SQL on `store` unless all its tables and triggers are there: one prepared count instead of parsing its
- * thirteen statements before every batch (~0.1 ms each time). They are missing on a new connection and after a
- * bulk build dropped the triggers.
+ * DIRTY_SQL on `store` unless it ran there already: parsing its thirteen statements before every batch cost
+ * ~0.1 ms each time. Whatever drops them (a bulk build's dropped triggers) calls `dirtyMarksDropped`.
  */
 export function ensureDirtyMarks(store: IndexStore): void {
-  if (store.querySync<{ n: number }>(DIRTY_PRESENT)[0]?.n === DIRTY_NAMES.length) return;
+  if (marked.has(store)) return;
   store.db.exec(DIRTY_SQL);
+  marked.add(store);
+}
+
+/** The dirty-mark triggers of `store` were dropped: the next ensureDirtyMarks creates them again. */
+export function dirtyMarksDropped(store: IndexStore): void {
+  marked.delete(store);
 }
 
 /** Summary statements for what a batch touched on partition `part` (or `d`: marks taken earlier). */
