@@ -44,6 +44,15 @@ export const FTS_SQL = {
 
 function preview(text: string | null | undefined, max = PREVIEW_CHARS): string | null {
   if (!text) return null;
+  if (text.length > 4 * max) {
+    // A long text's preview is read from its start alone: the same characters (a whitespace run cut at the end
+    // of `head` can only change its last one), without collapsing whitespace in the whole text.
+    const head = text
+      .slice(0, 4 * max)
+      .replace(/\s+/g, ' ')
+      .trimStart();
+    if (head.length > max + 1) return head.slice(0, max - 1) + '…';
+  }
   const t = text.replace(/\s+/g, ' ').trim();
   return t.length > max ? t.slice(0, max - 1) + '…' : t;
 }
