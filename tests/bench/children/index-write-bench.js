@@ -40,7 +40,7 @@ const pi = await PartitionedIndex.open({
   saveIntervalMs: 3_600_000,
   maxRows: 1e9,
   maxBytes: 1e12,
-  summaryRefreshMs: SUMMARY_REFRESH_MS,
+  summaryRefreshMs: Number(opt('refresh', SUMMARY_REFRESH_MS)),
 });
 await pi.finishBuild();
 // `--pragma=<sql>`: run on the open partition first (to try a setting).
