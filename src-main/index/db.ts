@@ -122,7 +122,9 @@ export class IndexStore implements IndexDb {
     this.journal = file && !readOnly ? new JournalWriter(journalPathFor(file)) : null;
     // The rollback journal in memory, not as a file in sql.js's in-memory file system (created, written and
     // deleted by every transaction). The database file there is not the durable copy either: see above.
-    db.exec('PRAGMA journal_mode = MEMORY');
+    // One connection owns the file: its lock is kept, so a transaction (every query, every batch) does not look
+    // for a hot journal (a thrown lookup in sql.js's file system) and re-read the file header first.
+    db.exec('PRAGMA journal_mode = MEMORY; PRAGMA locking_mode = EXCLUSIVE');
     this.generation = disk.generation;
     this.fileBytes = disk.bytes;
     // A file opened whole with nothing replayed is already what the disk holds: its first save appends to a fresh

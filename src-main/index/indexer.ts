@@ -16,6 +16,7 @@ import type { Prices } from '../analytics/prices.js';
 import { readLimitHeaders } from '../analytics/limits.js';
 import { blockText, envFacts, sessionTitle } from '../analytics/session-facts.js';
 
+import { LAST_AT_SQL, LIMIT_SQL, REDACTION_SQL, ROW_SQL, SESSION_SQL } from './row-sql.js';
 import type { Stmt } from './types.js';
 export type { SqlValue, Stmt } from './types.js';
 
@@ -43,6 +44,15 @@ export const FTS_SQL = {
 
 function preview(text: string | null | undefined, max = PREVIEW_CHARS): string | null {
   if (!text) return null;
+  if (text.length > 4 * max) {
+    // A long text's preview is read from its start alone: the same characters (a whitespace run cut at the end
+    // of `head` can only change its last one), without collapsing whitespace in the whole text.
+    const head = text
+      .slice(0, 4 * max)
+      .replace(/\s+/g, ' ')
+      .trimStart();
+    if (head.length > max + 1) return head.slice(0, max - 1) + '…';
+  }
   const t = text.replace(/\s+/g, ' ').trim();
   return t.length > max ? t.slice(0, max - 1) + '…' : t;
 }
@@ -60,9 +70,7 @@ export function responseText(content: readonly ContentBlock[] | undefined): stri
 
 function sessionStmt(l: SessionLine, file: string): Stmt {
   return {
-    sql: `INSERT INTO sessions (id, file, client, client_version, user_agent, id_source, started_at, last_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT(id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)`,
+    sql: SESSION_SQL,
     params: [l.session_id, file, l.client, l.client_version, l.user_agent, l.id_source, l.at, l.at],
   };
 }
@@ -116,10 +124,7 @@ function requestStmts(l: RequestLine): Stmt[] {
   const out: Stmt[] = [
     {
       // OR IGNORE, not OR REPLACE: the row's rowid is the docid of its full-text row and must never change.
-      sql: `INSERT OR IGNORE INTO requests (id, session_id, at, dialect, endpoint, transport, client, method, url,
-              model_requested, stream, request_bytes, prompt_preview, replay_of, class)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-              COALESCE((SELECT hint FROM block_hints WHERE hash = ?), ?))`,
+      sql: ROW_SQL.request,
       params: [
         l.id,
         l.session_id,
@@ -140,7 +145,7 @@ function requestStmts(l: RequestLine): Stmt[] {
       ],
     },
     {
-      sql: `UPDATE sessions SET last_at = MAX(last_at, ?) WHERE id = ?`,
+      sql: LAST_AT_SQL,
       params: [l.at, l.session_id],
     },
   ];
@@ -180,15 +185,7 @@ function responseStmts(l: ResponseLine, prices: Prices | undefined): Stmt[] {
   const cost = requestCost({ model: l.model ?? r?.model ?? null, usage: u, endpoint: r?.endpoint }, prices);
   const out: Stmt[] = [
     {
-      sql: `UPDATE requests SET model = ?, status = ?, outcome = ?, reason = ?, error_type = ?, error_message = ?,
-              input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?, reasoning_tokens = ?,
-              ttfb_ms = ?, first_content_ms = ?, duration_ms = ?, provider_ms = ?, overhead_ms = ?,
-              response_bytes = ?, chunks = ?, stop_reason = ?, finish_reason = ?, has_refusal = ?,
-              tool_call_count = ?, response_preview = ?, ended_at = ?,
-              cost_usd = CASE WHEN endpoint IN ('count_tokens', 'models') THEN 0 ELSE ? END,
-              cost_status = CASE WHEN endpoint IN ('count_tokens', 'models') THEN 'free' ELSE ? END,
-              priced = CASE WHEN endpoint IN ('count_tokens', 'models') THEN 1 ELSE ? END
-            WHERE id = ?`,
+      sql: ROW_SQL.response,
       params: [
         l.model,
         l.status,
@@ -294,12 +291,7 @@ function gapStmts(line: GapLine, file: string): Stmt[] {
 function limitStmts(l: ResponseLine): Stmt[] {
   const headers = l.headers && typeof l.headers === 'object' && !Array.isArray(l.headers) ? l.headers : null;
   return readLimitHeaders(headers as Record<string, string>, l.at).map((w) => ({
-    sql: `INSERT INTO limits (provider, win, utilization, reset_at, seen_at, lim, remaining, status, binding)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT(provider, win) DO UPDATE SET utilization = excluded.utilization,
-            reset_at = excluded.reset_at, seen_at = excluded.seen_at, lim = excluded.lim,
-            remaining = excluded.remaining, status = excluded.status, binding = excluded.binding
-          WHERE excluded.seen_at >= limits.seen_at`,
+    sql: LIMIT_SQL,
     params: [
       w.provider,
       w.window,
@@ -317,8 +309,7 @@ function limitStmts(l: ResponseLine): Stmt[] {
 function redactionStmts(sessionId: string, findings: Record<string, number> | undefined): Stmt[] {
   if (!findings) return [];
   return Object.entries(findings).map(([detector, n]) => ({
-    sql: `INSERT INTO redactions (session_id, detector, count) VALUES (?, ?, ?)
-          ON CONFLICT(session_id, detector) DO UPDATE SET count = count + excluded.count`,
+    sql: REDACTION_SQL,
     params: [sessionId, detector, n],
   }));
 }

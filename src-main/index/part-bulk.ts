@@ -6,7 +6,7 @@
 // one — with its summary half-written in bulk — is thrown away and started over at the next open.
 import type { PartitionedIndex } from './partitions.js';
 import type { IndexStore } from './db.js';
-import { DIRTY_SQL, partitionStmt, takeDirty, wholePartitionStmts } from './summary.js';
+import { dirtyMarksDropped, DIRTY_SQL, partitionStmt, takeDirty, wholePartitionStmts } from './summary.js';
 import type { Stmt } from './types.js';
 
 const DIRTY_TRIGGERS = [
@@ -28,6 +28,7 @@ const unmarked = new WeakSet<IndexStore>();
 function dropDirtyTriggers(store: IndexStore): void {
   if (unmarked.has(store)) return;
   store.scratch((db) => db.exec(DIRTY_TRIGGERS.map((t) => `DROP TRIGGER IF EXISTS temp.${t};`).join('')));
+  dirtyMarksDropped(store);
   unmarked.add(store);
 }
 

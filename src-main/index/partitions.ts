@@ -31,7 +31,14 @@ import {
 import { readSessionParts, sessionParts } from './reindex.js';
 import { copyFiles } from './part-copy.js';
 import { ensureAggregateTables, forgetSummaryRows } from './part-aggregates.js';
-import { DIRTY_SQL, dirtyStmts, SUMMARY_SQL, takeDirty, wholePartitionStmts } from './summary.js';
+import {
+  DIRTY_SQL,
+  dirtyStmts,
+  ensureDirtyMarks,
+  SUMMARY_SQL,
+  takeDirty,
+  wholePartitionStmts,
+} from './summary.js';
 import { TermFilters } from './term-filter.js';
 import { refreshOpen, SummaryRefresh } from './summary-refresh.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
@@ -210,7 +217,7 @@ export class PartitionedIndex implements IndexDb {
   /** One transaction on the open partition, then (now or soon: true if now) the summary rows it touched. */
   runSync(stmts: Stmt[]): boolean {
     if (this.bulk) return (this.bulk(stmts), true);
-    this.open.db.exec(DIRTY_SQL);
+    ensureDirtyMarks(this.open);
     this.open.runSync(stmts);
     return this.refresh.changed(takeDirty(this.open));
   }

@@ -419,16 +419,35 @@ export interface Dirty {
 
 /** What the last batches on a partition touched (and forget it). */
 export function takeDirty(store: IndexStore): Dirty {
-  return store.scratch((db) => {
-    const col = <T>(sql: string): T[] => (db.exec(sql)[0]?.values ?? []).map((v) => v[0] as T);
+  // Prepared once (querySync), not parsed again for every batch as db.exec would: ~50 µs less per batch.
+  return store.scratch(() => {
     const out = {
-      sessions: col<string>('SELECT id FROM temp.dirty_sessions'),
-      hours: col<number>('SELECT h FROM temp.dirty_hours'),
-      files: col<string>('SELECT path FROM temp.dirty_files'),
+      sessions: store.querySync<{ id: string }>('SELECT id FROM temp.dirty_sessions').map((r) => r.id),
+      hours: store.querySync<{ h: number }>('SELECT h FROM temp.dirty_hours').map((r) => r.h),
+      files: store.querySync<{ path: string }>('SELECT path FROM temp.dirty_files').map((r) => r.path),
     };
-    db.exec('DELETE FROM temp.dirty_sessions; DELETE FROM temp.dirty_hours; DELETE FROM temp.dirty_files;');
+    for (const table of ['dirty_sessions', 'dirty_hours', 'dirty_files'])
+      store.querySync(`DELETE FROM temp.${table}`);
     return out;
   });
+}
+
+/** Stores whose dirty-mark tables and triggers (DIRTY_SQL) are known to be there. */
+const marked = new WeakSet<IndexStore>();
+
+/**
+ * DIRTY_SQL on `store` unless it ran there already: parsing its thirteen statements before every batch cost
+ * ~0.1 ms each time. Whatever drops them (a bulk build's dropped triggers) calls `dirtyMarksDropped`.
+ */
+export function ensureDirtyMarks(store: IndexStore): void {
+  if (marked.has(store)) return;
+  store.db.exec(DIRTY_SQL);
+  marked.add(store);
+}
+
+/** The dirty-mark triggers of `store` were dropped: the next ensureDirtyMarks creates them again. */
+export function dirtyMarksDropped(store: IndexStore): void {
+  marked.delete(store);
 }
 
 /** Summary statements for what a batch touched on partition `part` (or `d`: marks taken earlier). */

@@ -1,9 +1,23 @@
 // Index statements from the write path, committed in batches: at most one batch every `intervalMs`, one
-// transaction each, in order. A failed batch is counted and reported, and never stops the next one. Statements
-// whose last one alone matters are kept once per batch and run at its end: a file's progress, and a session's
-// totals (recomputed from its request rows, so one recount after the batch's rows equals one after each). A
-// request's full-text row and its response's text, when both are in one batch, are written once (FTS_SQL.both).
+// transaction each, in order. A failed batch is counted and reported, and never stops the next one. A batch
+// writes what running every statement in order would, with fewer statements (each one's sql.js call, row write,
+// index entries and dirty-mark triggers cost CPU on every request):
+// - kept once and run at its end: a file's progress, a session's totals (recomputed from its request rows, so
+//   one recount after the batch's rows equals one after each), and a session's last activity (a MAX: folded
+//   into the totals recount, which sets it too);
+// - merged: a request's row with its response's columns (ROW_SQL.merged), its full-text row with its response's
+//   text (FTS_SQL.both), a session's redaction counts per detector (a sum), a limit window's newest values.
 import { FTS_SQL, sessionTotals } from '../index/indexer.js';
+import {
+  LAST_AT_SQL,
+  LIMIT_SQL,
+  mergeableRequest,
+  mergedRow,
+  REDACTION_SQL,
+  responseRowId,
+  ROW_SQL,
+  SESSION_SQL,
+} from '../index/row-sql.js';
 import type { IndexDb, Stmt } from '../index/types.js';
 
 const TOTALS_SQL = sessionTotals('', 0).sql;
@@ -14,8 +28,16 @@ export class IndexQueue {
   private readonly progressByFile = new Map<string, Stmt>();
   /** Per session, its totals recount (params: session id, the latest `at`). */
   private readonly totalsBySession = new Map<string, Stmt>();
+  /** Per session, the latest `at` its request lines set as its last activity (run at the end of the batch). */
+  private readonly lastAtBySession = new Map<string, number>();
   /** Per request id, where its prompt's full-text statement is in `batch`. */
   private readonly promptAt = new Map<string, number>();
+  /** Per request id, where its row's insert is in `batch` (when a response may be merged into it). */
+  private readonly requestAt = new Map<string, number>();
+  /** Per session and detector (`id\ndetector`), where its redaction count statement is in `batch`. */
+  private readonly redactionAt = new Map<string, number>();
+  /** Per provider and window (`provider\nwindow`), where its limit statement is in `batch`. */
+  private readonly limitAt = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
 
@@ -28,11 +50,46 @@ export class IndexQueue {
   push(stmts: readonly Stmt[]): void {
     if (stmts.length === 0) return;
     for (const st of stmts) {
-      if (st.sql === TOTALS_SQL) {
-        const id = String(st.params[0]);
-        const prev = this.totalsBySession.get(id);
-        if (!prev || Number(st.params[1]) >= Number(prev.params[1])) this.totalsBySession.set(id, st);
-      } else if (!this.foldText(st)) this.batch.push(st);
+      switch (st.sql) {
+        case TOTALS_SQL: {
+          const id = String(st.params[0]);
+          const prev = this.totalsBySession.get(id);
+          if (!prev || Number(st.params[1]) >= Number(prev.params[1])) this.totalsBySession.set(id, st);
+          break;
+        }
+        case LAST_AT_SQL:
+          if (!this.foldLastAt(st)) this.batch.push(st);
+          break;
+        case SESSION_SQL:
+          // Its last activity must not be set before its row exists: what came before the insert runs before it.
+          this.placeLastAt(String(st.params[0]));
+          this.batch.push(st);
+          break;
+        case ROW_SQL.request: {
+          const id = mergeableRequest(st);
+          if (id !== null) this.requestAt.set(id, this.batch.length);
+          this.batch.push(st);
+          break;
+        }
+        case ROW_SQL.response: {
+          const id = responseRowId(st);
+          const at = this.requestAt.get(id);
+          if (at === undefined) this.batch.push(st);
+          else {
+            this.batch[at] = mergedRow(this.batch[at]!, st);
+            this.requestAt.delete(id);
+          }
+          break;
+        }
+        case REDACTION_SQL:
+          if (!this.foldRedaction(st)) this.batch.push(st);
+          break;
+        case LIMIT_SQL:
+          if (!this.foldLimit(st)) this.batch.push(st);
+          break;
+        default:
+          if (!this.foldText(st)) this.batch.push(st);
+      }
     }
     this.timer ??= setTimeout(() => void this.flush(), this.intervalMs);
   }
@@ -56,6 +113,66 @@ export class IndexQueue {
     return true;
   }
 
+  /**
+   * `last_at = MAX(last_at, at)` commutes with every other statement of a batch (none reads it), so only the
+   * largest `at` per session is kept, for the end of the batch (true: dropped). A value MAX would not take as a
+   * number (NULL makes the row's NOT NULL column fail) runs where it is.
+   */
+  private foldLastAt(st: Stmt): boolean {
+    const at = st.params[0];
+    if (typeof at !== 'number' || !Number.isFinite(at)) return false;
+    const id = String(st.params[1]);
+    const prev = this.lastAtBySession.get(id);
+    this.lastAtBySession.set(id, prev === undefined ? at : Math.max(prev, at));
+    return true;
+  }
+
+  /** A session's pending last activity, into the batch now (before its row is inserted). */
+  private placeLastAt(id: string): void {
+    const at = this.lastAtBySession.get(id);
+    if (at === undefined) return;
+    this.lastAtBySession.delete(id);
+    this.batch.push({ sql: LAST_AT_SQL, params: [at, id] });
+  }
+
+  /** Counts added to one session's detector: one statement with their sum, where the first was (true: dropped). */
+  private foldRedaction(st: Stmt): boolean {
+    const key = `${String(st.params[0])}\n${String(st.params[1])}`;
+    const n = st.params[2];
+    const at = this.redactionAt.get(key);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
+      this.redactionAt.delete(key);
+      return false;
+    }
+    const prev = at === undefined ? undefined : this.batch[at]!.params[2];
+    if (at === undefined || typeof prev !== 'number') {
+      this.redactionAt.set(key, this.batch.length);
+      return false;
+    }
+    this.batch[at] = { sql: st.sql, params: [st.params[0]!, st.params[1]!, prev + n] };
+    return true;
+  }
+
+  /**
+   * A limit window's values are replaced by newer-or-equal ones only (`seen_at`): of one batch's, the last of
+   * the newest is what the statements leave, so it alone runs, where the first was (true: dropped).
+   */
+  private foldLimit(st: Stmt): boolean {
+    const key = `${String(st.params[0])}\n${String(st.params[1])}`;
+    const seen = st.params[4];
+    const at = this.limitAt.get(key);
+    if (typeof seen !== 'number' || Number.isNaN(seen)) {
+      this.limitAt.delete(key);
+      return false;
+    }
+    if (at === undefined) {
+      this.limitAt.set(key, this.batch.length);
+      return false;
+    }
+    if (seen >= (this.batch[at]!.params[4] as number)) this.batch[at] = st;
+    return true;
+  }
+
   /** A statement that records how far a file is indexed; the latest per file (its first param) wins. */
   progress(stmt: Stmt): void {
     this.progressByFile.set(String(stmt.params[0]), stmt);
@@ -69,6 +186,17 @@ export class IndexQueue {
     const batch = this.batch;
     this.batch = [];
     this.promptAt.clear();
+    this.requestAt.clear();
+    this.redactionAt.clear();
+    this.limitAt.clear();
+    for (const [id, at] of this.lastAtBySession) {
+      const totals = this.totalsBySession.get(id);
+      // The recount sets last_at = MAX(last_at, its at): the larger of the two does both.
+      if (totals && typeof totals.params[1] === 'number')
+        this.totalsBySession.set(id, { sql: TOTALS_SQL, params: [id, Math.max(totals.params[1], at)] });
+      else batch.push({ sql: LAST_AT_SQL, params: [at, id] });
+    }
+    this.lastAtBySession.clear();
     for (const st of this.totalsBySession.values()) batch.push(st);
     this.totalsBySession.clear();
     for (const st of this.progressByFile.values()) batch.push(st);
