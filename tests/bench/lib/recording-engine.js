@@ -3,6 +3,7 @@
 // for the repo's build and each --cpu-dist build, run alternately --engine-rounds times (default 3) per shape;
 // medians. On a shared machine the end-to-end cpu part moves by ±20 % between runs of one build; this resolves
 // single changes. --engine-count=N requests per run (default 2000 for 1 KB, 700 for ≈80 KB turns).
+import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { median } from './stats.js';
@@ -10,11 +11,21 @@ import { formatTable } from './report.js';
 import { loadavg } from './machine.js';
 
 export async function enginePart(ctx, results, tables) {
-  const dists = [
-    ...(ctx.flags['cpu-dist'] ? String(ctx.flags['cpu-dist']).split(',') : []),
-    path.join(ctx.benchDir, '../../dist'),
-  ].map((d) => path.resolve(d));
-  const names = dists.map((d, i) => (i === dists.length - 1 ? 'this build' : path.basename(path.dirname(d))));
+  const own = path.resolve(ctx.benchDir, '../../dist');
+  const given = ctx.flags['cpu-dist']
+    ? String(ctx.flags['cpu-dist'])
+        .split(',')
+        .map((d) => path.resolve(d))
+    : [];
+  // The repo's build last, unless one of the builds given is it.
+  const dists = given.some((d) => fs.realpathSync(d) === fs.realpathSync(own)) ? given : [...given, own];
+  const names = dists.map((d) =>
+    d === own
+      ? 'this build'
+      : path.basename(d) === 'dist'
+        ? path.basename(path.dirname(d))
+        : path.basename(d),
+  );
   const rounds = Number(ctx.flags['engine-rounds'] ?? 3);
   const script = path.join(ctx.benchDir, 'children/engine-bench.js');
   const out = {};
