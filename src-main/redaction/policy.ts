@@ -221,15 +221,7 @@ class CompiledRedactor implements Redactor {
       if (s.length > SHORT_MEMO_CHARS) return this.#safe(s);
       // Short strings (model names, roles, ids, URLs) are remembered by their text: hashing would cost more than
       // the lookup saves, and scanning each again costs ~1.5 µs.
-      let r = this.#shortMemo.get(s);
-      if (r === undefined) {
-        r = this.#safe(s);
-        if (!r.failed) {
-          if (this.#shortMemo.size >= SHORT_MEMO_MAX) this.#shortMemo.clear();
-          this.#shortMemo.set(s, r);
-        }
-      }
-      return r;
+      return this.#remembered(this.#shortMemo, SHORT_MEMO_MAX, s);
     }
     const h = hash('sha1', s, 'base64');
     const cached = this.#rt.cache.get(h);
@@ -340,15 +332,21 @@ class CompiledRedactor implements Redactor {
     return r.value;
   }
 
-  #key_(k: string, report: RedactionReport): string {
-    let r = this.#keyMemo.get(k);
+  /** `s` redacted, remembered in `memo` (which starts over past `max` entries); failures are not remembered. */
+  #remembered(memo: Map<string, StringResult>, max: number, s: string): StringResult {
+    let r = memo.get(s);
     if (r === undefined) {
-      r = this.#safe(k);
+      r = this.#safe(s);
       if (!r.failed) {
-        if (this.#keyMemo.size >= KEY_MEMO_MAX) this.#keyMemo.clear();
-        this.#keyMemo.set(k, r);
+        if (memo.size >= max) memo.clear();
+        memo.set(s, r);
       }
     }
+    return r;
+  }
+
+  #key_(k: string, report: RedactionReport): string {
+    const r = this.#remembered(this.#keyMemo, KEY_MEMO_MAX, k);
     if (r.failed) report.failed++;
     for (const f in r.findings) report.findings[f] = (report.findings[f] ?? 0) + (r.findings[f] ?? 0);
     return r.value;

@@ -4,8 +4,8 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { RecorderClient, type WorkerPort } from '../../src-main/recorder/client.js';
-import type { ExchangeStart } from '../../src-main/proxy/tap.js';
 import type { ToWorker } from '../../src-main/recorder/protocol.js';
+import { exchangeStart as start } from '../support/exchange-messages.js';
 
 class CountingPort extends EventEmitter implements WorkerPort {
   readonly posts: { batch: ToWorker[]; transfer: ArrayBuffer[]; at: number }[] = [];
@@ -15,22 +15,6 @@ class CountingPort extends EventEmitter implements WorkerPort {
   terminate(): Promise<number> {
     return Promise.resolve(0);
   }
-}
-
-function start(id: string): ExchangeStart {
-  return {
-    id,
-    dialect: 'anthropic',
-    endpoint: 'messages',
-    transport: 'http',
-    method: 'POST',
-    url: '/v1/messages',
-    upstreamUrl: 'http://127.0.0.1:9/v1/messages',
-    headers: { 'content-type': 'application/json' },
-    credentialSource: 'client',
-    startedAt: Date.now(),
-    startHr: process.hrtime.bigint(),
-  };
 }
 
 const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));

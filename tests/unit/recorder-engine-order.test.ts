@@ -9,22 +9,15 @@ import { RecorderEngine } from '../../src-main/recorder/engine.js';
 import { MemorySink } from '../support/memory-sink.js';
 import { openIndex } from '../../src-main/index/db.js';
 import type { OpenMsg } from '../../src-main/recorder/protocol.js';
+import { openMessage } from '../support/exchange-messages.js';
 import type { RecordLine, RequestLine, ResponseLine } from '../../src-shared/records.js';
 
 function open(id: string, startedAt: number): OpenMsg {
-  return {
-    t: 'open',
+  return openMessage(
     id,
-    dialect: 'anthropic',
-    endpoint: 'messages',
-    transport: 'http',
-    method: 'POST',
-    url: '/v1/messages',
-    upstreamUrl: 'http://127.0.0.1:9/v1/messages',
-    headers: { 'x-claude-code-session-id': 'order-session', 'content-type': 'application/json' },
-    credentialSource: 'client',
+    { 'x-claude-code-session-id': 'order-session', 'content-type': 'application/json' },
     startedAt,
-  };
+  );
 }
 
 const TOOL_USE = { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'true' } };

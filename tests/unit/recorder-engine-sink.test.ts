@@ -7,6 +7,7 @@ import { RecorderEngine, type LineSink } from '../../src-main/recorder/engine.js
 import { openIndex } from '../../src-main/index/db.js';
 import type { RecordLine } from '../../src-shared/records.js';
 import type { LineAck } from '../../src-main/storage/jsonl-writer.js';
+import { feedJsonExchange } from '../support/exchange-messages.js';
 
 class RefusingSink implements LineSink {
   readonly accepted: RecordLine[] = [];
@@ -23,52 +24,35 @@ class RefusingSink implements LineSink {
   }
 }
 
+const BODY = { model: 'claude-test', messages: [{ role: 'user', content: 'hello' }] };
+const REPLY = {
+  type: 'message',
+  model: 'claude-test',
+  content: [],
+  usage: { input_tokens: 1, output_tokens: 1 },
+};
+
+/** An engine writing to `sink`, indexing in memory, recording which line types its observers saw. */
+async function engineWith(sink: LineSink) {
+  const { db } = await openIndex(null);
+  const observed: string[] = [];
+  const engine = new RecorderEngine({
+    sessionsDir: '/nonexistent',
+    sink,
+    index: db,
+    redactor: compilePolicy({ mode: 'off' }),
+    maxBodyBytes: 1 << 20,
+    indexIntervalMs: 1,
+    onLine: (l) => observed.push(l.type),
+  });
+  return { engine, db, observed };
+}
+
 describe('recorder engine and a sink that refuses lines', () => {
   it('counts refused lines as dropped, and neither indexes nor observes them', async () => {
     const sink = new RefusingSink((l) => l.type === 'response');
-    const { db } = await openIndex(null);
-    const observed: string[] = [];
-    const engine = new RecorderEngine({
-      sessionsDir: '/nonexistent',
-      sink,
-      index: db,
-      redactor: compilePolicy({ mode: 'off' }),
-      maxBodyBytes: 1 << 20,
-      indexIntervalMs: 1,
-      onLine: (l) => observed.push(l.type),
-    });
-    const t0 = Date.now();
-    engine.handle({
-      t: 'open',
-      id: 'A',
-      dialect: 'anthropic',
-      endpoint: 'messages',
-      transport: 'http',
-      method: 'POST',
-      url: '/v1/messages',
-      upstreamUrl: 'http://127.0.0.1:9/v1/messages',
-      headers: { 'x-claude-code-session-id': 'refused', 'content-type': 'application/json' },
-      credentialSource: 'client',
-      startedAt: t0,
-    });
-    const body = { model: 'claude-test', messages: [{ role: 'user', content: 'hello' }] };
-    engine.handle({ t: 'rq', id: 'A', c: Buffer.from(JSON.stringify(body)) });
-    engine.handle({ t: 'rqEnd', id: 'A', ms: 1 });
-    engine.handle({
-      t: 'head',
-      id: 'A',
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-      ms: 2,
-    });
-    const reply = {
-      type: 'message',
-      model: 'claude-test',
-      content: [],
-      usage: { input_tokens: 1, output_tokens: 1 },
-    };
-    engine.handle({ t: 'rs', id: 'A', c: Buffer.from(JSON.stringify(reply)), ms: 3 });
-    engine.handle({ t: 'end', id: 'A', end: { kind: 'completed' }, ms: 4, dispatchMs: 1, overheadMs: 0 });
+    const { engine, db, observed } = await engineWith(sink);
+    feedJsonExchange(engine, 'A', 'refused', BODY, REPLY);
     await engine.close();
 
     const written = sink.accepted.map((l) => l.type);
@@ -104,44 +88,9 @@ describe('recorder engine and a sink that refuses lines', () => {
       },
       flush: () => Promise.resolve(),
     };
-    const { db } = await openIndex(null);
-    const observed: string[] = [];
-    const engine = new RecorderEngine({
-      sessionsDir: '/nonexistent',
-      sink,
-      index: db,
-      redactor: compilePolicy({ mode: 'off' }),
-      maxBodyBytes: 1 << 20,
-      indexIntervalMs: 1,
-      onLine: (l) => observed.push(l.type),
-    });
-    const t0 = Date.now();
+    const { engine, observed } = await engineWith(sink);
     for (const id of ['A', 'B']) {
-      engine.handle({
-        t: 'open',
-        id,
-        dialect: 'anthropic',
-        endpoint: 'messages',
-        transport: 'http',
-        method: 'POST',
-        url: '/v1/messages',
-        upstreamUrl: 'http://127.0.0.1:9/v1/messages',
-        headers: { 'x-claude-code-session-id': 'torn', 'content-type': 'application/json' },
-        credentialSource: 'client',
-        startedAt: t0,
-      });
-      const body = { model: 'claude-test', messages: [{ role: 'user', content: `hello ${id}` }] };
-      engine.handle({ t: 'rq', id, c: Buffer.from(JSON.stringify(body)) });
-      engine.handle({ t: 'rqEnd', id, ms: 1 });
-      engine.handle({ t: 'head', id, status: 200, headers: { 'content-type': 'application/json' }, ms: 2 });
-      const reply = {
-        type: 'message',
-        model: 'claude-test',
-        content: [],
-        usage: { input_tokens: 1, output_tokens: 1 },
-      };
-      engine.handle({ t: 'rs', id, c: Buffer.from(JSON.stringify(reply)), ms: 3 });
-      engine.handle({ t: 'end', id, end: { kind: 'completed' }, ms: 4, dispatchMs: 1, overheadMs: 0 });
+      feedJsonExchange(engine, id, 'torn', BODY, REPLY);
       await engine.settle();
     }
     await engine.close();

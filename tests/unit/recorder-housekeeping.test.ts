@@ -13,22 +13,11 @@ import { RecorderEngine } from '../../src-main/recorder/engine.js';
 import { MemorySink } from '../support/memory-sink.js';
 import { openIndex } from '../../src-main/index/db.js';
 import type { OpenMsg } from '../../src-main/recorder/protocol.js';
+import { openMessage } from '../support/exchange-messages.js';
 import type { RecordLine, ResponseLine } from '../../src-shared/records.js';
 
 function open(id: string, session: string): OpenMsg {
-  return {
-    t: 'open',
-    id,
-    dialect: 'anthropic',
-    endpoint: 'messages',
-    transport: 'http',
-    method: 'POST',
-    url: '/v1/messages',
-    upstreamUrl: 'http://127.0.0.1:9/v1/messages',
-    headers: { 'x-claude-code-session-id': session },
-    credentialSource: 'client',
-    startedAt: Date.now(),
-  };
+  return openMessage(id, { 'x-claude-code-session-id': session });
 }
 
 async function engine() {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { anthropicHeaders, messagesBody } from '../lib/http-load.js';
 import { anthropicSse, claudeCodeSession, turnOf } from '../lib/claude-session.js';
+import { JSON_REPLY, JSON_REPLY_HEADERS, SSE_HEADERS } from '../lib/replies.js';
 
 const [distArg, shape = '1KB', countArg = '2000', warmArg = '500'] = process.argv.slice(2);
 if (!distArg) throw new Error('usage: engine-bench.js <dist dir> <1KB|cc80k> <requests> [<warm-up>]');
@@ -21,7 +22,6 @@ const { SUMMARY_REFRESH_MS } = await load('src-main/index/summary-refresh.js');
 const { JsonlWriter } = await load('src-main/storage/jsonl-writer.js');
 const { buildRedactor } = await load('src-main/recorder/redactor.js');
 const { buildPrices } = await load('src-main/analytics/prices.js');
-const { RECORD_VERSION } = await load('src-shared/records.js');
 
 const COUNT = Number(countArg);
 const WARM = Number(warmArg);
@@ -37,18 +37,7 @@ const db = await PartitionedIndex.open({
   log: () => {},
   summaryRefreshMs: SUMMARY_REFRESH_MS,
 });
-const sink = new JsonlWriter({
-  flushIntervalMs: 100,
-  gapRecord: (info) => ({
-    type: 'gap',
-    v: RECORD_VERSION,
-    at: info.lastDroppedAt,
-    dropped: info.dropped,
-    reason: info.reasons.join(','),
-    first_at: info.firstDroppedAt,
-  }),
-  onError: () => {},
-});
+const sink = new JsonlWriter({ flushIntervalMs: 100, onError: () => {} });
 const engine = new RecorderEngine({
   sessionsDir,
   sink,
@@ -60,25 +49,7 @@ const engine = new RecorderEngine({
   prices,
 });
 
-// What the bench upstream answers (children/upstream.js): a ~1 KB JSON message, or the turn's SSE reply.
-const text = 'The quick brown fox jumps over the lazy dog. '.repeat(18);
-const JSON_REPLY = Buffer.from(
-  JSON.stringify({
-    id: 'msg_01BenchBenchBenchBenchBench',
-    type: 'message',
-    role: 'assistant',
-    model: 'claude-sonnet-4-5-20250929',
-    content: [{ type: 'text', text }],
-    stop_reason: 'end_turn',
-    stop_sequence: null,
-    usage: {
-      input_tokens: 1234,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 20480,
-      output_tokens: 210,
-    },
-  }),
-);
+// What the bench upstream answers (children/upstream.js, lib/replies.js): the JSON message, or the turn's SSE reply.
 const chat = Buffer.from(messagesBody(1024));
 const sessions = new Map();
 /** The i-th request: its headers, body, response head and response chunks (as recording-cpu.js shapes them). */
@@ -88,11 +59,7 @@ function exchange(i) {
       headers: { ...anthropicHeaders(chat.length), 'x-claude-code-session-id': 'bench-cpu-1k' },
       body: [chat],
       status: 200,
-      resHeaders: {
-        'content-type': 'application/json',
-        'content-length': String(JSON_REPLY.length),
-        'request-id': 'req_01Bench',
-      },
+      resHeaders: JSON_REPLY_HEADERS,
       response: [JSON_REPLY],
     };
   }
@@ -115,11 +82,7 @@ function exchange(i) {
     headers: { ...anthropicHeaders(body.length), 'x-claude-code-session-id': s.sessionId },
     body: parts,
     status: 200,
-    resHeaders: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'request-id': `req_01Bench${i}`,
-    },
+    resHeaders: { ...SSE_HEADERS, 'request-id': `req_01Bench${String(i).padStart(16, '0')}` },
     response,
   };
 }

@@ -7,35 +7,8 @@
 import http from 'node:http';
 import { serveIpc } from '../lib/child-ipc.js';
 import { anthropicSse, turnOf } from '../lib/claude-session.js';
+import { JSON_REPLY as BODY, JSON_REPLY_HEADERS as JSON_HEADERS, SSE_HEADERS } from '../lib/replies.js';
 
-const text = 'The quick brown fox jumps over the lazy dog. '.repeat(18);
-const BODY = Buffer.from(
-  JSON.stringify({
-    id: 'msg_01BenchBenchBenchBenchBench',
-    type: 'message',
-    role: 'assistant',
-    model: 'claude-sonnet-4-5-20250929',
-    content: [{ type: 'text', text }],
-    stop_reason: 'end_turn',
-    stop_sequence: null,
-    usage: {
-      input_tokens: 1234,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 20480,
-      output_tokens: 210,
-      service_tier: 'standard',
-    },
-  }),
-);
-const JSON_HEADERS = {
-  'content-type': 'application/json',
-  'content-length': BODY.length,
-  'request-id': 'req_01BenchBenchBenchBenchBench',
-  'anthropic-organization-id': '00000000-0000-0000-0000-000000000000',
-  'anthropic-ratelimit-requests-limit': '4000',
-  'anthropic-ratelimit-requests-remaining': '3999',
-};
-const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
 const DELTA_PAD = 'x'.repeat(80);
 
 function sseEvent(i, last) {
