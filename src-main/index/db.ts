@@ -31,7 +31,7 @@ import {
   readJournal,
   type JournalContents,
 } from './journal.js';
-import { INDEX_SCHEMA_VERSION, SCHEMA_SQL } from './schema.js';
+import { INDEX_SCHEMA_VERSION, SCHEMA_SQL, TOTALS_TRIGGERS_SQL } from './schema.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
 
 let sqlJs: Promise<SqlJsStatic> | null = null;
@@ -475,6 +475,9 @@ export async function openIndex(
   }
   const batches = usable ? journal.batches : [];
   try {
+    // A partition written before its session totals were kept by triggers gets them now, before its journal
+    // (whose batches no longer recount) is replayed. A no-op on a file that has them.
+    if (schema === SCHEMA_SQL) db.exec(TOTALS_TRIGGERS_SQL);
     replay(db, batches);
   } catch (err) {
     db.close();

@@ -234,25 +234,12 @@ function responseStmts(l: ResponseLine, prices: Prices | undefined): Stmt[] {
 }
 
 /**
- * Session totals are recomputed as sums of its request rows — never a max, never double-counted — in one pass
- * over the session's rows (an index range scan).
+ * A response moves its session's last activity on (params: session id, at). Its totals follow its rows by
+ * themselves (schema.ts TOTALS_TRIGGERS_SQL); this statement also names the session a batch writes to
+ * (part-carry.ts writtenElsewhere), and the recorder's queue and a whole file's statements keep one per session.
  */
 export function sessionTotals(sessionId: string, at: number): Stmt {
-  return {
-    sql: `UPDATE sessions SET
-            last_at = MAX(last_at, ?2),
-            (request_count, failed_count, interrupted_count, input_tokens, output_tokens, cache_read_tokens,
-             cache_write_tokens, reasoning_tokens, models, cost_usd, unpriced_count) = (
-              SELECT COUNT(*), COUNT(CASE WHEN outcome = 'failed' THEN 1 END),
-                     COUNT(CASE WHEN outcome = 'interrupted' THEN 1 END),
-                     SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens),
-                     SUM(reasoning_tokens), group_concat(DISTINCT model), SUM(cost_usd),
-                     COUNT(CASE WHEN cost_status IN ('unpriced', 'partial') THEN 1 END)
-              FROM requests WHERE session_id = ?1),
-            tool_call_count = (SELECT COUNT(*) FROM tool_calls WHERE session_id = ?1)
-          WHERE id = ?1`,
-    params: [sessionId, at],
-  };
+  return { sql: `UPDATE sessions SET last_at = MAX(last_at, ?2) WHERE id = ?1`, params: [sessionId, at] };
 }
 
 /**

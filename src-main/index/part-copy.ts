@@ -3,6 +3,7 @@
 // copied column by column (whatever columns the schema has), full-text rows re-keyed to the new request rowids.
 import type { IndexStore } from './db.js';
 import { forgetFile } from './indexer.js';
+import { SESSION_RECOUNT_SQL } from './schema.js';
 import type { SqlValue, Stmt } from './types.js';
 
 /** Copy every row of these session files from one partition to another, then forget them in the first. */
@@ -59,6 +60,8 @@ export function copyFiles(from: IndexStore, to: IndexStore, files: readonly stri
         [id],
       ))
         insert('redactions', c);
+      // Exact totals whatever the other partition held already (a replaced tool call counts once).
+      stmts.push({ sql: SESSION_RECOUNT_SQL, params: [id] });
     }
   }
   to.runSync(stmts);

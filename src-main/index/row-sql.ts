@@ -141,5 +141,5 @@ export const LIMIT_SQL = `INSERT INTO limits (provider, win, utilization, reset_
 export const REDACTION_SQL = `INSERT INTO redactions (session_id, detector, count) VALUES (?, ?, ?)
           ON CONFLICT(session_id, detector) DO UPDATE SET count = count + excluded.count`;
 
-/** A request line moves its session's last activity on (the session totals recount does the same). */
+/** A request line moves its session's last activity on (a response's statement for its session does the same). */
 export const LAST_AT_SQL = `UPDATE sessions SET last_at = MAX(last_at, ?) WHERE id = ?`;

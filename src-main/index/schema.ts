@@ -4,6 +4,95 @@
 
 export const INDEX_SCHEMA_VERSION = 7;
 
+/**
+ * A sum column of a session follows its request rows: NULL while no row has a value, as SUM() is (the rows are
+ * looked at only when a value leaves and the sum is back to 0). Costs are rounded to 1e-12 dollars, here and in
+ * the recount, so adding one row at a time and SUM()'s compensated sum of them all give the same value.
+ */
+const exact = (c: string, e: string): string => (c === 'cost_usd' ? `round(${e}, 12)` : e);
+const noneLeft = (c: string, r: 'NEW' | 'OLD'): string =>
+  `NOT EXISTS (SELECT 1 FROM requests WHERE requests.session_id = ${r}.session_id AND requests.${c} IS NOT NULL)`;
+const sumOnInsert = (c: string): string =>
+  `${c} = CASE WHEN NEW.${c} IS NULL THEN ${c} ELSE ${exact(c, `IFNULL(${c}, 0) + NEW.${c}`)} END`;
+const sumOnUpdate = (c: string): string => {
+  const moved = exact(c, `IFNULL(${c}, 0) - IFNULL(OLD.${c}, 0) + IFNULL(NEW.${c}, 0)`);
+  return `${c} = CASE WHEN OLD.${c} IS NEW.${c} THEN ${c}
+      WHEN NEW.${c} IS NULL AND ${moved} = 0 AND ${noneLeft(c, 'NEW')} THEN NULL ELSE ${moved} END`;
+};
+const sumOnDelete = (c: string): string => {
+  const less = exact(c, `${c} - OLD.${c}`);
+  return `${c} = CASE WHEN OLD.${c} IS NULL THEN ${c} WHEN ${less} = 0 AND ${noneLeft(c, 'OLD')} THEN NULL ELSE ${less} END`;
+};
+const SUMMED = [
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+];
+const UNPRICED = (r: string): string => `(${r}.cost_status IS 'unpriced' OR ${r}.cost_status IS 'partial')`;
+/** `models` gains a row's model when the list lacks it (group_concat(DISTINCT model) in first-seen order). */
+const WITH_MODEL = `CASE WHEN NEW.model IS NULL THEN models WHEN models IS NULL THEN NEW.model
+    WHEN instr(',' || models || ',', ',' || NEW.model || ',') > 0 THEN models ELSE models || ',' || NEW.model END`;
+
+/**
+ * A session's totals, recounted from its rows: when its row is inserted (rows copied in before it), after a copy
+ * between partitions (part-copy.ts), and what the triggers below keep without a recount.
+ */
+export const SESSION_RECOUNT_SQL = `UPDATE sessions SET
+    (request_count, failed_count, interrupted_count, input_tokens, output_tokens, cache_read_tokens,
+     cache_write_tokens, reasoning_tokens, models, cost_usd, unpriced_count) = (
+      SELECT COUNT(*), COUNT(CASE WHEN outcome = 'failed' THEN 1 END),
+             COUNT(CASE WHEN outcome = 'interrupted' THEN 1 END),
+             SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens),
+             SUM(reasoning_tokens), group_concat(DISTINCT model), round(SUM(cost_usd), 12),
+             COUNT(CASE WHEN cost_status IN ('unpriced', 'partial') THEN 1 END)
+      FROM requests WHERE session_id = ?1),
+    tool_call_count = (SELECT COUNT(*) FROM tool_calls WHERE session_id = ?1)
+  WHERE id = ?1`;
+
+/**
+ * Session totals kept by triggers as request and tool-call rows are written: each row adds (or, updated or
+ * deleted, moves) its own share, so the cost of a request does not grow with its session's length (a recount
+ * of every row per batch did: ~2 ms per batch at 5,000 requests). A row the index writes twice (INSERT OR
+ * IGNORE, the same response again) changes nothing the second time. Created on every open (IF NOT EXISTS),
+ * before a journal is replayed, so an index written before they existed keeps its totals from then on.
+ * Rows deleted one by one leave `models` as it was (files are forgotten whole: their session rows go too).
+ */
+export const TOTALS_TRIGGERS_SQL = `
+CREATE TRIGGER IF NOT EXISTS totals_rq_i AFTER INSERT ON requests BEGIN
+  UPDATE sessions SET request_count = request_count + 1,
+    failed_count = failed_count + (NEW.outcome IS 'failed'),
+    interrupted_count = interrupted_count + (NEW.outcome IS 'interrupted'),
+    ${SUMMED.map(sumOnInsert).join(',\n    ')},
+    models = ${WITH_MODEL},
+    unpriced_count = unpriced_count + ${UNPRICED('NEW')}
+  WHERE id = NEW.session_id; END;
+CREATE TRIGGER IF NOT EXISTS totals_rq_u AFTER UPDATE OF outcome, ${SUMMED.join(', ')}, model, cost_status ON requests BEGIN
+  UPDATE sessions SET
+    failed_count = failed_count - (OLD.outcome IS 'failed') + (NEW.outcome IS 'failed'),
+    interrupted_count = interrupted_count - (OLD.outcome IS 'interrupted') + (NEW.outcome IS 'interrupted'),
+    ${SUMMED.map(sumOnUpdate).join(',\n    ')},
+    models = CASE WHEN OLD.model IS NOT NULL AND OLD.model IS NOT NEW.model
+      THEN (SELECT group_concat(DISTINCT model) FROM requests WHERE session_id = NEW.session_id) ELSE ${WITH_MODEL} END,
+    unpriced_count = unpriced_count - ${UNPRICED('OLD')} + ${UNPRICED('NEW')}
+  WHERE id = NEW.session_id; END;
+CREATE TRIGGER IF NOT EXISTS totals_rq_d AFTER DELETE ON requests BEGIN
+  UPDATE sessions SET request_count = request_count - 1,
+    failed_count = failed_count - (OLD.outcome IS 'failed'),
+    interrupted_count = interrupted_count - (OLD.outcome IS 'interrupted'),
+    ${SUMMED.map(sumOnDelete).join(',\n    ')},
+    unpriced_count = unpriced_count - ${UNPRICED('OLD')}
+  WHERE id = OLD.session_id; END;
+CREATE TRIGGER IF NOT EXISTS totals_tc_i AFTER INSERT ON tool_calls BEGIN
+  UPDATE sessions SET tool_call_count = tool_call_count + 1 WHERE id = NEW.session_id; END;
+CREATE TRIGGER IF NOT EXISTS totals_tc_d AFTER DELETE ON tool_calls BEGIN
+  UPDATE sessions SET tool_call_count = tool_call_count - 1 WHERE id = OLD.session_id; END;
+CREATE TRIGGER IF NOT EXISTS totals_ss_i AFTER INSERT ON sessions BEGIN
+  ${SESSION_RECOUNT_SQL.replace(/\?1/g, 'NEW.id')}; END;
+`;
+
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -130,4 +219,4 @@ CREATE TABLE IF NOT EXISTS limits (       -- plan and rate limits as last seen i
 );
 -- docid = rowid of the request row (see indexer.ts).
 CREATE VIRTUAL TABLE IF NOT EXISTS request_text USING fts4(request_id, session_id, prompt, response, tokenize=unicode61);
-`;
+${TOTALS_TRIGGERS_SQL}`;

@@ -2,9 +2,8 @@
 // transaction each, in order. A failed batch is counted and reported, and never stops the next one. A batch
 // writes what running every statement in order would, with fewer statements (each one's sql.js call, row write,
 // index entries and dirty-mark triggers cost CPU on every request):
-// - kept once and run at its end: a file's progress, a session's totals (recomputed from its request rows, so
-//   one recount after the batch's rows equals one after each), and a session's last activity (a MAX: folded
-//   into the totals recount, which sets it too);
+// - kept once and run at its end: a file's progress, and a session's last activity (a MAX; a response's
+//   statement for its session, indexer.ts sessionTotals, sets it too: the two fold into one);
 // - merged: a request's row with its response's columns (ROW_SQL.merged), its full-text row with its response's
 //   text (FTS_SQL.both), a session's redaction counts per detector (a sum), a limit window's newest values.
 import { FTS_SQL, sessionTotals } from '../index/indexer.js';
@@ -26,7 +25,7 @@ export class IndexQueue {
   private batch: Stmt[] = [];
   /** Per file, the latest progress statement: only the last one of a batch matters. */
   private readonly progressByFile = new Map<string, Stmt>();
-  /** Per session, its totals recount (params: session id, the latest `at`). */
+  /** Per session, its response statement (sessionTotals; params: session id, the latest `at`). */
   private readonly totalsBySession = new Map<string, Stmt>();
   /** Per session, the latest `at` its request lines set as its last activity (run at the end of the batch). */
   private readonly lastAtBySession = new Map<string, number>();
@@ -191,7 +190,7 @@ export class IndexQueue {
     this.limitAt.clear();
     for (const [id, at] of this.lastAtBySession) {
       const totals = this.totalsBySession.get(id);
-      // The recount sets last_at = MAX(last_at, its at): the larger of the two does both.
+      // The session statement sets last_at = MAX(last_at, its at): the larger of the two does both.
       if (totals && typeof totals.params[1] === 'number')
         this.totalsBySession.set(id, { sql: TOTALS_SQL, params: [id, Math.max(totals.params[1], at)] });
       else batch.push({ sql: LAST_AT_SQL, params: [at, id] });
