@@ -31,7 +31,7 @@ import {
   readJournal,
   type JournalContents,
 } from './journal.js';
-import { INDEX_SCHEMA_VERSION, SCHEMA_SQL, TOTALS_TRIGGERS_SQL } from './schema.js';
+import { INDEX_SCHEMA_VERSION, SCHEMA_SQL, SESSION_RECOUNT_SQL, TOTALS_TRIGGERS_SQL } from './schema.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
 
 let sqlJs: Promise<SqlJsStatic> | null = null;
@@ -377,6 +377,19 @@ export class IndexStore implements IndexDb {
   }
 }
 
+/**
+ * The session-totals triggers (schema.ts), in a file written before them: created, then every session recounted
+ * once (a request in flight was not counted by the batches of then until its response came). True when added:
+ * the file is then written whole at its next save, as after a replay.
+ */
+function addTotalsTriggers(db: Database): boolean {
+  if (db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'totals_rq_i'`).length > 0)
+    return false;
+  db.exec(TOTALS_TRIGGERS_SQL);
+  db.exec(SESSION_RECOUNT_SQL.replace(/\?1/g, 'sessions.id'));
+  return true;
+}
+
 function initSchema(db: Database, schema: string): void {
   db.exec(schema);
   db.run(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`, [
@@ -474,14 +487,18 @@ export async function openIndex(
     return fresh(`the index file is unreadable (${(err as Error).message})`);
   }
   const batches = usable ? journal.batches : [];
+  // A partition written before its session totals were kept by triggers gets them now, before its journal
+  // (whose batches no longer recount) is replayed. A no-op on a file that has them.
+  let upgraded: boolean;
   try {
-    // A partition written before its session totals were kept by triggers gets them now, before its journal
-    // (whose batches no longer recount) is replayed. A no-op on a file that has them.
-    if (schema === SCHEMA_SQL) db.exec(TOTALS_TRIGGERS_SQL);
+    upgraded = schema === SCHEMA_SQL && addTotalsTriggers(db);
     replay(db, batches);
   } catch (err) {
     db.close();
     return fresh(`the index journal does not apply to the index file (${(err as Error).message})`);
   }
-  return { db: make(db, { generation, bytes: bytes.length }, batches.length > 0), rebuildReason: null };
+  return {
+    db: make(db, { generation, bytes: bytes.length }, batches.length > 0 || upgraded),
+    rebuildReason: null,
+  };
 }

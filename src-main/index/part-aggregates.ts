@@ -42,7 +42,7 @@ export const AGGREGATE_TABLES = ['part_aggs', 'part_tools', 'part_slowest', 'par
 
 /** Statements deleting every summary row of one partition (or of all, `part` undefined). */
 export function forgetSummaryRows(part?: number): Stmt[] {
-  return ['file_parts', 'session_list', 'rollups', ...AGGREGATE_TABLES].map((t) =>
+  return ['file_parts', 'file_spans', 'session_list', 'rollups', ...AGGREGATE_TABLES].map((t) =>
     part === undefined
       ? { sql: `DELETE FROM ${t}`, params: [] }
       : { sql: `DELETE FROM ${t} WHERE part = ?`, params: [part] },

@@ -3,6 +3,7 @@
 // and the recorder's lookup of a recorded request in whichever partition holds it.
 import { fileProgress, sessionTotals } from './indexer.js';
 import type { IndexStore } from './db.js';
+import { SPAN_MIN_ROWS } from './part-spans.js';
 import type { Stmt } from './types.js';
 
 /**
@@ -15,8 +16,13 @@ import type { Stmt } from './types.js';
 export const CARRY_MS = 10 * 60_000;
 const CARRY_SHARE = 4;
 
-/** The session files of `old` to move to the new partition at a roll-over. */
-export function carriedFiles(old: IndexStore, now: number, maxRows: number): string[] {
+/** The session files of `old` to move to the new partition at a roll-over (longer ones continue instead). */
+export function carriedFiles(
+  old: IndexStore,
+  now: number,
+  maxRows: number,
+  spanMinRows = SPAN_MIN_ROWS,
+): string[] {
   const carry: string[] = [];
   let carried = 0;
   const cap = Math.floor(maxRows / CARRY_SHARE);
@@ -28,7 +34,9 @@ export function carriedFiles(old: IndexStore, now: number, maxRows: number): str
      GROUP BY s.file ORDER BY busy DESC, MAX(s.last_at) DESC`,
     [now - CARRY_MS],
   )) {
-    // A request in flight always moves (its response is about to land); the rest while they fit.
+    // A request in flight always moves (its response is about to land); the rest while they fit. A long session
+    // never moves whole: it continues in the new partition at its next write (part-spans.ts).
+    if (r.n > spanMinRows) continue;
     if (r.busy !== 1 && carried + r.n > cap) continue;
     carry.push(r.file);
     carried += r.n;

@@ -36,6 +36,8 @@ export interface PartitionOptions {
   prices?: Prices;
   log?: (level: 'info' | 'warn', message: string) => void;
   now?: () => number;
+  /** A session file with more requests continues in the open partition instead of moving (part-spans.ts). */
+  spanMinRows?: number;
   /** Refresh the summary at most this often while writing (summary-refresh.ts; default 0: every batch). */
   summaryRefreshMs?: number;
 }

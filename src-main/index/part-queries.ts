@@ -33,6 +33,7 @@ import {
 } from './queries.js';
 import { LIST_COLUMNS } from './summary.js';
 import { PartHits } from './part-hits.js';
+import { mergedStore, partsOfFile } from './part-spans.js';
 import { queryTerms, type QueryTerms } from './term-filter.js';
 
 export interface PartContext {
@@ -70,25 +71,41 @@ const single = (ctx: PartContext, index: IndexStore): QueryContext => ({
   ...(ctx.prices ? { prices: ctx.prices } : {}),
 });
 
-/** A session id (or a unique prefix of one, as typed on the command line) and the partition holding it. */
-export function resolveSession(ctx: PartContext, id: string): { id: string; part: number } | null {
+/** A session id (or a unique prefix of one, as typed on the command line), its file and its newest partition. */
+export function resolveSession(
+  ctx: PartContext,
+  id: string,
+): { id: string; part: number; file: string } | null {
   const s = ctx.parts.summary;
-  const exact = s.querySync<{ id: string; part: number }>('SELECT id, part FROM session_list WHERE id = ?', [
-    id,
-  ]);
+  type Row = { id: string; part: number; file: string };
+  const exact = s.querySync<Row>('SELECT id, part, file FROM session_list WHERE id = ?', [id]);
   if (exact[0]) return exact[0];
   if (id.length < 4) return null;
-  const m = s.querySync<{ id: string; part: number }>(
-    "SELECT id, part FROM session_list WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
-    [id.replace(/[%_\\]/g, '\\$&') + '%'],
-  );
+  const m = s.querySync<Row>("SELECT id, part, file FROM session_list WHERE id LIKE ? ESCAPE '\\' LIMIT 2", [
+    id.replace(/[%_\\]/g, '\\$&') + '%',
+  ]);
   return m.length === 1 ? m[0]! : null;
 }
 
-async function sessionStore(ctx: PartContext, id: string): Promise<{ id: string; q: QueryContext } | null> {
+/**
+ * Run `fn` on the database holding a session: its partition, or for a session continued across partitions
+ * (part-spans.ts) a scratch merge of them, closed afterwards. Null when no session matches.
+ */
+async function withSession<T>(
+  ctx: PartContext,
+  id: string,
+  fn: (s: { id: string; q: QueryContext }) => T | Promise<T>,
+): Promise<T | null> {
   const r = resolveSession(ctx, id);
   if (!r) return null;
-  return { id: r.id, q: single(ctx, await ctx.parts.store(r.part)) };
+  const parts = partsOfFile(ctx.parts.summary, r.file, r.part);
+  if (parts.length === 1) return fn({ id: r.id, q: single(ctx, await ctx.parts.store(r.part)) });
+  const merged = await mergedStore(parts, (p) => ctx.parts.store(p), r.file);
+  try {
+    return await fn({ id: r.id, q: single(ctx, merged) });
+  } finally {
+    merged.db.close();
+  }
 }
 
 /** The partition holding a request (by id or a unique prefix of at least 6), newest partition first. */
@@ -156,12 +173,17 @@ export async function listSessions(
   const sessions: SessionRow[] = [];
   for (const { part, ...row } of rows) {
     if (fts) {
-      const store = await ctx.parts.store(part);
-      const m = store.querySync<{ match: string }>(
-        `SELECT ${SNIPPET} AS match FROM request_text WHERE request_text MATCH ? AND session_id = ? LIMIT 1`,
-        [fts, row.id],
-      )[0];
-      sessions.push({ ...row, match: m?.match ?? null });
+      // Newest partition first: a continued session's match may be in an older one (part-spans.ts).
+      let match: string | null = null;
+      for (const p of partsOfFile(summary, row.file, part).reverse()) {
+        match =
+          (await ctx.parts.store(p)).querySync<{ match: string }>(
+            `SELECT ${SNIPPET} AS match FROM request_text WHERE request_text MATCH ? AND session_id = ? LIMIT 1`,
+            [fts, row.id],
+          )[0]?.match ?? null;
+        if (match !== null) break;
+      }
+      sessions.push({ ...row, match });
     } else sessions.push(row);
   }
   return { sessions, total };
@@ -198,8 +220,7 @@ export async function search(
 }
 
 export async function partGetSession(ctx: PartContext, a: { id: string }): Promise<SessionDetail | null> {
-  const s = await sessionStore(ctx, a.id);
-  return s ? getSession(s.q, { id: s.id }) : null;
+  return (await withSession(ctx, a.id, (s) => getSession(s.q, { id: s.id }))) ?? null;
 }
 
 /**
@@ -219,12 +240,12 @@ export async function listReplays(
     ids = [a.id];
     from = at;
   } else {
-    const s = await sessionStore(ctx, a.session_id ?? '');
-    if (!s) return [];
-    const rows = s.q.index.querySync<{ id: string; at: number }>(
-      'SELECT id, at FROM requests WHERE session_id = ?',
-      [s.id],
-    );
+    const rows =
+      (await withSession(ctx, a.session_id ?? '', (s) =>
+        s.q.index.querySync<{ id: string; at: number }>('SELECT id, at FROM requests WHERE session_id = ?', [
+          s.id,
+        ]),
+      )) ?? [];
     if (rows.length === 0) return [];
     ids = rows.map((r) => r.id);
     from = Math.min(...rows.map((r) => r.at));
@@ -262,10 +283,12 @@ export async function partReplayComparison(
 }
 
 export async function partSessionView(ctx: PartContext, a: { id: string }): Promise<SessionView | null> {
-  const s = await sessionStore(ctx, a.id);
-  if (!s) return null;
-  const view = await sessionView(s.q, { id: s.id });
-  return view ? { ...view, replays: await listReplays(ctx, { session_id: s.id }) } : null;
+  const found = await withSession(ctx, a.id, async (s) => ({
+    id: s.id,
+    view: await sessionView(s.q, { id: s.id }),
+  }));
+  if (!found?.view) return null;
+  return { ...found.view, replays: await listReplays(ctx, { session_id: found.id }) };
 }
 
 /** The insight of a session (context, cache breaks, subagents, compaction), from its file in its partition. */
@@ -273,8 +296,7 @@ export async function partSessionInsight(
   ctx: PartContext,
   a: { id: string },
 ): Promise<SessionAnalysis | null> {
-  const s = await sessionStore(ctx, a.id);
-  return s ? sessionInsight(s.q, { id: s.id }) : null;
+  return (await withSession(ctx, a.id, (s) => sessionInsight(s.q, { id: s.id }))) ?? null;
 }
 
 /** The named queries (queries.ts QUERIES) for a partitioned index. */
@@ -282,8 +304,9 @@ export const PART_QUERIES: { [K in QueryName]: (ctx: PartContext, a: never) => u
   'sessions.list': (ctx: PartContext, a: ListSessionsArgs) => listSessions(ctx, a),
   'sessions.get': (ctx: PartContext, a: { id: string }) => partGetSession(ctx, a),
   'sessions.lines': async (ctx: PartContext, a: { id: string }) => {
-    const s = await sessionStore(ctx, a.id);
-    return s && s.id === a.id ? sessionLines(s.q, { id: s.id }) : null;
+    return (
+      (await withSession(ctx, a.id, (s) => (s.id === a.id ? sessionLines(s.q, { id: s.id }) : null))) ?? null
+    );
   },
   'requests.bodies': (ctx: PartContext, a: { id: string }) => partRequestBodies(ctx, a),
   'sessions.view': (ctx: PartContext, a: { id: string }) => partSessionView(ctx, a),
@@ -291,8 +314,7 @@ export const PART_QUERIES: { [K in QueryName]: (ctx: PartContext, a: never) => u
   'replay.compare': (ctx: PartContext, a: { id: string }) => partReplayComparison(ctx, a),
   search: (ctx: PartContext, a: { q: string; limit?: number }) => search(ctx, a),
   export: async (ctx: PartContext, a: { id: string; format: ExportFormat }): Promise<ExportFile | null> => {
-    const s = await sessionStore(ctx, a.id);
-    return s ? exportSession(s.q, { id: s.id, format: a.format }) : null;
+    return (await withSession(ctx, a.id, (s) => exportSession(s.q, { id: s.id, format: a.format }))) ?? null;
   },
   stats: (ctx: PartContext, a: { since?: number }) => indexStatsFromRollups(ctx.parts, a ?? {}, ctx.prices),
   limits: (ctx: PartContext) => readLimits(ctx.parts.summary),

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { bundledPrices, type Prices } from '../analytics/prices.js';
 import { ensurePrivateDir } from '../storage/fsutil.js';
 import { openIndex, type IndexStore } from './db.js';
-import { forgetFile, statementsFor } from './indexer.js';
+import { forgetFile } from './indexer.js';
 import {
   carriedFiles,
   DEFAULT_MAX_BYTES,
@@ -28,8 +28,18 @@ import {
   rollOverDue,
   writtenElsewhere,
 } from './part-carry.js';
-import { readSessionParts, sessionParts } from './reindex.js';
+import { rebuildClosed } from './part-rebuild.js';
 import { copyFiles } from './part-copy.js';
+import {
+  continueFile,
+  continuedIn,
+  ensureSpans,
+  fileRequests,
+  filesLeft,
+  forgetSpans,
+  SPAN_MIN_ROWS,
+  spansOf,
+} from './part-spans.js';
 import { ensureAggregateTables, forgetSummaryRows } from './part-aggregates.js';
 import {
   DIRTY_SQL,
@@ -128,7 +138,7 @@ export class PartitionedIndex implements IndexDb {
     const s = await openIndex(summaryFile, { ...common, schema: SUMMARY_SQL });
     const summary = s.db;
     // A summary of an older LunaRoute lacks the aggregate tables (part-aggregates.ts): made here, filled on use.
-    const missing = ensureAggregateTables(summary);
+    const missing = [...ensureAggregateTables(summary), ...ensureSpans(summary)];
     if (missing.length > 0) summary.runSync(missing);
     let reason = s.rebuildReason;
     const done = summary.querySync<{ value: string }>(
@@ -161,7 +171,10 @@ export class PartitionedIndex implements IndexDb {
       // Only the open partition is lost: forget what the summary says it held, so the reconcile that follows
       // indexes those session files again (into it).
       o.log?.('info', `index partition ${openId} is rebuilt from its session files: ${p.rebuildReason}`);
+      // A continued session's older rows go too: the reconcile reads its file again whole.
+      const continued = continuedIn(summary, openId);
       summary.runSync(forgetSummaryRows(openId));
+      await pi.forgetFiles(continued);
     }
     // A new open partition is on disk at once (an empty file is still the partition the summary names).
     if (p.rebuildReason) p.db.markDirty();
@@ -206,7 +219,7 @@ export class PartitionedIndex implements IndexDb {
     // partitions' summary rows are always current; only the open one's may wait for the deferred refresh.)
     if (!this.readOnly)
       for (const [file, part] of writtenElsewhere(this.summaryStore, this.openId, stmts))
-        await this.claimFile(part, file);
+        await this.takeFile(part, file);
     // The roll-over test reads the summary: after every refresh (this batch's, the timer's or a reader's).
     if (this.runSync(stmts) || this.refresh.flushes !== this.flushesChecked) {
       this.flushesChecked = this.refresh.flushes;
@@ -269,6 +282,7 @@ export class PartitionedIndex implements IndexDb {
       old,
       this.now(),
       Math.min(this.o.maxRows ?? DEFAULT_MAX_ROWS, this.info(oldId).requests),
+      this.o.spanMinRows ?? SPAN_MIN_ROWS,
     );
     copyFiles(old, next, carry);
     next.db.exec(DIRTY_SQL);
@@ -304,17 +318,25 @@ export class PartitionedIndex implements IndexDb {
       'SELECT part, file FROM session_list WHERE id = ?',
       [id],
     )[0];
-    if (row) await this.claimFile(row.part, row.file);
+    if (row) await this.takeFile(row.part, row.file);
   }
 
-  /** A session file's rows move from a closed partition to the open one. */
-  private async claimFile(part: number, file: string): Promise<void> {
+  /**
+   * A session file of a closed partition is written again: its rows move to the open partition, or, when it is
+   * long, it continues there (part-spans.ts).
+   */
+  private async takeFile(part: number, file: string): Promise<void> {
     if (part === this.openId || this.readOnly) return;
     const from = await this.store(part);
     this.open.db.exec(DIRTY_SQL);
     from.db.exec(DIRTY_SQL);
-    copyFiles(from, this.open, [file]);
+    const long = fileRequests(from, file) > (this.o.spanMinRows ?? SPAN_MIN_ROWS);
+    if (long) continueFile(from, this.open, file);
+    else copyFiles(from, this.open, [file]);
     this.summary.runSync([
+      ...(long
+        ? [{ sql: 'INSERT OR IGNORE INTO file_spans (path, part) VALUES (?, ?)', params: [file, part] }]
+        : []),
       ...dirtyStmts(part, 'closed', from, this.prices),
       ...dirtyStmts(this.openId, 'open', this.open, this.prices),
     ]);
@@ -328,23 +350,26 @@ export class PartitionedIndex implements IndexDb {
   /** Session files are gone (retention, or deleted): forget them; a partition left with none is dropped. */
   async forgetFiles(rels: readonly string[]): Promise<void> {
     const byPart = new Map<number, string[]>();
+    const add = (part: number, rel: string): void => {
+      let list = byPart.get(part);
+      if (!list) byPart.set(part, (list = []));
+      list.push(rel);
+    };
     for (const rel of rels) {
       const part =
         this.summary.querySync<{ part: number }>('SELECT part FROM file_parts WHERE path = ?', [rel])[0]
           ?.part ?? this.openId;
-      let list = byPart.get(part);
-      if (!list) byPart.set(part, (list = []));
-      list.push(rel);
+      add(part, rel);
+      // A continued session's older rows too (part-spans.ts).
+      for (const span of spansOf(this.summary, rel)) if (span !== part) add(span, rel);
     }
+    if (!this.readOnly) this.summary.runSync(forgetSpans(rels));
     for (const [part, list] of byPart) {
       if (part === this.openId) {
         this.runSync(list.flatMap(forgetFile));
         continue;
       }
-      const left = this.summary.querySync<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM file_parts WHERE part = ? AND path NOT IN (SELECT value FROM json_each(?))`,
-        [part, JSON.stringify(list)],
-      )[0]!.n;
+      const left = filesLeft(this.summary, part, list);
       if (left === 0) {
         await this.dropPartition(part);
         continue;
@@ -368,10 +393,7 @@ export class PartitionedIndex implements IndexDb {
   }
 
   private async dropIfEmpty(part: number): Promise<void> {
-    const n = this.summary.querySync<{ n: number }>('SELECT COUNT(*) AS n FROM file_parts WHERE part = ?', [
-      part,
-    ])[0]!.n;
-    if (n === 0) await this.dropPartition(part);
+    if (filesLeft(this.summary, part, []) === 0) await this.dropPartition(part);
   }
 
   /** Remove a closed partition: its file and every summary row of it. */
@@ -408,7 +430,7 @@ export class PartitionedIndex implements IndexDb {
 
   private async load(part: number): Promise<IndexStore> {
     const r = await openIndex(partitionFile(this.o.dataDir, part), this.storeOpts());
-    if (r.rebuildReason) await this.rebuildClosed(part, r.db, r.rebuildReason);
+    if (r.rebuildReason) await rebuildClosed(this, part, r.db, r.rebuildReason, this.o.log);
     this.loaded.set(part, { store: r.db, used: this.now() });
     while (this.loaded.size > (this.o.maxLoaded ?? 4)) {
       const [oldest] = [...this.loaded.entries()].sort((a, b) => a[1].used - b[1].used);
@@ -438,39 +460,6 @@ export class PartitionedIndex implements IndexDb {
   /** Which closed partitions are in memory now. */
   loadedPartitions(): number[] {
     return [...this.loaded.keys()].sort((a, b) => a - b);
-  }
-
-  /** A closed partition that does not open (corrupt, missing, old): rebuilt alone from its session files. */
-  private async rebuildClosed(part: number, store: IndexStore, why: string): Promise<void> {
-    const files = this.summary.querySync<{ path: string; size: number; lines: number }>(
-      'SELECT path, size, lines FROM file_parts WHERE part = ? ORDER BY path',
-      [part],
-    );
-    this.o.log?.(
-      'warn',
-      `index partition ${part} is rebuilt from its ${files.length} session file(s): ${why}`,
-    );
-    for (const f of files) {
-      const parts = sessionParts(this.sessionsDir, f.path);
-      if (parts.length === 0) continue;
-      let lines;
-      try {
-        lines = (await readSessionParts(parts)).lines;
-      } catch (err) {
-        this.o.log?.('warn', `cannot read ${f.path}: ${(err as Error).message}`);
-        continue;
-      }
-      const stmts: Stmt[] = [...forgetFile(f.path)];
-      for (const l of lines) stmts.push(...statementsFor(l, f.path, this.prices));
-      stmts.push({
-        sql: 'INSERT OR REPLACE INTO files (path, size, lines) VALUES (?, ?, ?)',
-        params: [f.path, f.size, f.lines],
-      });
-      store.runSync(stmts);
-    }
-    this.summary.runSync(wholePartitionStmts(part, 'closed', store, this.prices));
-    await store.save();
-    await this.terms.write(this.info(part), store);
   }
 
   async save(): Promise<void> {

@@ -96,12 +96,16 @@ export function ftsQuery(q: string): string | null {
 
 export const SNIPPET = `snippet(request_text, char(2), char(3), '…', -1, 16)`;
 
-/** SELECT list of a session row with its computed columns (alias `s`); request_count counts in-flight ones too. */
+/**
+ * SELECT list of a session row with its computed columns (alias `s`); request_count counts in-flight ones too,
+ * and the whole session's (schema.ts: kept by triggers; a session continued in a newer partition carries its
+ * earlier partitions' totals, part-spans.ts).
+ */
 export const SESSION_COLUMNS = `s.id, s.file, s.client, s.client_version, s.user_agent, s.id_source, s.started_at, s.last_at,
   s.failed_count, s.interrupted_count, s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens,
   s.reasoning_tokens, s.tool_call_count, s.models, s.gaps, s.lost_requests, s.last_gap_at, s.cost_usd, s.unpriced_count,
   s.title, s.project, s.branch,
-  (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id) AS request_count,
+  s.request_count,
   (SELECT COUNT(*) FROM requests r WHERE r.session_id = s.id AND r.outcome IS NULL) AS in_flight,
   (SELECT MAX(r.ended_at) FROM requests r WHERE r.session_id = s.id) AS ended_at,
   lr.status AS last_status, lr.outcome AS last_outcome, COALESCE(lr.model, lr.model_requested) AS last_model,

@@ -9,6 +9,7 @@ import type { Prices, Rates } from '../analytics/prices.js';
 import type { IndexStore } from './db.js';
 import { AGGREGATE_SQL, aggregateStmts, clearAggregateStmts } from './part-aggregates.js';
 import { LAST_REQUEST_JOIN, SESSION_COLUMNS } from './queries.js';
+import { SPANS_SQL } from './part-spans.js';
 import type { SqlValue, Stmt } from './types.js';
 
 export const HOUR_MS = 3_600_000;
@@ -31,6 +32,7 @@ CREATE TABLE IF NOT EXISTS file_parts (
   lines INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS file_parts_part ON file_parts(part);
+${SPANS_SQL}
 CREATE TABLE IF NOT EXISTS session_list (
   id TEXT PRIMARY KEY,
   part INTEGER NOT NULL,
@@ -277,7 +279,11 @@ export const LIST_COLUMNS = [
 export function sessionStmts(part: number, store: IndexStore, ids: readonly string[]): Stmt[] {
   const out: Stmt[] = [];
   const cols = [...LIST_COLUMNS, 'last_request_at', 'part'];
-  const insert = `INSERT OR REPLACE INTO session_list (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+  // A session continued in a newer partition (part-spans.ts) keeps the newest one's row: an older partition's
+  // refresh leaves it.
+  const insert = `INSERT INTO session_list (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})
+    ON CONFLICT(id) DO UPDATE SET ${cols.map((c) => `${c} = excluded.${c}`).join(', ')}
+    WHERE excluded.part >= session_list.part`;
   for (let i = 0; i < ids.length; i += 200) {
     const chunk = ids.slice(i, i + 200);
     const rows = store.querySync<Record<string, SqlValue>>(
@@ -307,7 +313,8 @@ export function fileStmts(part: number, store: IndexStore, paths: readonly strin
     const found = new Set(rows.map((r) => r.path));
     for (const r of rows)
       out.push({
-        sql: 'INSERT OR REPLACE INTO file_parts (path, part, size, lines) VALUES (?, ?, ?, ?)',
+        sql: `INSERT INTO file_parts (path, part, size, lines) VALUES (?1, ?2, ?3, ?4)
+              ON CONFLICT(path) DO UPDATE SET part = ?2, size = ?3, lines = ?4 WHERE ?2 >= file_parts.part`,
         params: [r.path, part, r.size, r.lines],
       });
     for (const p of chunk)

@@ -217,38 +217,45 @@ describe('session totals', () => {
     expect(kept(from)).toEqual([]);
   });
 
-  it('are kept in an index file written before the triggers existed, and after its journal is replayed', async () => {
+  it('are kept in an index file written before the triggers existed (recounted once), and after its journal is replayed', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-totals-'));
     dirs.push(dir);
     const file = path.join(dir, 'part-000001.db');
     const first = (await openIndex(file, { saveIntervalMs: 3_600_000 })).db;
     await index(first, toLines([{ kind: 'request', s: 0, n: 0 }]), new Set());
-    // An older LunaRoute's file: no triggers, totals recounted by its batches.
+    // An older LunaRoute's file: no triggers, and a request in flight its batches had not counted yet.
     first.db.exec(
       `DROP TRIGGER totals_rq_i; DROP TRIGGER totals_rq_u; DROP TRIGGER totals_rq_d;
        DROP TRIGGER totals_tc_i; DROP TRIGGER totals_tc_d; DROP TRIGGER totals_ss_i;`,
     );
-    first.markDirty();
+    first.runSync(statementsFor(request('sess-a', 1, T0 + 5), FILE));
+    expect(kept(first).find((t) => t.id === 'sess-a')!.request_count).toBe(1);
     await first.close();
 
     const second = (await openIndex(file, { saveIntervalMs: 3_600_000 })).db;
-    await second.save(); // the first save after opening writes the whole file; the next ones the journal
-    await index(
-      second,
-      [response('sess-a', 0, T0 + 10), request('sess-a', 1, T0 + 11), response('sess-a', 1, T0 + 12)],
-      new Set(),
-    );
-    await second.save();
-    const expected = kept(second);
-    expect(expected[0]).toMatchObject({ request_count: 2, input_tokens: 100 + 101, tool_call_count: 2 });
-    expect(expected).toEqual(counted(second));
-    // A crash: the file as it was (without the triggers) and the journal since, opened again and replayed.
     stores.push(second);
+    expect(kept(second)).toEqual(counted(second));
+    expect(kept(second).find((t) => t.id === 'sess-a')!.request_count).toBe(2);
+    await second.save(); // the upgraded file is written whole once
     const SQL = await initSqlJs();
     const onDisk = new SQL.Database(fs.readFileSync(file));
-    const triggers = onDisk.exec(`SELECT name FROM sqlite_master WHERE type = 'trigger'`);
+    const triggers = onDisk.exec(`SELECT name FROM sqlite_master WHERE type = 'trigger'`)[0]?.values.flat();
     onDisk.close();
-    expect(triggers).toEqual([]);
+    expect(triggers).toContain('totals_rq_i');
+    await index(
+      second,
+      [response('sess-a', 0, T0 + 10), response('sess-a', 1, T0 + 12), request('sess-a', 2, T0 + 13)],
+      new Set(),
+    );
+    await second.save(); // the journal
+    const expected = kept(second);
+    expect(expected.find((t) => t.id === 'sess-a')).toMatchObject({
+      request_count: 3,
+      input_tokens: 100 + 101,
+      tool_call_count: 2,
+    });
+    expect(expected).toEqual(counted(second));
+    // A crash: the file and the journal since, opened again and replayed.
     const third = (await openIndex(file, { saveIntervalMs: 3_600_000, readOnly: true })).db;
     stores.push(third);
     expect(kept(third)).toEqual(expected);
