@@ -1,9 +1,10 @@
 // A closed partition that does not open (corrupt, missing, old) is rebuilt alone from its session files
-// (partitions.ts). A continued session (part-spans.ts) whose older rows it held is not split again: the
-// partition forgets its span, and the next reconcile (start-up) reads that file whole into the open partition.
+// (partitions.ts). Of a continued session (part-spans.ts) whose older rows it held, it gets back the requests no
+// other partition holds.
 import type { IndexStore } from './db.js';
 import { forgetFile, statementsFor } from './indexer.js';
 import type { PartitionedIndex } from './partitions.js';
+import { partsOfFile } from './part-spans.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 import { wholePartitionStmts } from './summary.js';
 import type { Stmt } from './types.js';
@@ -19,24 +20,26 @@ export async function rebuildClosed(
     'SELECT path, size, lines FROM file_parts WHERE part = ? ORDER BY path',
     [part],
   );
-  const spans = pi.summary
-    .querySync<{ path: string }>('SELECT path FROM file_spans WHERE part = ? ORDER BY path', [part])
-    .map((r) => r.path);
-  log?.('warn', `index partition ${part} is rebuilt from its ${files.length} session file(s): ${why}`);
-  if (spans.length > 0) {
-    log?.(
-      'warn',
-      `${spans.length} long session file(s) partly in partition ${part} are read again whole at the next start`,
-    );
-    pi.summary.runSync([
-      { sql: 'DELETE FROM file_spans WHERE part = ?', params: [part] },
-      {
-        sql: 'UPDATE file_parts SET size = -1 WHERE path IN (SELECT value FROM json_each(?))',
-        params: [JSON.stringify(spans)],
-      },
-    ]);
-  }
-  for (const f of files) {
+  const spans = pi.summary.querySync<{ path: string; size: number; lines: number; newest: number }>(
+    `SELECT s.path AS path, f.size AS size, f.lines AS lines, f.part AS newest
+       FROM file_spans s JOIN file_parts f ON f.path = s.path WHERE s.part = ? ORDER BY s.path`,
+    [part],
+  );
+  log?.(
+    'warn',
+    `index partition ${part} is rebuilt from its ${files.length + spans.length} session file(s): ${why}`,
+  );
+  const all: { path: string; size: number; lines: number; newest?: number }[] = [...files, ...spans];
+  for (const f of all) {
+    // Requests of the file that other partitions hold stay there (a continued session's other rows).
+    const elsewhere = new Set<string>();
+    for (const other of partsOfFile(pi.summary, f.path, f.newest ?? part))
+      if (other !== part)
+        for (const r of (await pi.store(other)).querySync<{ id: string }>(
+          'SELECT id FROM requests WHERE session_id IN (SELECT id FROM sessions WHERE file = ?)',
+          [f.path],
+        ))
+          elsewhere.add(r.id);
     const parts = sessionParts(pi.sessionsDir, f.path);
     if (parts.length === 0) continue;
     let lines;
@@ -47,7 +50,9 @@ export async function rebuildClosed(
       continue;
     }
     const stmts: Stmt[] = [...forgetFile(f.path)];
-    for (const l of lines) stmts.push(...statementsFor(l, f.path, pi.prices));
+    for (const l of lines)
+      if (!((l.type === 'request' || l.type === 'response') && elsewhere.has(l.id)))
+        stmts.push(...statementsFor(l, f.path, pi.prices));
     stmts.push({
       sql: 'INSERT OR REPLACE INTO files (path, size, lines) VALUES (?, ?, ?)',
       params: [f.path, f.size, f.lines],

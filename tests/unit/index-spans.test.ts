@@ -83,6 +83,19 @@ const rowsIn = async (pi: PartitionedIndex, part: number, id: string): Promise<n
     id,
   ])[0]!.n;
 
+/** A long session continued from partition 1 into the open partition 2; the index closed (saved). */
+async function continuedSession(): Promise<{ dir: string; long: HistorySession; rel: string }> {
+  const dir = makeTempDir();
+  const long: HistorySession = { id: 'long', at: NOW - 11 * 7 * MIN - MIN, turns: 12 };
+  writeHistory(dir, [long]);
+  const pi = await build(dir);
+  await write(pi, dir, long, turn(dir, long, 12, NOW - 30_000));
+  expect(pi.summary.querySync('SELECT part FROM file_spans')).toEqual([{ part: 1 }]);
+  open.splice(open.indexOf(pi), 1);
+  await pi.close();
+  return { dir, long, rel: sessionRel(long) };
+}
+
 describe('a session spanning partitions', () => {
   it('continues in the new partition without moving its rows, and answers every query as one database does', async () => {
     const dir = makeTempDir();
@@ -149,5 +162,44 @@ describe('a session spanning partitions', () => {
     expect(pi.summary.querySync('SELECT * FROM file_spans')).toEqual([]);
     expect(pi.summary.querySync(`SELECT id FROM session_list WHERE id = 'long'`)).toEqual([]);
     expect(pi.partitions().map((p) => p.id)).not.toContain(1);
+  });
+
+  it('is read again whole when the open partition holding its newest rows is lost', async () => {
+    const { dir } = await continuedSession();
+    fs.writeFileSync(path.join(dir, 'index', 'part-000002.db'), 'not a database');
+    const pi = await build(dir);
+    const parts = pi.partitions();
+    // Its older rows left partition 1 (dropped, nothing else was there); the whole file is in one partition.
+    expect(parts.map((p) => p.id)).not.toContain(1);
+    expect(pi.summary.querySync('SELECT * FROM file_spans')).toEqual([]);
+    let rows = 0;
+    for (const p of parts) rows += await rowsIn(pi, p.id, 'long');
+    expect(rows).toBe(13);
+    const sessionsDir = path.join(dir, 'sessions');
+    expect(await partGetSession({ parts: pi, sessionsDir }, { id: 'long' })).toEqual(
+      Q.getSession({ index: await single(sessionsDir), sessionsDir }, { id: 'long' }),
+    );
+  });
+
+  it('gets its older rows back when the closed partition holding them is rebuilt', async () => {
+    const { dir } = await continuedSession();
+    fs.writeFileSync(path.join(dir, 'index', 'part-000001.db'), 'not a database');
+    const logs: string[] = [];
+    const pi = await PartitionedIndex.open({
+      dataDir: dir,
+      maxRows: 8,
+      spanMinRows: 3,
+      now: () => NOW,
+      log: (_l, m) => logs.push(m),
+    });
+    open.push(pi);
+    await pi.store(1); // rebuilt alone from the session file: the requests partition 2 does not hold
+    expect(logs.join('\n')).toMatch(/partition 1 is rebuilt/);
+    expect(await rowsIn(pi, 1, 'long')).toBe(12);
+    expect(await rowsIn(pi, 2, 'long')).toBe(1);
+    const sessionsDir = path.join(dir, 'sessions');
+    expect(await partGetSession({ parts: pi, sessionsDir }, { id: 'long' })).toEqual(
+      Q.getSession({ index: await single(sessionsDir), sessionsDir }, { id: 'long' }),
+    );
   });
 });
