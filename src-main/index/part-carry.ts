@@ -63,8 +63,10 @@ export function rollOverDue(
 ): boolean {
   if (p.requests - p.base >= maxRows) return true;
   if (p.requests <= p.base) return false;
+  // Pages in use: a new partition starts with free pages reserved (db.ts reserve).
   const r = db.querySync<{ n: number; size: number }>(
-    'SELECT (SELECT page_count FROM pragma_page_count) AS n, (SELECT page_size FROM pragma_page_size) AS size',
+    `SELECT (SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count) AS n,
+            (SELECT page_size FROM pragma_page_size) AS size`,
   )[0]!;
   return r.n * r.size >= maxBytes;
 }

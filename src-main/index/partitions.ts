@@ -164,7 +164,10 @@ export class PartitionedIndex implements IndexDb {
       if (!o.readOnly) removeIndexFile(partitionFile(o.dataDir, openId));
       summary.runSync([{ sql: `INSERT INTO partitions (id, state) VALUES (?, 'open')`, params: [openId] }]);
     }
-    const p = await openIndex(partitionFile(o.dataDir, openId), common);
+    const p = await openIndex(partitionFile(o.dataDir, openId), {
+      ...common,
+      reserveBytes: o.maxBytes ?? DEFAULT_MAX_BYTES,
+    });
     const pi = new PartitionedIndex(o, summary, p.db, openId);
     pi.rebuildReason = reason;
     if (p.rebuildReason && !reason) {
@@ -277,7 +280,9 @@ export class PartitionedIndex implements IndexDb {
       (this.summary.querySync<{ m: number }>('SELECT MAX(id) AS m FROM partitions')[0]?.m ?? 0) + 1;
     const file = partitionFile(this.o.dataDir, newId);
     removeIndexFile(file);
-    const next = (await openIndex(file, this.storeOpts())).db;
+    const next = (
+      await openIndex(file, { ...this.storeOpts(), reserveBytes: this.o.maxBytes ?? DEFAULT_MAX_BYTES })
+    ).db;
     const carry = carriedFiles(
       old,
       this.now(),
