@@ -31,6 +31,7 @@ import {
   readJournal,
   type JournalContents,
 } from './journal.js';
+import { reservedDatabase } from './reserve.js';
 import { INDEX_SCHEMA_VERSION, SCHEMA_SQL, SESSION_RECOUNT_SQL, TOTALS_TRIGGERS_SQL } from './schema.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
 
@@ -390,17 +391,6 @@ function addTotalsTriggers(db: Database): boolean {
   return true;
 }
 
-/**
- * Give a new database `bytes` of free pages, which its rows fill before the file grows. sql.js keeps the file in
- * a typed array that it grows by copying into one 1.125× larger: filling an 8 MiB partition that way allocated and
- * copied ~70 MiB (~115 µs per 1 KB request of the recorder's CPU, tests/bench/README.md); reserved, the partition
- * (which closes at about that size, part-carry.ts) is copied once, here.
- */
-function reserve(db: Database, bytes: number): void {
-  db.exec(`CREATE TABLE lr_reserve (b BLOB); INSERT INTO lr_reserve VALUES (zeroblob(${Math.floor(bytes)}));
-           DROP TABLE lr_reserve;`);
-}
-
 function initSchema(db: Database, schema: string): void {
   db.exec(schema);
   db.run(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`, [
@@ -457,7 +447,7 @@ export async function openIndex(
     readOnly?: boolean;
     /** Tables to create (default: the index schema; the partition summary passes its own, with a meta table). */
     schema?: string;
-    /** A new file starts with this many bytes of free pages (see reserve()). */
+    /** A new file starts with this many bytes of free pages (reserve.ts). */
     reserveBytes?: number;
   } = {},
 ): Promise<OpenIndexResult> {
@@ -467,8 +457,8 @@ export async function openIndex(
   const make = (db: Database, disk?: DiskState, replayed = false): IndexStore =>
     new IndexStore(db, file, opts.saveIntervalMs ?? 3_000, opts.onError, readOnly, disk, replayed);
   const fresh = (rebuildReason: string | null): OpenIndexResult => {
-    const db = new SQL.Database();
-    if (opts.reserveBytes) reserve(db, opts.reserveBytes);
+    // A partition starts with its size cap in free pages, which its rows fill before the file grows (reserve.ts).
+    const db = new SQL.Database(opts.reserveBytes ? reservedDatabase(opts.reserveBytes) : undefined);
     initSchema(db, schema);
     return { db: make(db), rebuildReason };
   };

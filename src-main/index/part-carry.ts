@@ -54,6 +54,15 @@ export function carriedFiles(
  */
 export const DEFAULT_MAX_BYTES = 8 * 2 ** 20;
 
+/** The bytes of a database's pages in use: a new partition starts with free pages reserved (db.ts reserve). */
+export function usedBytes(db: IndexStore): number {
+  const r = db.querySync<{ n: number; size: number }>(
+    `SELECT (SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count) AS n,
+            (SELECT page_size FROM pragma_page_size) AS size`,
+  )[0]!;
+  return r.n * r.size;
+}
+
 /** Whether the open partition (its summary row `p`, its database `db`) is due to close, by rows or by size. */
 export function rollOverDue(
   p: { requests: number; base: number },
@@ -63,12 +72,7 @@ export function rollOverDue(
 ): boolean {
   if (p.requests - p.base >= maxRows) return true;
   if (p.requests <= p.base) return false;
-  // Pages in use: a new partition starts with free pages reserved (db.ts reserve).
-  const r = db.querySync<{ n: number; size: number }>(
-    `SELECT (SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count) AS n,
-            (SELECT page_size FROM pragma_page_size) AS size`,
-  )[0]!;
-  return r.n * r.size >= maxBytes;
+  return usedBytes(db) >= maxBytes;
 }
 
 /** The statements whose first parameter names a session file (indexer.ts fileProgress) or a session (totals). */

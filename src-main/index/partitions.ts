@@ -26,6 +26,7 @@ import {
   findRequest,
   freeShare,
   rollOverDue,
+  usedBytes,
   writtenElsewhere,
 } from './part-carry.js';
 import { rebuildClosed } from './part-rebuild.js';
@@ -85,6 +86,7 @@ export class PartitionedIndex implements IndexDb {
   readonly terms: TermFilters;
   private readonly refresh: SummaryRefresh;
   private flushesChecked = 0;
+  private fullCheckedAt = -Infinity;
   /** Set while a full rebuild runs in bulk (part-bulk.ts): it takes the batches, summarising per partition. */
   bulk: ((stmts: Stmt[]) => void) | null = null;
 
@@ -106,6 +108,10 @@ export class PartitionedIndex implements IndexDb {
   get summary(): IndexStore {
     this.refresh.flush();
     return this.summaryStore;
+  }
+
+  private get maxBytes(): number {
+    return this.o.maxBytes ?? DEFAULT_MAX_BYTES;
   }
 
   private get readOnly(): boolean {
@@ -223,8 +229,12 @@ export class PartitionedIndex implements IndexDb {
     if (!this.readOnly)
       for (const [file, part] of writtenElsewhere(this.summaryStore, this.openId, stmts))
         await this.takeFile(part, file);
-    // The roll-over test reads the summary: after every refresh (this batch's, the timer's or a reader's).
-    if (this.runSync(stmts) || this.refresh.flushes !== this.flushesChecked) {
+    // The roll-over test reads the summary: after every refresh (this batch's, the timer's or a reader's), and
+    // as soon as the partition is full (at most once a second: the test refreshes the summary first).
+    const refreshed = this.runSync(stmts);
+    const full = this.now() - this.fullCheckedAt >= 1_000 && usedBytes(this.open) >= this.maxBytes;
+    if (refreshed || full || this.refresh.flushes !== this.flushesChecked) {
+      if (full) this.fullCheckedAt = this.now();
       this.flushesChecked = this.refresh.flushes;
       if (this.needsRollOver()) await this.rollOver();
     }
@@ -264,12 +274,7 @@ export class PartitionedIndex implements IndexDb {
         { sql: 'UPDATE partitions SET month = ? WHERE id = ?', params: [monthOf(p.last_at), this.openId] },
       ]);
     else if (p.month !== null && p.last_at !== null && monthOf(p.last_at) !== p.month) return true;
-    return rollOverDue(
-      p,
-      this.open,
-      this.o.maxRows ?? DEFAULT_MAX_ROWS,
-      this.o.maxBytes ?? DEFAULT_MAX_BYTES,
-    );
+    return rollOverDue(p, this.open, this.o.maxRows ?? DEFAULT_MAX_ROWS, this.maxBytes);
   }
 
   /** Close the open partition and open the next; sessions still active move along. */
@@ -280,9 +285,7 @@ export class PartitionedIndex implements IndexDb {
       (this.summary.querySync<{ m: number }>('SELECT MAX(id) AS m FROM partitions')[0]?.m ?? 0) + 1;
     const file = partitionFile(this.o.dataDir, newId);
     removeIndexFile(file);
-    const next = (
-      await openIndex(file, { ...this.storeOpts(), reserveBytes: this.o.maxBytes ?? DEFAULT_MAX_BYTES })
-    ).db;
+    const next = (await openIndex(file, { ...this.storeOpts(), reserveBytes: this.maxBytes })).db;
     const carry = carriedFiles(
       old,
       this.now(),
@@ -326,10 +329,7 @@ export class PartitionedIndex implements IndexDb {
     if (row) await this.takeFile(row.part, row.file);
   }
 
-  /**
-   * A session file of a closed partition is written again: its rows move to the open partition, or, when it is
-   * long, it continues there (part-spans.ts).
-   */
+  /** A closed partition's session file is written again: its rows move here, or a long one continues here. */
   private async takeFile(part: number, file: string): Promise<void> {
     if (part === this.openId || this.readOnly) return;
     const from = await this.store(part);
