@@ -10,8 +10,12 @@ const PAGE_SIZE = 4096;
 const LEAVES_PER_TRUNK = PAGE_SIZE / 4 - 8;
 const MAGIC = 'SQLite format 3\0';
 
+/** The most a new file reserves, whatever the cap asked for (a partition without a size cap grows as before). */
+export const RESERVE_MAX_BYTES = 32 * 2 ** 20;
+
 export function reservedDatabase(bytes: number): Uint8Array {
-  const pages = Math.max(2, Math.ceil(bytes / PAGE_SIZE));
+  const want = Number.isFinite(bytes) ? Math.min(bytes, RESERVE_MAX_BYTES) : RESERVE_MAX_BYTES;
+  const pages = Math.max(2, Math.ceil(want / PAGE_SIZE));
   const buf = new Uint8Array(pages * PAGE_SIZE);
   const v = new DataView(buf.buffer);
   for (let i = 0; i < MAGIC.length; i++) buf[i] = MAGIC.charCodeAt(i);

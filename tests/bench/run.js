@@ -36,7 +36,7 @@ async function main() {
   const { flags, names } = parseArgs(process.argv.slice(2));
   if (flags.help) {
     console.log(
-      `usage: npm run bench [-- <section…>] [--quick] [--cpu-prof] [--rounds=N] [--count=N] [--count80k=N] [--duration=ms] [--candidate-dist=<compiled tree>] [--parts=cpu,disk,cost,index] [--cpu-count=N] [--cpu-dist=<tree>,<tree>] [--redaction-mb=N] [--sizes=10k,100k,1m] [--synthetic-above=100k] [--real-jsonl] [--keep] [--minutes=N]
+      `usage: npm run bench [-- <section…>] [--quick] [--cpu-prof] [--rounds=N] [--count=N] [--count80k=N] [--duration=ms] [--candidate-dist=<compiled tree>] [--parts=cpu,disk,cost,index] [--cpu-count=N] [--cpu-warmup=N] [--cpu-dist=<tree>,<tree>] [--redaction-mb=N] [--sizes=10k,100k,1m] [--synthetic-above=100k] [--real-jsonl] [--keep] [--minutes=N]
 sections: ${SECTIONS.join(', ')} (default: all of them); ${OPT_IN.join(', ')} (only when named)`,
     );
     return;

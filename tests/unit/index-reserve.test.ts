@@ -1,12 +1,15 @@
 // A new index partition opens from a file that already holds its size cap in free pages (reserve.ts): SQLite
-// must read it as a sound, empty database, fill those pages before the file grows, and stay sound.
+// must read it as a sound, empty database, fill those pages before the file grows, and stay sound; a huge cap
+// reserves a bounded amount.
 import initSqlJs from 'sql.js';
 import { describe, expect, it } from 'vitest';
-import { reservedDatabase } from '../../src-main/index/reserve.js';
+import { RESERVE_MAX_BYTES, reservedDatabase } from '../../src-main/index/reserve.js';
 
 describe('a reserved database file', () => {
   it('is an empty, sound database whose free pages SQLite fills before it grows the file', async () => {
     const SQL = await initSqlJs();
+    // A cap far above what a file should hold reserves at most RESERVE_MAX_BYTES.
+    expect(reservedDatabase(1e12).length).toBe(RESERVE_MAX_BYTES);
     for (const bytes of [4096, 8192, 1_000_000, 8 * 2 ** 20]) {
       const file = reservedDatabase(bytes);
       const db = new SQL.Database(file);

@@ -7,7 +7,9 @@
 // (its session's history plus one new turn, turns 3-9 of seeded sessions) answered with an SSE stream.
 // --cpu-dist=<tree>[,<tree>…] runs LunaRoute from other builds: recording off from the first, and one recording +
 // mask child per build, all interleaved in the same blocks (so each change is measured under the same load).
-// --cpu-shapes=1KB|cc80k runs only the shapes named (comma-separated).
+// --cpu-shapes=1KB|cc80k runs only the shapes named (comma-separated). --cpu-warmup=N sends N requests per path
+// before measuring (default 100 quick / 300): V8 optimises a function called once per request only after a few
+// thousand calls, so a short warm-up measures the JIT's compiling too; thousands measure the steady state.
 import fs from 'node:fs';
 import path from 'node:path';
 import { startChild } from './children.js';
@@ -48,8 +50,10 @@ function configsFor(flags) {
     off: { label: 'LunaRoute, recording off', ...lr(dists[0], ['--recording=off']) },
   };
   for (const d of dists) {
-    const key = dists.length === 1 ? 'mask' : `mask:${path.basename(d)}`;
-    const label = `LunaRoute, recording + mask${dists.length === 1 ? '' : ` (${path.basename(d)})`}`;
+    // A build is named by its directory (by the one above it when that is `dist`).
+    const name = path.basename(d) === 'dist' ? path.basename(path.dirname(d)) : path.basename(d);
+    const key = dists.length === 1 ? 'mask' : `mask:${name}`;
+    const label = `LunaRoute, recording + mask${dists.length === 1 ? '' : ` (${name})`}`;
     out[key] = { label, ...lr(d, ['--recording=on', '--redaction=mask']) };
   }
   return out;
@@ -101,7 +105,7 @@ export async function cpuPart(ctx, s, tmp, results, tables, checks) {
   const count = Number(ctx.flags['cpu-count'] ?? (s.quick ? 1000 : 2000));
   const block = 500;
   const pauseMs = 1500;
-  const warmup = s.quick ? 100 : 300;
+  const warmup = Number(ctx.flags['cpu-warmup'] ?? (s.quick ? 100 : 300));
   const upstream = await startChild(path.join(ctx.benchDir, 'children/upstream.js'), [], {
     name: 'upstream',
   });
@@ -188,7 +192,7 @@ export async function cpuPart(ctx, s, tmp, results, tables, checks) {
       const recCost = o[m].cpuUsPerReq - o.off.cpuUsPerReq;
       tables.push(
         formatTable(
-          `CPU per request and added latency, ${shape.label}: ${count} sequential keep-alive requests per path (blocks of ${block}, ${pauseMs} ms pause each, inside the CPU window), CPU = utime+stime of the whole child from /proc; load ${Object.values(loadavg()).join(' / ')}`,
+          `CPU per request and added latency, ${shape.label}: ${count} sequential keep-alive requests per path after ${warmup} (blocks of ${block}, ${pauseMs} ms pause each, inside the CPU window), CPU = utime+stime of the whole child from /proc; load ${Object.values(loadavg()).join(' / ')}`,
           [
             'path',
             'p50 ms',
