@@ -32,7 +32,7 @@ import {
   type JournalContents,
 } from './journal.js';
 import { reservedDatabase } from './reserve.js';
-import { INDEX_SCHEMA_VERSION, SCHEMA_SQL, SESSION_RECOUNT_SQL, TOTALS_TRIGGERS_SQL } from './schema.js';
+import { addTotalsTriggers, INDEX_SCHEMA_VERSION, SCHEMA_SQL } from './schema.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
 
 let sqlJs: Promise<SqlJsStatic> | null = null;
@@ -376,19 +376,6 @@ export class IndexStore implements IndexDb {
     this.prepared.clear(); // freed by close
     this.db.close();
   }
-}
-
-/**
- * The session-totals triggers (schema.ts), in a file written before them: created, then every session recounted
- * once (a request in flight was not counted by the batches of then until its response came). True when added:
- * the file is then written whole at its next save, as after a replay.
- */
-function addTotalsTriggers(db: Database): boolean {
-  if (db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'totals_rq_i'`).length > 0)
-    return false;
-  db.exec(TOTALS_TRIGGERS_SQL);
-  db.exec(SESSION_RECOUNT_SQL.replace(/\?1/g, 'sessions.id'));
-  return true;
 }
 
 function initSchema(db: Database, schema: string): void {

@@ -3,14 +3,26 @@
 // other partition holds.
 import type { IndexStore } from './db.js';
 import { forgetFile, statementsFor } from './indexer.js';
-import type { PartitionedIndex } from './partitions.js';
+import type { Prices } from '../analytics/prices.js';
+import type { PartitionInfo } from './part-layout.js';
+import type { TermFilters } from './term-filter.js';
 import { partsOfFile } from './part-spans.js';
 import { readSessionParts, sessionParts } from './reindex.js';
 import { wholePartitionStmts } from './summary.js';
 import type { Stmt } from './types.js';
 
+/** What of the partitioned index (partitions.ts) a rebuild uses. */
+export interface RebuildHost {
+  readonly summary: IndexStore;
+  readonly sessionsDir: string;
+  readonly prices: Prices;
+  readonly terms: TermFilters;
+  info(part: number): PartitionInfo;
+  store(part: number): Promise<IndexStore>;
+}
+
 export async function rebuildClosed(
-  pi: PartitionedIndex,
+  pi: RebuildHost,
   part: number,
   store: IndexStore,
   why: string,

@@ -30,6 +30,7 @@ import {
   writtenElsewhere,
 } from './part-carry.js';
 import { rebuildClosed } from './part-rebuild.js';
+import { affordableReserve } from './reserve.js';
 import { copyFiles } from './part-copy.js';
 import {
   continueFile,
@@ -172,7 +173,7 @@ export class PartitionedIndex implements IndexDb {
     }
     const p = await openIndex(partitionFile(o.dataDir, openId), {
       ...common,
-      reserveBytes: o.maxBytes ?? DEFAULT_MAX_BYTES,
+      reserveBytes: await affordableReserve(dir, o.maxBytes ?? DEFAULT_MAX_BYTES),
     });
     const pi = new PartitionedIndex(o, summary, p.db, openId);
     pi.rebuildReason = reason;
@@ -285,7 +286,8 @@ export class PartitionedIndex implements IndexDb {
       (this.summary.querySync<{ m: number }>('SELECT MAX(id) AS m FROM partitions')[0]?.m ?? 0) + 1;
     const file = partitionFile(this.o.dataDir, newId);
     removeIndexFile(file);
-    const next = (await openIndex(file, { ...this.storeOpts(), reserveBytes: this.maxBytes })).db;
+    const reserveBytes = await affordableReserve(path.dirname(file), this.maxBytes);
+    const next = (await openIndex(file, { ...this.storeOpts(), reserveBytes })).db;
     const carry = carriedFiles(
       old,
       this.now(),

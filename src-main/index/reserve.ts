@@ -5,6 +5,8 @@
 // SQLite (a dropped zeroblob) grew the file the same way. The layout follows the SQLite file format (the
 // database header, an empty schema table on page 1, freelist trunk pages each followed by their leaf pages);
 // tests/unit/index-reserve.test.ts checks it with SQLite's own integrity check.
+import { statfs } from 'node:fs/promises';
+
 const PAGE_SIZE = 4096;
 /** Leaf pages per freelist trunk: the limit every SQLite version reads (usable size / 4 - 8). */
 const LEAVES_PER_TRUNK = PAGE_SIZE / 4 - 8;
@@ -46,4 +48,18 @@ export function reservedDatabase(bytes: number): Uint8Array {
     trunk = next;
   }
   return buf;
+}
+
+/**
+ * How much a new partition in `dir` may reserve: `bytes`, unless the disk is short of space (less than 16 times
+ * that free, or unknown). The reserved pages are written to disk with the file, and on a nearly full disk they
+ * would take the room the session files need.
+ */
+export async function affordableReserve(dir: string, bytes: number): Promise<number> {
+  try {
+    const s = await statfs(dir);
+    return s.bavail * s.bsize >= 16 * bytes ? bytes : 0;
+  } catch {
+    return 0;
+  }
 }

@@ -2,6 +2,8 @@
 // lines by `Indexer`. Bodies stay in the JSONL; the index holds the facts the list, stats and search views need.
 // Token columns are NULL when unknown (never 0 for unknown). Session totals are sums of request rows.
 
+import type { Database } from 'sql.js';
+
 export const INDEX_SCHEMA_VERSION = 7;
 
 /**
@@ -220,3 +222,16 @@ CREATE TABLE IF NOT EXISTS limits (       -- plan and rate limits as last seen i
 -- docid = rowid of the request row (see indexer.ts).
 CREATE VIRTUAL TABLE IF NOT EXISTS request_text USING fts4(request_id, session_id, prompt, response, tokenize=unicode61);
 ${TOTALS_TRIGGERS_SQL}`;
+
+/**
+ * The session-totals triggers (schema.ts), in a file written before them: created, then every session recounted
+ * once (a request in flight was not counted by the batches of then until its response came). True when added:
+ * the file is then written whole at its next save, as after a replay.
+ */
+export function addTotalsTriggers(db: Database): boolean {
+  if (db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'totals_rq_i'`).length > 0)
+    return false;
+  db.exec(TOTALS_TRIGGERS_SQL);
+  db.exec(SESSION_RECOUNT_SQL.replace(/\?1/g, 'sessions.id'));
+  return true;
+}

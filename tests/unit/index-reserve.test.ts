@@ -3,7 +3,9 @@
 // reserves a bounded amount.
 import initSqlJs from 'sql.js';
 import { describe, expect, it } from 'vitest';
-import { RESERVE_MAX_BYTES, reservedDatabase } from '../../src-main/index/reserve.js';
+import os from 'node:os';
+import path from 'node:path';
+import { affordableReserve, RESERVE_MAX_BYTES, reservedDatabase } from '../../src-main/index/reserve.js';
 
 describe('a reserved database file', () => {
   it('is an empty, sound database whose free pages SQLite fills before it grows the file', async () => {
@@ -43,5 +45,15 @@ describe('a reserved database file', () => {
       again.close();
       db.close();
     }
+  });
+
+  it('is reserved only where the disk has room for it many times over', async () => {
+    const free = (await import('node:fs/promises')).statfs(os.tmpdir());
+    const room = Number((await free).bavail) * Number((await free).bsize);
+    expect(await affordableReserve(os.tmpdir(), 8 * 2 ** 20)).toBe(
+      room >= 16 * 8 * 2 ** 20 ? 8 * 2 ** 20 : 0,
+    );
+    expect(await affordableReserve(os.tmpdir(), room)).toBe(0);
+    expect(await affordableReserve(path.join(os.tmpdir(), 'no-such-dir-lr'), 4096)).toBe(0);
   });
 });
