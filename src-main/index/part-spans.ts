@@ -11,6 +11,7 @@
 // - a query about the session (detail, view, export, insight) runs on a scratch database holding the rows of every
 //   partition that has some (mergedStore: totals recomputed by the triggers, a row in two partitions counted once).
 import { openIndex, type IndexStore } from './db.js';
+import { SUMMED } from './schema.js';
 import type { SqlValue, Stmt } from './types.js';
 
 /** Summary table: the older partitions holding rows of a continued session file (the newest is in file_parts). */
@@ -30,16 +31,11 @@ const TOTALS = [
   'request_count',
   'failed_count',
   'interrupted_count',
-  'input_tokens',
-  'output_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'reasoning_tokens',
+  ...SUMMED,
   'models',
-  'cost_usd',
   'unpriced_count',
   'tool_call_count',
-] as const;
+];
 
 const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 

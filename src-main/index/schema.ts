@@ -25,7 +25,8 @@ const sumOnDelete = (c: string): string => {
   const less = exact(c, `${c} - OLD.${c}`);
   return `${c} = CASE WHEN OLD.${c} IS NULL THEN ${c} WHEN ${less} = 0 AND ${noneLeft(c, 'OLD')} THEN NULL ELSE ${less} END`;
 };
-const SUMMED = [
+/** A session's columns that sum its requests' (NULL while none has a value). */
+export const SUMMED = [
   'input_tokens',
   'output_tokens',
   'cache_read_tokens',

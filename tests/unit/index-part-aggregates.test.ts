@@ -10,12 +10,11 @@ import { computeAnalytics } from '../../src-main/analytics/analytics.js';
 import { RELATIVE_ACCURACY } from '../../src-main/analytics/latency-sketch.js';
 import { analyticsFromRollups, statsFromRollups } from '../../src-main/analytics/rollup-analytics.js';
 import { computeStats } from '../../src-main/analytics/stats.js';
-import { openIndex, type IndexStore } from '../../src-main/index/db.js';
+import type { IndexStore } from '../../src-main/index/db.js';
 import { AGGREGATE_TABLES } from '../../src-main/index/part-aggregates.js';
-import { reconcilePartitions } from '../../src-main/index/part-reconcile.js';
 import { PartitionedIndex, partitionFile } from '../../src-main/index/partitions.js';
-import { reconcile } from '../../src-main/index/reindex.js';
 import { makeTempDir } from '../support/config.js';
+import { IndexFixtures } from '../support/partition-index.js';
 import { DAY, HOUR, sessionRel, writeHistory, type HistorySession } from '../support/history.js';
 
 const D0 = Date.UTC(2026, 10, 2, 9);
@@ -32,30 +31,12 @@ const SESSIONS: HistorySession[] = Array.from({ length: 6 }, (_, i) => ({
 }));
 const MAX_ROWS = 140;
 
-const open: { close(): Promise<void> | void }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) await o.close();
-});
+const fx = new IndexFixtures();
+afterEach(() => fx.closeAll());
 
-async function build(dataDir: string): Promise<PartitionedIndex> {
-  const pi = await PartitionedIndex.open({
-    dataDir,
-    maxRows: MAX_ROWS,
-    saveIntervalMs: 60_000,
-    now: () => NOW,
-  });
-  open.push(pi);
-  await reconcilePartitions(pi, path.join(dataDir, 'sessions'), { full: pi.rebuildReason !== null });
-  await pi.finishBuild();
-  return pi;
-}
-
-async function single(sessionsDir: string): Promise<IndexStore> {
-  const { db } = await openIndex(null);
-  open.push({ close: () => db.db.close() });
-  await reconcile(db, sessionsDir, { markCrashed: false });
-  return db;
-}
+const build = (dataDir: string): Promise<PartitionedIndex> =>
+  fx.build(dataDir, { maxRows: MAX_ROWS, now: () => NOW });
+const single = (sessionsDir: string): Promise<IndexStore> => fx.single(sessionsDir);
 
 /** Equal, except latency quantiles (within the sketch's accuracy) and money's last rounded digit. */
 function expectClose(got: unknown, want: unknown, at = '$'): void {
@@ -163,10 +144,10 @@ describe('analytics from per-partition aggregates', () => {
 
     // A corrupt partition rebuilt from its session files gets the same aggregates back.
     await pi.close();
-    open.splice(open.indexOf(pi), 1);
+    fx.untrack(pi);
     fs.writeFileSync(partitionFile(dir, 2), 'garbage, not a database');
     pi = await PartitionedIndex.open({ dataDir: dir, maxRows: MAX_ROWS, now: () => NOW });
-    open.push(pi);
+    fx.track(pi);
     pi.summary.runSync([{ sql: 'DELETE FROM part_tools WHERE part = 2', params: [] }]);
     await pi.store(2);
     expect(aggregateRows(pi, 2)).toEqual(before);
@@ -174,9 +155,9 @@ describe('analytics from per-partition aggregates', () => {
     // A summary of the previous version has no aggregate tables: they are made at start and filled on first use.
     pi.summary.runSync(AGGREGATE_TABLES.map((t) => ({ sql: `DROP TABLE ${t}`, params: [] })));
     await pi.close();
-    open.splice(open.indexOf(pi), 1);
+    fx.untrack(pi);
     pi = await PartitionedIndex.open({ dataDir: dir, maxRows: MAX_ROWS, now: () => NOW });
-    open.push(pi);
+    fx.track(pi);
     expect(pi.summary.querySync('SELECT COUNT(*) AS n FROM part_aggs')).toEqual([{ n: 0 }]);
     const all = computeAnalytics(await single(sessionsDir), { tzOffsetMinutes: 0 });
     expectClose(await analyticsFromRollups(pi, { tzOffsetMinutes: 0 }), all);

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openIndex, type IndexStore } from '../../src-main/index/db.js';
+import type { IndexStore } from '../../src-main/index/db.js';
 import { fileProgress, sessionTotals, statementsFor } from '../../src-main/index/indexer.js';
 import { reconcilePartitions } from '../../src-main/index/part-reconcile.js';
 import {
@@ -16,41 +16,21 @@ import {
 } from '../../src-main/index/part-queries.js';
 import { PartitionedIndex } from '../../src-main/index/partitions.js';
 import * as Q from '../../src-main/index/queries.js';
-import { reconcile } from '../../src-main/index/reindex.js';
 import type { RecordLine } from '../../src-shared/records.js';
 import { makeTempDir } from '../support/config.js';
+import { IndexFixtures } from '../support/partition-index.js';
 import { DAY, sessionRel, writeHistory, type HistorySession } from '../support/history.js';
 
 const D0 = Date.UTC(2026, 10, 2, 9);
 const NOW = D0 + 30 * DAY;
 const MIN = 60_000;
 
-const open: { close(): Promise<void> | void }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) await o.close();
-});
+const fx = new IndexFixtures();
+afterEach(() => fx.closeAll());
 
-async function build(dataDir: string): Promise<PartitionedIndex> {
-  const pi = await PartitionedIndex.open({
-    dataDir,
-    maxRows: 8,
-    spanMinRows: 3,
-    saveIntervalMs: 60_000,
-    now: () => NOW,
-  });
-  open.push(pi);
-  await reconcilePartitions(pi, path.join(dataDir, 'sessions'), { full: pi.rebuildReason !== null });
-  await pi.finishBuild();
-  return pi;
-}
-
-/** One database over the same session files (what every answer must equal). */
-async function single(sessionsDir: string): Promise<IndexStore> {
-  const { db } = await openIndex(null);
-  open.push({ close: () => db.db.close() });
-  await reconcile(db, sessionsDir, { markCrashed: false });
-  return db;
-}
+const build = (dataDir: string): Promise<PartitionedIndex> =>
+  fx.build(dataDir, { maxRows: 8, spanMinRows: 3, now: () => NOW });
+const single = (sessionsDir: string): Promise<IndexStore> => fx.single(sessionsDir);
 
 /** Append lines to a session file the way the recorder does, and index them as its write path does. */
 async function write(pi: PartitionedIndex, dir: string, s: HistorySession, ls: RecordLine[]): Promise<void> {
@@ -91,7 +71,7 @@ async function continuedSession(): Promise<{ dir: string; long: HistorySession; 
   const pi = await build(dir);
   await write(pi, dir, long, turn(dir, long, 12, NOW - 30_000));
   expect(pi.summary.querySync('SELECT part FROM file_spans')).toEqual([{ part: 1 }]);
-  open.splice(open.indexOf(pi), 1);
+  fx.untrack(pi);
   await pi.close();
   return { dir, long, rel: sessionRel(long) };
 }
@@ -192,7 +172,7 @@ describe('a session spanning partitions', () => {
       now: () => NOW,
       log: (_l, m) => logs.push(m),
     });
-    open.push(pi);
+    fx.track(pi);
     await pi.store(1); // rebuilt alone from the session file: the requests partition 2 does not hold
     expect(logs.join('\n')).toMatch(/partition 1 is rebuilt/);
     expect(await rowsIn(pi, 1, 'long')).toBe(12);
