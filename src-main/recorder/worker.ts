@@ -132,15 +132,14 @@ async function main(): Promise<void> {
 
   const liveBatch: LiveEvent[] = [];
   if (firstSave) {
-    log(
-      'error',
-      `saving the index failed at start-up (${firstSave.message}); serving anyway, saved again later`,
-    );
+    const why =
+      (firstSave as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : firstSave.message;
+    log('error', `saving the index failed at start-up (${why}); serving anyway, saved again later`);
     liveBatch.push({
       type: 'recorder_problem',
       kind: 'write_error',
       count: 1,
-      message: `the index could not be saved at start-up: ${firstSave.message}`,
+      message: `the index could not be saved at start-up (${why}); traffic still flows, and it is saved again on its next change`,
     });
   }
   const sink = new JsonlWriter({
