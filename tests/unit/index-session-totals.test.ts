@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openIndex, type IndexStore } from '../../src-main/index/db.js';
 import { statementsFor } from '../../src-main/index/indexer.js';
 import { copyFiles } from '../../src-main/index/part-copy.js';
+import type { SessionRow } from '../../src-main/index/queries.js';
 import { IndexQueue } from '../../src-main/recorder/index-queue.js';
 import type { RecordLine } from '../../src-shared/records.js';
 import { FILE, gap, request, response, session, T0 } from '../support/index-lines.js';
@@ -29,21 +30,20 @@ async function memoryIndex(): Promise<IndexStore> {
   return db;
 }
 
-interface Totals {
-  id: string;
-  request_count: number;
-  failed_count: number;
-  interrupted_count: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  cache_read_tokens: number | null;
-  cache_write_tokens: number | null;
-  reasoning_tokens: number | null;
-  cost_usd: number | null;
-  unpriced_count: number;
-  tool_call_count: number;
-  models: string[];
-}
+/** A session's totals as the tests compare them (models as a sorted list; the session row has no cost columns). */
+type Totals = Pick<
+  SessionRow,
+  | 'id'
+  | 'request_count'
+  | 'failed_count'
+  | 'interrupted_count'
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'cache_read_tokens'
+  | 'cache_write_tokens'
+  | 'reasoning_tokens'
+  | 'tool_call_count'
+> & { cost_usd: number | null; unpriced_count: number; models: string[] };
 
 const TOTAL_COLUMNS = `request_count, failed_count, interrupted_count, input_tokens, output_tokens, cache_read_tokens,
   cache_write_tokens, reasoning_tokens, cost_usd, unpriced_count, tool_call_count`;
