@@ -4,7 +4,7 @@
 
 import type { Database } from 'sql.js';
 
-export const INDEX_SCHEMA_VERSION = 7;
+export const INDEX_SCHEMA_VERSION = 8;
 
 /**
  * A sum column of a session follows its request rows: NULL while no row has a value, as SUM() is (the rows are
@@ -220,8 +220,10 @@ CREATE TABLE IF NOT EXISTS limits (       -- plan and rate limits as last seen i
   binding INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (provider, win)
 );
--- docid = rowid of the request row (see indexer.ts).
-CREATE VIRTUAL TABLE IF NOT EXISTS request_text USING fts4(request_id, session_id, prompt, response, tokenize=unicode61);
+-- docid = rowid of the request row (see indexer.ts). The two ids are stored, not tokenised (schema 8): a request
+-- id added one or two terms per request that no search looks for (most of a partition's vocabulary), and their
+-- positions to every batch's segment.
+CREATE VIRTUAL TABLE IF NOT EXISTS request_text USING fts4(request_id, session_id, prompt, response, tokenize=unicode61, notindexed=request_id, notindexed=session_id);
 ${TOTALS_TRIGGERS_SQL}`;
 
 /**
