@@ -16,6 +16,7 @@ import type { Prices } from '../analytics/prices.js';
 import { readLimitHeaders } from '../analytics/limits.js';
 import { blockText, envFacts, sessionTitle } from '../analytics/session-facts.js';
 
+import { promptRepeated } from '../recorder/lean-lines.js';
 import { LAST_AT_SQL, LIMIT_SQL, REDACTION_SQL, ROW_SQL, SESSION_SQL } from './row-sql.js';
 import type { Stmt } from './types.js';
 export type { SqlValue, Stmt } from './types.js';
@@ -166,7 +167,8 @@ function requestStmts(l: RequestLine): Stmt[] {
       params: [l.id, l.at, r.latency_ms, r.is_error === null ? null : r.is_error ? 1 : 0, l.session_id, r.id],
     });
   }
-  if (l.prompt) {
+  // A prompt is searchable with the request that brought it, not again with each tool-result turn after it.
+  if (l.prompt && !promptRepeated(l)) {
     out.push({
       // Full-text rows are keyed by the request row's rowid (docid): FTS4 cannot index its other columns, so
       // finding a row by request_id would scan the whole table on every response.

@@ -26,6 +26,23 @@ export function promptOf(v: JsonValue | undefined, dialect: string): string | nu
   return textOf(v['content'], dialect === 'anthropic')?.slice(0, PROMPT_CHARS) ?? null;
 }
 
+/**
+ * Request lines whose prompt is their file's previous request line's (a tool-result turn: the typed text is still
+ * the last user text), as the writer stored them (lean, without `prompt` or `prompt_ref`) or the reader hydrated
+ * them. The index puts such a prompt in the full-text table once, with the request that brought it.
+ */
+const repeatedPrompts = new WeakSet<RequestLine>();
+
+export function promptRepeated(l: RequestLine): boolean {
+  return repeatedPrompts.has(l);
+}
+
+/** Mark `full` when its stored lean form left the prompt out (the previous request line's). */
+export function notePromptRepeated(full: RequestLine, stored: StoredRequestLine): void {
+  if ((stored.v ?? 1) >= 2 && stored.prompt === undefined && stored.prompt_ref === undefined)
+    repeatedPrompts.add(full);
+}
+
 /** A time or duration rounded to 0.1 ms (null stays null). */
 export function round1<T extends number | null>(ms: T): T {
   return (ms === null ? null : Math.round(ms * 10) / 10) as T;
@@ -284,6 +301,7 @@ export function hydrateRequest(
   };
   if (l.redaction) full.redaction = l.redaction;
   if (l.replay_of !== undefined) full.replay_of = l.replay_of;
+  notePromptRepeated(full, stored);
   return full;
 }
 

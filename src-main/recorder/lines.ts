@@ -29,6 +29,7 @@ import {
   hydrateRequest,
   leanRequest,
   PROMPT_CHARS,
+  notePromptRepeated,
   promptOf,
   round1,
   splitBody,
@@ -190,6 +191,7 @@ export function buildRequestLines(
   const back = hydrateRequest(lean, s.facts, known, calls, previous);
   if (!sameJson(back, request)) return { blocks, request, stored: request };
   s.previousBases = previous;
+  notePromptRepeated(request, lean);
   return { blocks, request, stored: lean };
 }
 

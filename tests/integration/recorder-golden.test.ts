@@ -15,10 +15,17 @@ import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { startCore, type CoreHandle } from '../../src-main/app/core.js';
 import { silentLogger } from '../../src-main/log.js';
-import type { RequestBodies, RequestRow, SessionDetail } from '../../src-main/index/queries.js';
-import { readSessionFile } from '../../src-main/index/reindex.js';
+import { openIndex } from '../../src-main/index/db.js';
+import {
+  ftsQuery,
+  type RequestBodies,
+  type RequestRow,
+  type SessionDetail,
+} from '../../src-main/index/queries.js';
+import { fileStatements, listSessionFiles, readSessionFile } from '../../src-main/index/reindex.js';
 import { dayDirName } from '../../src-main/storage/fsutil.js';
 import type { RecordLine, RequestLine, ResponseLine } from '../../src-shared/records.js';
+import type { SearchHit } from '../../src-shared/contract.js';
 import type { Usage } from '../../src-shared/exchange.js';
 import { makeTempDir, makeTestConfig } from '../support/config.js';
 import { FAKE_ANSWER, type RecordedRequest, type SentUsage } from '../support/fake-provider/index.js';
@@ -486,6 +493,27 @@ describe('Anthropic Messages', () => {
       });
     }
     expect(d.requests.map((r) => r.tool_call_count)).toEqual([1, 0, 1, 0, 1, 0, 1, 0, 1, 0]);
+
+    // A turn's typed prompt is searchable with the request that brought it, not again with the tool-result
+    // request after it (whose last user text it still is): live, and in an index rebuilt from the session file.
+    const [file] = (await listSessionFiles(sessionsDir())).filter((f) => f.rel.endsWith(`/${sid}.jsonl`));
+    const rebuilt = (await openIndex(null)).db;
+    const result = { files: 0, reindexed: 0, removed: 0, crashed: 0, skippedLines: 0 };
+    rebuilt.runSync((await fileStatements(file!, { markCrashed: false }, result))!);
+    try {
+      for (let turn = 0; turn < 5; turn++) {
+        const q = `${t} turn ${turn}`;
+        const live = await stack.core.recorder.client.query<{ hits: SearchHit[] }>('search', { q });
+        expect(live!.hits.map((h) => h.request_id)).toEqual([requests[2 * turn]!.id]);
+        const again = rebuilt.querySync<{ request_id: string }>(
+          'SELECT request_id FROM request_text WHERE request_text MATCH ?',
+          [ftsQuery(q)!],
+        );
+        expect(again.map((r) => r.request_id)).toEqual([requests[2 * turn]!.id]);
+      }
+    } finally {
+      await rebuilt.close();
+    }
   });
 });
 
