@@ -45,13 +45,11 @@ export const FTS_SQL = {
 
 function preview(text: string | null | undefined, max = PREVIEW_CHARS): string | null {
   if (!text) return null;
-  if (text.length > 4 * max) {
-    // A long text's preview is read from its start alone: the same characters (a whitespace run cut at the end
-    // of `head` can only change its last one), without collapsing whitespace in the whole text.
-    const head = text
-      .slice(0, 4 * max)
-      .replace(/\s+/g, ' ')
-      .trimStart();
+  // Read from the start in growing windows: once a window's collapsed text is longer than max + 1 characters,
+  // its first max - 1 are the whole text's (a whitespace run cut at the window's end can only change its last
+  // one). A plain answer needs one window a little over `max`, not a pass (and a string per match) over all of it.
+  for (let window = max + 64; window < text.length; window *= 4) {
+    const head = text.slice(0, window).replace(/\s+/g, ' ').trimStart();
     if (head.length > max + 1) return head.slice(0, max - 1) + '…';
   }
   const t = text.replace(/\s+/g, ' ').trim();
