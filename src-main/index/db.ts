@@ -1,20 +1,16 @@
-// The sql.js index as the recorder worker holds it. The database lives in WASM memory and sql.js hands its bytes
-// out only as one `export()` (close, copy the whole file, reopen), so a save that exports costs time, memory and
+// The sql.js index as the recorder worker holds it. The database lives in sql.js's in-memory file system and
+// leaves it only as one `export()` (a copy of the whole file), so a save that exports costs time, memory and
 // disk bytes in proportion to the file. Instead a save appends the batches committed since the last save to a
 // statement journal (journal.ts: checksummed records, one fsync), and the whole file is written atomically (tmp +
 // fsync + rename, 0600) only at a checkpoint: when the journal passes max(4 MiB, a third of the file), at close,
 // and at the first save after opening (which folds in a replayed journal and the start-up catch-up). Opening
 // replays the journal's valid prefix; read-only opens do so in memory and never write.
-// Measured (tests/bench/children/index-persist-bench.js; 2 shared cores; 60 requests per save = 20 req/s with a
-// save every 3 s; index files of 10 / 37 / 148 MB):
-//   export + whole file (before): 167 / 638 / 2520 KB written per request; each save stalls the worker for the
-//     export, 87 / 274 / 1355 ms (69 / 234 / 1174 ms CPU), and leaves a file-sized copy for the GC;
-//   export + page diff: 7-8 KB per request, but the export and page hashing stay: 106 / 341 / 1971 ms per save;
-//   the same saves every 60 s: 8 / 32 / 126 KB per request, the same stalls 20 times rarer;
-//   statement journal (this): 2.8 KB per request and 3-10 ms CPU per save whatever the size, no copy of the file.
-//   A checkpoint writes the file once per (file / 3) / 2.8 KB requests: +8.4 KB per request amortised (at most;
-//   4 MiB floor), and its export stall. After a crash, opening replays up to a third of the file's worth of
-//   batches (as costly as recording them: 0.5-2 ms per request).
+// Measured (tests/bench/children/index-persist-bench.js; 2 shared cores; 20 req/s, a save every 3 s; files of
+// 10 / 37 / 148 MB): export + whole file (before): 167 / 638 / 2520 KB written per request, the worker stalled
+// 87 / 274 / 1355 ms per save; export + page diff: 7-8 KB per request, stalls of 106 / 341 / 1971 ms; statement
+// journal (this): 2.8 KB per request, 3-10 ms CPU per save whatever the size. A checkpoint adds at most 8.4 KB
+// per request amortised (4 MiB floor). After a crash, opening replays up to a third of the file's worth of
+// batches (0.5-2 ms per request).
 // Every write must go through run/runSync: a change made on `db` directly (or DDL) is seen (total_changes() and
 // the schema cookie move) and makes the next save a checkpoint. A file that does not open, or a journal whose
 // statements do not apply, is reported as corrupt so the caller rebuilds the index from the JSONL.
@@ -31,6 +27,7 @@ import {
   readJournal,
   type JournalContents,
 } from './journal.js';
+import { releaseNow } from './release.js';
 import { reservedDatabase } from './reserve.js';
 import { addTotalsTriggers, INDEX_SCHEMA_VERSION, SCHEMA_SQL } from './schema.js';
 import type { IndexDb, SqlValue, Stmt } from './types.js';
@@ -83,10 +80,7 @@ export class IndexStore implements IndexDb {
   /** Batches committed since the last export or append, to journal at the next save. */
   private pending: Stmt[][] = [];
   private pendingBytes = 0;
-  /**
-   * The journal alone cannot bring the file up to date: the next save writes the whole file. True after opening,
-   * when the file is new or a journal was replayed (folded into the file at the first save).
-   */
+  /** The journal alone cannot bring the file up to date (a new file, a replayed journal): write it whole. */
   private needCheckpoint = true;
   /** The journal on disk belongs to the file on disk and ends where `journal.size` says. */
   private journalReady = false;
@@ -193,10 +187,9 @@ export class IndexStore implements IndexDb {
   }
 
   /**
-   * `use` with the statement for `sql`, prepared once and kept (sql.js re-parses a statement on every `db.run`:
-   * with the journal in memory, −27 % CPU of the recorder's index writes, tests/bench/README.md). Closing the database frees them; one freed otherwise
-   * ("Statement closed") is prepared again. At most PREPARED_MAX are kept (SQL built per call, such as
-   * `IN (?, ?, …)` lists, would otherwise pile up): past that the cache starts over.
+   * `use` with the statement for `sql`, prepared once and kept (sql.js re-parses one on every `db.run`: −27 % CPU
+   * of the index writes). Closing frees them; one freed otherwise ("Statement closed") is prepared again. At most
+   * PREPARED_MAX are kept (SQL built per call would pile up): past that the cache starts over.
    */
   private statement<T>(sql: string, use: (st: Statement) => T): T {
     const cached = this.prepared.get(sql);
@@ -353,18 +346,21 @@ export class IndexStore implements IndexDb {
     this.needCheckpoint = false;
     // Whether the rename happened is unknown until both writes succeed: append to no journal meanwhile.
     this.journalReady = false;
+    const bytes = data.length;
     try {
       await writeFileAtomic(this.file!, data);
       this.generation = generation;
-      this.fileBytes = data.length;
+      this.fileBytes = bytes;
       await journal.reset(generation);
       this.journalReady = true;
     } catch (err) {
       this.strayWrite();
       throw err;
+    } finally {
+      releaseNow(data);
     }
     this.checkpoints++;
-    this.lastSaveBytes = data.length + JOURNAL_HEADER_BYTES;
+    this.lastSaveBytes = bytes + JOURNAL_HEADER_BYTES;
   }
 
   /** Write everything down (a checkpoint if the journal holds anything) and close. */
@@ -445,7 +441,9 @@ export async function openIndex(
     new IndexStore(db, file, opts.saveIntervalMs ?? 3_000, opts.onError, readOnly, disk, replayed);
   const fresh = (rebuildReason: string | null): OpenIndexResult => {
     // A partition starts with its size cap in free pages, which its rows fill before the file grows (reserve.ts).
-    const db = new SQL.Database(opts.reserveBytes ? reservedDatabase(opts.reserveBytes) : undefined);
+    const reserve = opts.reserveBytes ? reservedDatabase(opts.reserveBytes) : undefined;
+    const db = new SQL.Database(reserve);
+    if (reserve) releaseNow(reserve); // copied (Uint8Array#slice) into sql.js's file system
     initSchema(db, schema);
     return { db: make(db), rebuildReason };
   };
@@ -465,6 +463,7 @@ export async function openIndex(
   if (!bytes) return fresh('the index file does not exist yet');
   let db: Database;
   try {
+    // No copy: sql.js's file system keeps this Buffer as the file's contents (Buffer#slice is a view).
     db = new SQL.Database(bytes);
     const rows = db.exec(`SELECT value FROM meta WHERE key = 'schema_version'`);
     const version = rows[0]?.values[0]?.[0];

@@ -3,8 +3,10 @@
 // reserves a bounded amount.
 import initSqlJs from 'sql.js';
 import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { openIndex } from '../../src-main/index/db.js';
 import { affordableReserve, RESERVE_MAX_BYTES, reservedDatabase } from '../../src-main/index/reserve.js';
 
 describe('a reserved database file', () => {
@@ -55,5 +57,31 @@ describe('a reserved database file', () => {
     );
     expect(await affordableReserve(os.tmpdir(), room)).toBe(0);
     expect(await affordableReserve(path.join(os.tmpdir(), 'no-such-dir-lr'), 4096)).toBe(0);
+  });
+
+  it('leaves no copy of itself behind: the reserve and each export are given back at once, the file stays whole', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-release-'));
+    const file = path.join(dir, 'part.db');
+    const MiB = 2 ** 20;
+    const buffers = (): number => process.memoryUsage().arrayBuffers;
+    try {
+      // sql.js's own copy of the file (its in-memory file system) is the only one that may stay.
+      let before = buffers();
+      const first = (await openIndex(file, { reserveBytes: 8 * MiB })).db;
+      expect(buffers() - before).toBeLessThan(10 * MiB);
+      first.runSync([{ sql: `INSERT INTO meta (key, value) VALUES ('k', 'v')`, params: [] }]);
+      before = buffers();
+      await first.save(); // a new file: written whole (an export)
+      expect(first.checkpoints).toBe(1);
+      expect(buffers() - before).toBeLessThan(2 * MiB);
+      await first.close(); // nothing journaled since: no export
+      before = buffers();
+      const again = (await openIndex(file)).db;
+      expect(buffers() - before).toBeLessThan(10 * MiB);
+      expect(again.querySync(`SELECT value FROM meta WHERE key = 'k'`)).toEqual([{ value: 'v' }]);
+      await again.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
