@@ -77,13 +77,17 @@ async function main(): Promise<void> {
     trackWasmMemories(); // before sql.js loads
     startMemoryLog('worker', data.memoryLogMs);
   }
-  startExternalGc();
+  // Forced collections wait for a quiet worker (external-gc.ts): each one costs the recording path its
+  // optimised code.
+  let busyAt = -Infinity;
+  startExternalGc(undefined, { lastBusyAt: () => busyAt });
   const sessionsDir = path.join(data.dataDir, 'sessions');
   await ensurePrivateDir(data.dataDir);
   await ensurePrivateDir(sessionsDir);
   const backlog: ToWorker[][] = [];
   let engine: RecorderEngine | null = null;
   port.on('message', (batch: ToWorker[]) => {
+    busyAt = performance.now();
     if (engine) process(engine, batch);
     else backlog.push(batch);
   });
