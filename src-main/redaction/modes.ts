@@ -13,9 +13,21 @@ export function partialMask(value: string): string {
   return '*'.repeat(cps.length - 4) + cps.slice(-4).join('');
 }
 
-/** First 16 hex characters of HMAC-SHA256(key, `${detector}:${value}`). */
+/** A run of digits a card detector could take for a card number (13 to 19 digits). */
+const CARD_LIKE_RUN = /[0-9]{13}/;
+
+/**
+ * 16 hex characters of HMAC-SHA256(key, `${detector}:${value}`): the first 16 that hold no run of 13 digits.
+ * Such a run (in about one token in 1 000) could be a Luhn-valid card number, and redacting redacted text again
+ * then turned `[API_KEY:4642565148163536]` into `[API_KEY:[CREDIT_CARD:…]]`. Every other token is unchanged.
+ */
 export function tokenDigest(key: Uint8Array, detector: string, value: string): string {
-  return createHmac('sha256', key).update(`${detector}:${value}`).digest('hex').slice(0, 16);
+  const hex = createHmac('sha256', key).update(`${detector}:${value}`).digest('hex');
+  for (let at = 0; at < hex.length; at += 16) {
+    const token = hex.slice(at, at + 16);
+    if (!CARD_LIKE_RUN.test(token)) return token;
+  }
+  return hex.slice(0, 16); // all four slices hold such a run: about one value in 10^12
 }
 
 export function renderReplacement(

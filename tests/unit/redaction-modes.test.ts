@@ -1,5 +1,6 @@
 // Exact output of every redaction mode, per-detector overrides, tokenization and its secret file, header masking,
 // allowlist, custom detectors, configuration errors and the fail-closed paths.
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +96,24 @@ describe('tokenize mode', () => {
     const expected = tokenDigest(deriveTokenKey(SECRET), 'email', EMAIL);
     expect(expected).toMatch(/^[0-9a-f]{16}$/);
     expect(out).toBe(`to [EMAIL:${expected}]`);
+  });
+  it('never holds a run of 13 digits (a card number to the next pass), so redacting twice changes nothing', () => {
+    const key = deriveTokenKey(SECRET);
+    const first16 = (v: string): string =>
+      createHmac('sha256', key).update(`email:${v}`).digest('hex').slice(0, 16);
+    // An address whose HMAC's first 16 hex characters hold such a run (about one in 1 000).
+    let value = '';
+    for (let i = 0; !value; i++)
+      if (/[0-9]{13}/.test(first16(`alice${i}@corp.io`))) value = `alice${i}@corp.io`;
+    const token = tokenDigest(key, 'email', value);
+    expect(token).toMatch(/^[0-9a-f]{16}$/);
+    expect(token).not.toMatch(/[0-9]{13}/);
+    const r = compilePolicy({ mode: 'tokenize', tokenizeSecret: SECRET });
+    const once = r.redactString(`to ${value}`).value;
+    expect(once).toBe(`to [EMAIL:${token}]`);
+    expect(r.redactString(once).value).toBe(once);
+    // Tokens without such a run are what they always were.
+    expect(tokenDigest(key, 'email', EMAIL)).toBe(first16(EMAIL));
   });
   it('is deterministic across policies with the same secret and differs with another secret', () => {
     const a = compilePolicy({ mode: 'tokenize', tokenizeSecret: SECRET }).redactString(EMAIL).value;
