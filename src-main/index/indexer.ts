@@ -15,8 +15,8 @@ import { requestCost } from '../analytics/cost.js';
 import type { Prices } from '../analytics/prices.js';
 import { readLimitHeaders } from '../analytics/limits.js';
 import { blockText, envFacts, sessionTitle } from '../analytics/session-facts.js';
-
 import { promptRepeated } from '../recorder/lean-lines.js';
+
 import { LAST_AT_SQL, LIMIT_SQL, REDACTION_SQL, ROW_SQL, SESSION_SQL } from './row-sql.js';
 import type { Stmt } from './types.js';
 export type { SqlValue, Stmt } from './types.js';

@@ -4,9 +4,9 @@
 // receives the proxy's chunks as packed, transferred buffers, most of which die within a second. When the process
 // runs with --expose-gc (bin/tune-allocator.js adds it when serve re-executes itself), the worker collects once
 // array buffers have grown by STEP_BYTES since the last collection — but only after IDLE_MS without work.
-// A forced collection also drops the optimised code of most of the recording path ("weak objects"): under load,
-// one every second or two (the old rule) cost ~50 recompiles each, 100-300 µs of CPU per 1 KB request on the
-// bench (tests/bench/README.md). Under load V8's own collections free the buffers; at rest, this one does.
+// A forced collection also drops the optimised code of most of the recording path ("weak objects"): under
+// continuous load, one every second or two (the old rule) cost ~50 recompiles each, 100-300 µs of CPU per 1 KB
+// request (tests/bench/README.md, stop 7). Under load V8's own collections free the buffers; at rest, this one does.
 const STEP_BYTES = 16 * 2 ** 20;
 const CHECK_MS = 1_000;
 const IDLE_MS = 2_000;
