@@ -511,6 +511,15 @@ describe('Anthropic Messages', () => {
         );
         expect(again.map((r) => r.request_id)).toEqual([requests[2 * turn]!.id]);
       }
+      // The ids are stored in the full-text table but are not its terms (schema 8): no part of the session id
+      // (a UUID) or of a request id is in its vocabulary.
+      rebuilt.scratch((db) => db.exec('CREATE VIRTUAL TABLE temp.vocab USING fts4aux(main, request_text)'));
+      const terms = new Set(
+        rebuilt.querySync<{ term: string }>('SELECT DISTINCT term FROM temp.vocab').map((r) => r.term),
+      );
+      expect(terms.size).toBeGreaterThan(0);
+      for (const id of [sid, ...requests.map((r) => r.id)])
+        for (const part of id.toLowerCase().split('-')) expect(terms.has(part), part).toBe(false);
     } finally {
       await rebuilt.close();
     }
