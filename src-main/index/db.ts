@@ -27,6 +27,7 @@ import {
   readJournal,
   type JournalContents,
 } from './journal.js';
+import { adoptSqlModule, runStatement } from './fast-run.js';
 import { releaseNow } from './release.js';
 import { reservedDatabase } from './reserve.js';
 import { addTotalsTriggers, INDEX_SCHEMA_VERSION, SCHEMA_SQL } from './schema.js';
@@ -46,7 +47,10 @@ export function defaultWasmPath(): string {
 }
 
 function loadSqlJs(wasmPath: string): Promise<SqlJsStatic> {
-  sqlJs ??= initSqlJs({ wasmBinary: fs.readFileSync(wasmPath) as unknown as ArrayBuffer });
+  sqlJs ??= initSqlJs({ wasmBinary: fs.readFileSync(wasmPath) as unknown as ArrayBuffer }).then((sql) => {
+    adoptSqlModule(sql);
+    return sql;
+  });
   return sqlJs;
 }
 
@@ -139,7 +143,7 @@ export class IndexStore implements IndexDb {
     if (this.journal && this.changeMark() !== this.seen) this.strayWrite();
     this.db.exec('BEGIN');
     try {
-      for (const s of stmts) this.statement(s.sql, (st) => st.run(s.params));
+      for (const s of stmts) this.statement(s.sql, (st) => runStatement(st, s.sql, s.params));
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
