@@ -14,7 +14,7 @@ import { extractRequestFacts } from './parse/request-facts.js';
 import { layout, RawParts } from './parse/blocks.js';
 import { decodeAll } from './decode.js';
 import { HttpExchange } from './exchange.js';
-import { IndexQueue } from './index-queue.js';
+import { INDEX_BATCH_MS, IndexQueue } from './index-queue.js';
 import { Redaction } from './line-redaction.js';
 import { buildRequestLines, buildResponseLine, readBody, type ResponseInput } from './lines.js';
 import { LiveProgress, responseText } from './live-progress.js';
@@ -40,7 +40,7 @@ export interface EngineOptions {
   /** Every line written (already redacted): the worker's metrics and OpenTelemetry export read them. */
   onLine?: (line: RecordLine) => void;
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
-  /** Index statements are committed in batches at most this often (ms). */
+  /** Index statements are committed in batches at most this often (ms; default INDEX_BATCH_MS). */
   indexIntervalMs?: number;
   /** The price table for request costs in the index (default: the bundled one). */
   prices?: Prices;
@@ -81,7 +81,7 @@ export class RecorderEngine {
       redaction: this.redaction,
       log: (level, message) => this.log(level, message),
     });
-    this.indexQueue = new IndexQueue(o.index, o.indexIntervalMs ?? 250, (err, n) => {
+    this.indexQueue = new IndexQueue(o.index, o.indexIntervalMs ?? INDEX_BATCH_MS, (err, n) => {
       this.stats.indexErrors++;
       this.log('error', `index update failed (${n} statements): ${err.message}`);
       this.emit({

@@ -7,7 +7,7 @@ import { openIndex, type IndexStore } from '../../src-main/index/db.js';
 import { FTS_SQL, statementsFor } from '../../src-main/index/indexer.js';
 import { readSessionParts, sessionParts } from '../../src-main/index/reindex.js';
 import type { IndexDb, Stmt } from '../../src-main/index/types.js';
-import { IndexQueue } from '../../src-main/recorder/index-queue.js';
+import { INDEX_BATCH_MAX_STATEMENTS, IndexQueue } from '../../src-main/recorder/index-queue.js';
 import { makeTempDir } from '../support/config.js';
 import { sessionRel, writeHistory, type HistorySession } from '../support/history.js';
 
@@ -86,5 +86,34 @@ describe('index queue', () => {
       await q.flush(); // one line per batch: nothing to fold
     }
     expect(dump(queued)).toEqual(dump(perLine));
+  });
+
+  it('commits a batch at once when it holds INDEX_BATCH_MAX_STATEMENTS, not after its interval', async () => {
+    const db = await memoryIndex();
+    db.runSync([{ sql: 'CREATE TABLE t (n INTEGER)', params: [] }]);
+    const sizes: number[] = [];
+    const spy: IndexDb = {
+      run: (stmts) => {
+        sizes.push(stmts.length);
+        return db.run(stmts);
+      },
+      query: (sql, params) => db.query(sql, params),
+    };
+    const q = new IndexQueue(spy, 60_000, (err) => {
+      throw err;
+    });
+    const insert = (n: number): Stmt => ({ sql: 'INSERT INTO t (n) VALUES (?)', params: [n] });
+    const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+    for (let i = 0; i < INDEX_BATCH_MAX_STATEMENTS - 1; i++) q.push([insert(i)]);
+    await turn();
+    expect(sizes).toEqual([]);
+    q.push([insert(INDEX_BATCH_MAX_STATEMENTS - 1), insert(INDEX_BATCH_MAX_STATEMENTS)]);
+    await turn();
+    // Committed on this push (the interval is a minute), the two last statements with it.
+    expect(sizes).toEqual([INDEX_BATCH_MAX_STATEMENTS + 1]);
+    q.push([insert(-1)]);
+    await q.flush();
+    expect(sizes).toEqual([INDEX_BATCH_MAX_STATEMENTS + 1, 1]);
+    expect(db.querySync('SELECT COUNT(*) AS n FROM t')).toEqual([{ n: INDEX_BATCH_MAX_STATEMENTS + 2 }]);
   });
 });
