@@ -3,13 +3,15 @@
 // must leave exactly what the slow way leaves, and a rebuild cut short must never be taken for a finished one.
 import fs from 'node:fs';
 import path from 'node:path';
+import initSqlJs from 'sql.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GapLine, RecordLine, ResponseLine } from '../../src-shared/records.js';
 import { openIndex, type IndexStore } from '../../src-main/index/db.js';
 import { compactFileStmts } from '../../src-main/index/file-stmts.js';
 import { forgetFile, sessionTotals, statementsFor } from '../../src-main/index/indexer.js';
 import { reconcilePartitions } from '../../src-main/index/part-reconcile.js';
-import { PartitionedIndex } from '../../src-main/index/partitions.js';
+import { INDEX_DIR, PartitionedIndex } from '../../src-main/index/partitions.js';
+import { INDEX_SCHEMA_VERSION } from '../../src-main/index/schema.js';
 import { fileStatements, listSessionFiles } from '../../src-main/index/reindex.js';
 import { makeTempDir } from '../support/config.js';
 import { DAY, HOUR, writeHistory, type HistorySession } from '../support/history.js';
@@ -203,5 +205,63 @@ describe('a full rebuild of the partitioned index', () => {
     const requests = again.summary.querySync<{ n: number }>('SELECT SUM(requests) AS n FROM partitions')[0]!
       .n;
     expect(requests).toBe(SESSIONS.reduce((n, s) => n + s.turns, 0));
+  });
+
+  it('rebuilds an index of an older schema from the session files at the next open (an upgrade)', async () => {
+    const dir = makeTempDir('lunaroute-rebuild-');
+    writeHistory(dir, SESSIONS);
+    const first = await partitioned(dir);
+    await reconcilePartitions(first, path.join(dir, 'sessions'), { full: true });
+    await first.finishBuild();
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+    // What the previous release (schema 7) left: every index file says 7, and its full-text table tokenised ids.
+    const SQL = await initSqlJs();
+    const indexDir = path.join(dir, INDEX_DIR);
+    const files = fs.readdirSync(indexDir);
+    expect(files.filter((f) => f.startsWith('part-') && f.endsWith('.db')).length).toBeGreaterThan(2);
+    for (const f of files) {
+      const file = path.join(indexDir, f);
+      if (f.endsWith('.journal')) fs.rmSync(file);
+      if (!f.endsWith('.db')) continue;
+      const db = new SQL.Database(fs.readFileSync(file));
+      db.run(`UPDATE meta SET value = '7' WHERE key = 'schema_version'`);
+      if (f.startsWith('part-'))
+        db.run(`DROP TABLE request_text;
+          CREATE VIRTUAL TABLE request_text USING fts4(request_id, session_id, prompt, response, tokenize=unicode61)`);
+      fs.writeFileSync(file, db.export());
+      db.close();
+    }
+
+    const again = await partitioned(dir);
+    expect(again.rebuildReason).toMatch(`schema version 7, this LunaRoute uses ${INDEX_SCHEMA_VERSION}`);
+    await reconcilePartitions(again, path.join(dir, 'sessions'), { full: true });
+    await again.finishBuild();
+    const listed = again.summary.querySync<{ id: string }>('SELECT id FROM session_list ORDER BY id');
+    expect(listed.map((r) => r.id)).toEqual(SESSIONS.map((s) => s.id).sort());
+    const requests = again.summary.querySync<{ n: number }>('SELECT SUM(requests) AS n FROM partitions')[0]!
+      .n;
+    expect(requests).toBe(SESSIONS.reduce((n, s) => n + s.turns, 0));
+    let searchable = 0;
+    for (const p of again.partitions()) {
+      const store = await again.store(p.id);
+      const meta = store.querySync<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`);
+      expect(meta).toEqual([{ value: String(INDEX_SCHEMA_VERSION) }]);
+      const fts = store.querySync<{ sql: string }>(
+        `SELECT sql FROM sqlite_master WHERE name = 'request_text'`,
+      );
+      expect(fts[0]!.sql).toContain('notindexed=request_id');
+      // Every request's text is back in the full-text table.
+      const rows = store.querySync<{ n: number }>('SELECT COUNT(*) AS n FROM requests')[0]!.n;
+      const texts = store.querySync<{ n: number }>('SELECT COUNT(*) AS n FROM request_text')[0]!.n;
+      expect(texts).toBe(rows);
+      searchable += texts;
+    }
+    expect(searchable).toBe(requests);
+    // And it stays: the next open finds the current schema and rebuilds nothing.
+    await again.close();
+    open.splice(open.indexOf(again), 1);
+    const third = await partitioned(dir);
+    expect(third.rebuildReason).toBeNull();
   });
 });
