@@ -352,7 +352,8 @@ export class IndexStore implements IndexDb {
     this.journalReady = false;
     const bytes = data.length;
     try {
-      await writeFileAtomic(this.file!, data);
+      // A new partition's reserve is free pages of zeros: holes on disk, not 8 MiB written (reserve.ts).
+      await writeFileAtomic(this.file!, data, { sparseBlock: 4096 });
       this.generation = generation;
       this.fileBytes = bytes;
       await journal.reset(generation);

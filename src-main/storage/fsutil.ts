@@ -93,13 +93,28 @@ export function tmpSiblingName(target: string): string {
  * Write `data` to `target` atomically with mode 0600: a temp file in the same directory, fsync, rename over the
  * target, fsync the directory. A reader (or a crash) sees either the old file or the new one, never a mix.
  */
-export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  data: Uint8Array | string,
+  opts: {
+    /**
+     * Leave every all-zero block of this many bytes (aligned) unwritten: the file reads the same, but those
+     * blocks are holes (no bytes written, no space used where the file system supports it). An index file's
+     * reserve of free pages is mostly such blocks.
+     */
+    sparseBlock?: number;
+  } = {},
+): Promise<void> {
   const tmp = tmpSiblingName(target);
   const fh = await open(tmp, 'wx', PRIVATE_FILE_MODE);
   let renamed = false;
   try {
     try {
-      await fh.writeFile(data);
+      if (opts.sparseBlock && typeof data !== 'string') {
+        for (const [from, to] of nonZeroRuns(data, opts.sparseBlock))
+          await fh.write(data, from, to - from, from);
+        await fh.truncate(data.length);
+      } else await fh.writeFile(data);
       await fh.sync();
     } finally {
       await fh.close();
@@ -110,6 +125,38 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
   } finally {
     if (!renamed) await unlink(tmp).catch(() => undefined);
   }
+}
+
+/** [start, end) byte ranges of `data` made of `block`-sized blocks that are not all zero (the last may be short). */
+export function nonZeroRuns(data: Uint8Array, block: number): [number, number][] {
+  const runs: [number, number][] = [];
+  // Four bytes at a time where the view allows it.
+  const words =
+    data.byteOffset % 4 === 0 && block % 4 === 0
+      ? new Uint32Array(data.buffer, data.byteOffset, Math.floor(data.length / 4))
+      : null;
+  const zero = (from: number, to: number): boolean => {
+    if (words) {
+      const end = Math.floor(to / 4);
+      for (let i = from / 4; i < end; i++) if (words[i] !== 0) return false;
+      for (let i = end * 4; i < to; i++) if (data[i] !== 0) return false;
+      return true;
+    }
+    for (let i = from; i < to; i++) if (data[i] !== 0) return false;
+    return true;
+  };
+  let start = -1;
+  for (let at = 0; at < data.length; at += block) {
+    const end = Math.min(at + block, data.length);
+    if (!zero(at, end)) {
+      if (start < 0) start = at;
+    } else if (start >= 0) {
+      runs.push([start, at]);
+      start = -1;
+    }
+  }
+  if (start >= 0) runs.push([start, data.length]);
+  return runs;
 }
 
 /** Remove `<target>.<pid>-<hex>.tmp` leftovers of a crashed writeFileAtomic. Returns the removed paths. */
