@@ -54,6 +54,27 @@ function nextChunk(res: http.IncomingMessage): Promise<string> {
   return new Promise((resolve) => res.once('data', (c: Buffer) => resolve(c.toString())));
 }
 
+/**
+ * A loopback port nothing listens on, below the ephemeral range: a port freed by a listener of ours could be handed
+ * to the next server started with port 0 (the core under test's own UI server, which then answered 405 for the
+ * "unreachable" upstream). Checked to refuse a connection.
+ */
+async function closedPort(): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const refused = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1');
+      c.once('connect', () => {
+        c.destroy();
+        resolve(false);
+      });
+      c.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+    });
+    if (refused) return port;
+  }
+  throw new Error('no closed port found below the ephemeral range');
+}
+
 describe.each(FIDELITY_MODES)('$mode', ({ options }) => {
   beforeAll(() => {
     fidelity = options;
@@ -158,14 +179,6 @@ describe.each(FIDELITY_MODES)('$mode', ({ options }) => {
   });
 
   describe('unreachable upstreams', () => {
-    async function closedPort(): Promise<number> {
-      const s = net.createServer();
-      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-      const port = (s.address() as net.AddressInfo).port;
-      await new Promise<void>((r) => s.close(() => r()));
-      return port;
-    }
-
     it('answers 502 in the Anthropic shape, naming the upstream and the cause', async () => {
       const port = await closedPort();
       const { core } = await setup({ anthropicUrl: `http://127.0.0.1:${port}` });
@@ -295,13 +308,7 @@ describe.each(FIDELITY_MODES)('$mode', ({ options }) => {
 
     it('never writes a credential into a log line, even when a request fails', async () => {
       const lines: string[] = [];
-      const port = await (async () => {
-        const s = net.createServer();
-        await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-        const p = (s.address() as net.AddressInfo).port;
-        await new Promise<void>((r) => s.close(() => r()));
-        return p;
-      })();
+      const port = await closedPort();
       const { core } = await setup({
         logLines: lines,
         anthropicUrl: `http://127.0.0.1:${port}`,
