@@ -138,6 +138,17 @@ describe('a full rebuild of the partitioned index', () => {
     return pi;
   }
 
+  /** Rebuild from the session files; every session is listed and every request counted. Returns the count. */
+  async function rebuildListsAll(pi: PartitionedIndex, dir: string): Promise<number> {
+    await reconcilePartitions(pi, path.join(dir, 'sessions'), { full: true });
+    await pi.finishBuild();
+    const listed = pi.summary.querySync<{ id: string }>('SELECT id FROM session_list ORDER BY id');
+    expect(listed.map((r) => r.id)).toEqual(SESSIONS.map((s) => s.id).sort());
+    const requests = pi.summary.querySync<{ n: number }>('SELECT SUM(requests) AS n FROM partitions')[0]!.n;
+    expect(requests).toBe(SESSIONS.reduce((n, s) => n + s.turns, 0));
+    return requests;
+  }
+
   it('leaves the same summary and partitions as indexing the files one by one', async () => {
     const bulkDir = makeTempDir('lunaroute-rebuild-');
     const slowDir = makeTempDir('lunaroute-rebuild-');
@@ -198,13 +209,7 @@ describe('a full rebuild of the partitioned index', () => {
 
     const again = await partitioned(dir);
     expect(again.rebuildReason).toMatch(/not finished/);
-    await reconcilePartitions(again, path.join(dir, 'sessions'), { full: true });
-    await again.finishBuild();
-    const listed = again.summary.querySync<{ id: string }>('SELECT id FROM session_list ORDER BY id');
-    expect(listed.map((r) => r.id)).toEqual(SESSIONS.map((s) => s.id).sort());
-    const requests = again.summary.querySync<{ n: number }>('SELECT SUM(requests) AS n FROM partitions')[0]!
-      .n;
-    expect(requests).toBe(SESSIONS.reduce((n, s) => n + s.turns, 0));
+    await rebuildListsAll(again, dir);
   });
 
   it('rebuilds an index of an older schema from the session files at the next open (an upgrade)', async () => {
@@ -235,13 +240,7 @@ describe('a full rebuild of the partitioned index', () => {
 
     const again = await partitioned(dir);
     expect(again.rebuildReason).toMatch(`schema version 7, this LunaRoute uses ${INDEX_SCHEMA_VERSION}`);
-    await reconcilePartitions(again, path.join(dir, 'sessions'), { full: true });
-    await again.finishBuild();
-    const listed = again.summary.querySync<{ id: string }>('SELECT id FROM session_list ORDER BY id');
-    expect(listed.map((r) => r.id)).toEqual(SESSIONS.map((s) => s.id).sort());
-    const requests = again.summary.querySync<{ n: number }>('SELECT SUM(requests) AS n FROM partitions')[0]!
-      .n;
-    expect(requests).toBe(SESSIONS.reduce((n, s) => n + s.turns, 0));
+    const requests = await rebuildListsAll(again, dir);
     let searchable = 0;
     for (const p of again.partitions()) {
       const store = await again.store(p.id);
