@@ -1,9 +1,10 @@
 // When the partitioned index (partitions.ts) brings its summary up to date after a write batch. A refresh
 // re-aggregates every request row of each hour the batch touched and recounts each session touched, so with the
 // recorder's batches (one every 250 ms then) it cost more than the batch itself in a busy hour. The summary is
-// derived, so the recorder refreshes it at most every SUMMARY_REFRESH_MS: anything that reads the summary refreshes it first,
-// and after a crash opening recomputes the open partition's rows anyway (nothing is lost by waiting). What the
-// batches touched is taken from the partition's marks after each batch and kept here until the refresh.
+// derived, so the recorder refreshes it at most every SUMMARY_REFRESH_MS: anything that reads the summary
+// refreshes it first, and after a crash opening recomputes the open partition's rows anyway (nothing is lost by
+// waiting). What the batches touched is taken from the partition's marks after each batch and kept here until
+// the refresh.
 // Everything else (tests, the CLI, reindex) refreshes after every batch, as before (interval 0).
 import type { Prices } from '../analytics/prices.js';
 import type { IndexStore } from './db.js';
